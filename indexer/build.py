@@ -1,0 +1,367 @@
+"""Incremental index building.
+
+``build_index`` adds new articles, re-indexes changed ones, removes those whose files are
+gone and leaves unchanged ones alone without re-analysing them. Unchanged files are
+recognised by size and modification time from a state file kept beside the index
+(``state.json``), so a run with nothing to do only stats the files; when that file is
+missing or belongs to another commit of the index, the state is read back from the index
+itself and files are re-read and compared by content hash: slower, never wrong.
+
+Whoosh commits atomically: a run that is interrupted leaves the index as it was at its last
+commit, and the next run finishes the work. ``--rebuild`` builds a new index beside the old
+one and swaps it in only when complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .article import Article, Skipped
+from .errors import IndexLockedError, IndexMissingError, MlsearchError, SchemaVersionError
+from .schema import META_FILE, SCHEMA_VERSION, lang_field, make_schema, read_meta, write_meta
+
+STATE_FILE = "state.json"
+COMMIT_EVERY = 5000  # articles between commits: bounds the work an interruption loses
+
+
+@dataclass
+class IndexReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    files: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def as_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": len(self.skipped),
+            "skipped_files": [
+                {"path": s.path, "line": s.line, "reason": s.reason} for s in self.skipped
+            ],
+            "files": self.files,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+# progress(articles_done, files_done, files_total)
+ProgressFn = Callable[[int, int, int], None]
+
+
+def index_exists(index_dir: Path) -> bool:
+    from whoosh import index
+
+    return index_dir.is_dir() and index.exists_in(str(index_dir))
+
+
+def check_version(index_dir: Path) -> None:
+    meta = read_meta(index_dir)
+    if meta is None or meta.get("schema_version") != SCHEMA_VERSION:
+        found = "unknown" if meta is None else meta.get("schema_version")
+        raise SchemaVersionError(
+            f"the index in {index_dir} was built with schema version {found}, "
+            f"this mlsearch uses version {SCHEMA_VERSION}",
+            hint=f"rebuild it: mlsearch index --rebuild --index {index_dir} PATH…",
+        )
+
+
+def open_index(index_dir: Path):
+    """Open an existing index for reading, checking that this version can read it."""
+    from whoosh import index
+
+    if not index_exists(index_dir):
+        raise IndexMissingError(
+            f"no index at {index_dir}",
+            hint=f"build it first: mlsearch index --index {index_dir} corpus/",
+        )
+    check_version(index_dir)
+    try:
+        return index.open_dir(str(index_dir))
+    except Exception as exc:  # whoosh raises many kinds on a damaged index
+        raise MlsearchError(
+            f"cannot open the index in {index_dir}: {exc}",
+            hint="rebuild it: mlsearch index --rebuild",
+        ) from exc
+
+
+def content_hash(a: Article) -> str:
+    h = hashlib.sha1()
+    for part in (
+        a.title,
+        a.body,
+        a.date.isoformat() if a.date else "",
+        a.source or "",
+        a.url or "",
+    ):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def article_document(a: Article, root: str, digest: str) -> dict:
+    """The Whoosh fields of one article: each language's text routed to its own fields."""
+    from .analysis import split_languages
+
+    hint = a.lang_hint if a.lang_hint in ("en", "ms") else None
+    body = split_languages(a.body, default_latin=hint)
+    body_latin = next((lang for lang in body.langs if lang != "zh"), hint)
+    title = split_languages(a.title, default_latin=body_latin)
+    langs = []
+    for lang in body.langs + title.langs:
+        if lang not in langs:
+            langs.append(lang)
+    doc = {
+        "id": a.id,
+        "path": a.path,
+        "root": root,
+        "title": a.title,
+        "body": zlib.compress(a.body.encode("utf-8", "surrogatepass"), 6),
+        "lang": ",".join(langs),
+        "hash": digest,
+        "spell": a.title + "\n" + a.body,
+    }
+    if a.date:
+        doc["date"] = datetime(a.date.year, a.date.month, a.date.day)
+    if a.source:
+        doc["source"] = a.source
+    if a.url:
+        doc["url"] = a.url
+    for part, split in (("title", title), ("body", body)):
+        for lang in ("en", "ms"):
+            if lang in split.values:
+                doc[lang_field(part, lang)] = split.values[lang]
+        if "zh" in split.values:
+            doc[lang_field(part, "zh")] = split.values["zh"]
+            doc[lang_field(part, "zh2")] = split.values["zh"]
+    return doc
+
+
+class _State:
+    """What the index holds, by id, and the files it was read from, by (root, rel)."""
+
+    def __init__(self):
+        self.docs: dict[str, list] = {}  # id -> [hash, root, rel]
+        self.files: dict[str, list] = {}  # root\0rel -> [size, mtime_ns]
+
+    @staticmethod
+    def key(root: str, rel: str) -> str:
+        return f"{root}\x00{rel}"
+
+    @classmethod
+    def load(cls, index_dir: Path, ix) -> _State:
+        state = cls()
+        try:
+            raw = json.loads((index_dir / STATE_FILE).read_text(encoding="utf-8"))
+            if raw.get("generation") == ix.latest_generation() and raw.get("doc_count") == (
+                ix.doc_count()
+            ):
+                state.docs, state.files = raw["docs"], raw["files"]
+                return state
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        # Slow path: read the state back from the index; every file is re-read and compared.
+        with ix.reader() as reader:
+            for stored in reader.all_stored_fields():
+                state.docs[stored["id"]] = [
+                    stored.get("hash"),
+                    stored.get("root"),
+                    stored.get("path"),
+                ]
+        return state
+
+    def save(self, index_dir: Path, ix) -> None:
+        raw = {
+            "generation": ix.latest_generation(),
+            "doc_count": ix.doc_count(),
+            "docs": self.docs,
+            "files": self.files,
+        }
+        tmp = index_dir / (STATE_FILE + ".tmp")
+        tmp.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, index_dir / STATE_FILE)
+
+
+def _create(index_dir: Path):
+    from whoosh import index
+
+    from .segment import userdict_fingerprint
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    ix = index.create_in(str(index_dir), make_schema())
+    write_meta(index_dir, userdict=userdict_fingerprint())
+    return ix
+
+
+def _writer(ix, index_dir: Path):
+    from whoosh.index import LockError
+
+    try:
+        return ix.writer(limitmb=128, timeout=30.0, delay=0.25)
+    except LockError as exc:
+        raise IndexLockedError(
+            f"another mlsearch process is writing to {index_dir}",
+            hint="wait for it to finish, then run this again",
+        ) from exc
+
+
+def build_index(
+    paths: Iterable[str | Path],
+    index_dir: str | Path,
+    rebuild: bool = False,
+    progress: ProgressFn | None = None,
+) -> IndexReport:
+    """Bring the index in ``index_dir`` up to date with the articles under ``paths``."""
+    index_dir = Path(index_dir)
+    roots = [Path(p) for p in paths]
+    for root in roots:
+        if not root.exists():
+            raise MlsearchError(f"no such file or folder: {root}")
+    if rebuild and index_exists(index_dir):
+        return _rebuild(roots, index_dir, progress)
+    if index_exists(index_dir):
+        check_version(index_dir)
+        from whoosh import index
+
+        ix = index.open_dir(str(index_dir))
+    else:
+        if index_dir.exists() and any(index_dir.iterdir()) and not (index_dir / META_FILE).exists():
+            raise MlsearchError(
+                f"{index_dir} exists and is not an mlsearch index",
+                hint="choose another folder with --index",
+            )
+        ix = _create(index_dir)
+    try:
+        return _update(ix, index_dir, roots, progress)
+    finally:
+        ix.close()
+
+
+def _rebuild(roots: list[Path], index_dir: Path, progress) -> IndexReport:
+    fresh = index_dir.with_name(index_dir.name + ".rebuild")
+    shutil.rmtree(fresh, ignore_errors=True)
+    ix = _create(fresh)
+    try:
+        report = _update(ix, fresh, roots, progress)
+    finally:
+        ix.close()
+    old = index_dir.with_name(index_dir.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(index_dir, old)
+    os.replace(fresh, index_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    report.rebuilt = True
+    return report
+
+
+def _update(ix, index_dir: Path, roots: list[Path], progress) -> IndexReport:
+    from .readers import discover, read_file
+
+    started = time.perf_counter()
+    report = IndexReport()
+    state = _State.load(index_dir, ix)
+    root_keys = {str(r.resolve()) for r in roots}
+    files, seen_files, seen_ids = [], set(), set()
+    for root in roots:
+        for item in discover([root]):
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+            else:
+                files.append((str(root.resolve()), item))
+    report.files = len(files)
+
+    by_file: dict[str, list[str]] = {}
+    for doc_id, (_, r, p) in state.docs.items():
+        by_file.setdefault(_State.key(r, p), []).append(doc_id)
+    writer = None
+    pending = 0
+    done_articles = 0
+    for n, (root_key, sf) in enumerate(files, 1):
+        fkey = _State.key(root_key, sf.rel)
+        seen_files.add(fkey)
+        if state.files.get(fkey) == [sf.size, sf.mtime_ns]:
+            ids = by_file.get(fkey)
+            if ids:
+                seen_ids.update(ids)
+                report.unchanged += len(ids)
+                done_articles += len(ids)
+                if progress:
+                    progress(done_articles, n, len(files))
+                continue
+        file_ok = True
+        for item in read_file(sf):
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+                file_ok = file_ok and item.line is not None
+                continue
+            if item.id in seen_ids:
+                report.skipped.append(Skipped(sf.rel, f"duplicate id {item.id!r}"))
+                continue
+            seen_ids.add(item.id)
+            digest = content_hash(item)
+            old = state.docs.get(item.id)
+            if old is not None and old[0] == digest:
+                report.unchanged += 1
+                if old[1:] != [root_key, sf.rel]:
+                    state.docs[item.id] = [digest, root_key, sf.rel]
+            else:
+                if writer is None:
+                    writer = _writer(ix, index_dir)
+                doc = article_document(item, root_key, digest)
+                if old is None:
+                    writer.add_document(**doc)
+                    report.added += 1
+                else:
+                    writer.update_document(**doc)
+                    report.updated += 1
+                state.docs[item.id] = [digest, root_key, sf.rel]
+                pending += 1
+            done_articles += 1
+            if progress and done_articles % 200 == 0:
+                progress(done_articles, n - 1, len(files))
+            if pending >= COMMIT_EVERY:
+                writer.commit()
+                state.save(index_dir, ix)
+                writer, pending = None, 0
+        if file_ok:
+            state.files[fkey] = [sf.size, sf.mtime_ns]
+        else:
+            state.files.pop(fkey, None)
+        if progress:
+            progress(done_articles, n, len(files))
+
+    # Articles whose file is gone, or whose record left a file that changed.
+    gone = [i for i, (_, r, _p) in state.docs.items() if r in root_keys and i not in seen_ids]
+    for doc_id in gone:
+        if writer is None:
+            writer = _writer(ix, index_dir)
+        writer.delete_by_term("id", doc_id)
+        del state.docs[doc_id]
+        report.removed += 1
+    for fkey in [k for k in state.files if k.split("\x00")[0] in root_keys]:
+        if fkey not in seen_files:
+            del state.files[fkey]
+
+    if writer is not None:
+        writer.commit()
+    state.save(index_dir, ix)
+    report.seconds = time.perf_counter() - started
+    return report

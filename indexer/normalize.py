@@ -1,0 +1,118 @@
+"""One normalisation for index and query alike, with a map back to the original text.
+
+NFKC (full width to half width), case folding, and Traditional to Simplified Chinese.
+``normalize`` returns the normalised string and an offset map so that a token found in
+the normalised text can be highlighted on exactly the original characters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CJK ideographs (basic, extension A, compatibility, extensions B-H) and the ideographic zero.
+HAN_CLASS = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+HAN_RUN = re.compile(f"[{HAN_CLASS}]+")
+HAS_HAN = re.compile(f"[{HAN_CLASS}]")
+
+
+class _FoldTable(dict):
+    """str.translate table computed on demand: NFKC then casefold, one character at a time."""
+
+    def __missing__(self, ch: int) -> str:
+        out = unicodedata.normalize("NFKC", chr(ch)).casefold()
+        self[ch] = out
+        return out
+
+
+_FOLD = _FoldTable()
+_converter = None
+
+
+def _t2s(text: str) -> str:
+    global _converter
+    if _converter is None:
+        import opencc  # loaded only when a text has Han characters
+
+        _converter = opencc.OpenCC("t2s")
+    return _converter.convert(text)
+
+
+class Normalized:
+    """A normalised string and, for each of its characters, the span it came from."""
+
+    __slots__ = ("text", "original", "_starts", "_ends")
+
+    def __init__(self, text: str, original: str, starts=None, ends=None):
+        self.text = text
+        self.original = original
+        self._starts = starts  # None: identity map
+        self._ends = ends
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that normalised characters [start, end) came from."""
+        if self._starts is None:
+            return start, end
+        if end <= start:
+            pos = self._starts[start] if start < len(self._starts) else len(self.original)
+            return pos, pos
+        return self._starts[start], self._ends[end - 1]
+
+
+def _has_combining(text: str) -> bool:
+    return any(unicodedata.combining(c) for c in text)
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise ``text`` for analysis; see the module docstring."""
+    if text.isascii():
+        return Normalized(text.lower(), text)
+    if _has_combining(text):
+        folded, starts, ends = _fold_clusters(text)
+    else:
+        folded = text.translate(_FOLD)
+        if len(folded) == len(text):
+            starts = ends = None
+        else:
+            folded, starts, ends = _fold_chars(text)
+    if HAS_HAN.search(folded):
+        simplified = _t2s(folded)
+        if len(simplified) != len(folded):
+            # A phrase conversion changed the length: convert character by character,
+            # which keeps the offsets exact at the cost of a rare phrase-level nuance.
+            simplified = "".join(_t2s(c) if HAS_HAN.match(c) else c for c in folded)
+            if len(simplified) != len(folded):
+                simplified = folded
+        folded = simplified
+    return Normalized(folded, text, starts, ends)
+
+
+def _fold_chars(text: str):
+    parts, starts, ends = [], [], []
+    for i, c in enumerate(text):
+        out = _FOLD[ord(c)]
+        parts.append(out)
+        starts.extend([i] * len(out))
+        ends.extend([i + 1] * len(out))
+    return "".join(parts), starts, ends
+
+
+def _fold_clusters(text: str):
+    """Fold base characters together with their combining marks (e + U+0301 -> é)."""
+    parts, starts, ends = [], [], []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        out = unicodedata.normalize("NFKC", text[i:j]).casefold()
+        parts.append(out)
+        starts.extend([i] * len(out))
+        ends.extend([j] * len(out))
+        i = j
+    return "".join(parts), starts, ends
+
+
+def normalize_text(text: str) -> str:
+    """The normalised string alone."""
+    return normalize(text).text

@@ -1,0 +1,66 @@
+"""The Whoosh schema, its version, and the index's own metadata file."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from whoosh import fields
+
+from .analysis import ANALYZERS, SurfaceAnalyzer
+
+# Bump when the schema or the analysis changes in a way that needs a rebuild.
+SCHEMA_VERSION = 1
+META_FILE = "mlsearch.json"
+
+TEXT_PARTS = ("title", "body")
+# Language fields of each part: title_en, title_ms, title_zh, title_zh2, body_en, ...
+LANG_FIELDS = ("en", "ms", "zh", "zh2")
+
+
+def lang_field(part: str, lang: str) -> str:
+    return f"{part}_{lang}"
+
+
+def text_fields(part: str | None = None) -> list[str]:
+    parts = TEXT_PARTS if part is None else (part,)
+    return [lang_field(p, lang) for p in parts for lang in LANG_FIELDS]
+
+
+def make_schema() -> fields.Schema:
+    spec = {
+        "id": fields.ID(stored=True, unique=True),
+        "path": fields.STORED(),
+        "root": fields.STORED(),
+        "title": fields.STORED(),
+        "body": fields.STORED(),  # zlib-compressed UTF-8, for snippets and `show`
+        "date": fields.DATETIME(stored=True, sortable=True),
+        "lang": fields.KEYWORD(stored=True, commas=True, lowercase=True, scorable=False),
+        "source": fields.KEYWORD(stored=True, lowercase=True, scorable=False),
+        "url": fields.STORED(),
+        "hash": fields.STORED(),
+        "spell": fields.TEXT(analyzer=SurfaceAnalyzer(), phrase=False),
+    }
+    for part in TEXT_PARTS:
+        for lang in LANG_FIELDS:
+            spec[lang_field(part, lang)] = fields.TEXT(
+                analyzer=ANALYZERS[lang], phrase=True, multitoken_query="phrase"
+            )
+    return fields.Schema(**spec)
+
+
+def write_meta(index_dir: Path, **extra) -> None:
+    from . import __version__
+
+    meta = {"schema_version": SCHEMA_VERSION, "mlsearch_version": __version__, **extra}
+    tmp = index_dir / (META_FILE + ".tmp")
+    tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, index_dir / META_FILE)
+
+
+def read_meta(index_dir: Path) -> dict | None:
+    try:
+        return json.loads((index_dir / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,16 @@
+"""The query side: ``from search import Searcher``.
+
+with Searcher("index") as s:
+    for hit in s.search("东盟 防长", limit=5).hits:
+        print(hit.rank, hit.title, hit.snippet)
+"""
+
+__all__ = ["ArticleRecord", "Hit", "IndexStats", "SearchResults", "Searcher"]
+
+
+def __getattr__(name):
+    if name in __all__:
+        from . import searcher
+
+        return getattr(searcher, name)
+    raise AttributeError(name)

@@ -1,0 +1,306 @@
+"""The ``mlsearch`` command: a thin layer over ``indexer`` and ``search``.
+
+Exit status, as grep and ripgrep: 0 hits, 1 no hits, 2 error. Library errors become one
+line on stderr (and a hint), never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import sys
+
+import click
+
+from indexer.config import DEFAULT_CORPUS, DEFAULT_LIMIT, default_index_dir
+from indexer.errors import MlsearchError
+
+EXIT_HITS, EXIT_NO_HITS, EXIT_ERROR = 0, 1, 2
+
+# C0 and C1 controls (but tab and newline), DEL, and bidirectional overrides: text from the
+# web must not be able to retitle, clear or reorder a terminal.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str | None) -> str:
+    """Text fit to print: control characters shown as escapes instead of obeyed."""
+    if not text:
+        return ""
+    return _UNSAFE.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
+
+
+class Failure(click.ClickException):
+    """A user-facing error: one line, exit status 2."""
+
+    exit_code = EXIT_ERROR
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+    def show(self, file=None) -> None:
+        click.echo(f"mlsearch: error: {safe(self.message)}", err=True)
+        if self.hint:
+            click.echo(f"hint: {safe(self.hint)}", err=True)
+
+
+def handle_errors(fn):
+    """Turn library exceptions into a Failure; nothing else reaches the user as a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except MlsearchError as exc:
+            raise Failure(exc.message, exc.hint) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("mlsearch: interrupted", err=True)
+            sys.exit(130)
+        except OSError as exc:
+            raise Failure(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+        except Exception as exc:
+            if os.environ.get("MLSEARCH_DEBUG"):
+                raise
+            raise Failure(
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="set MLSEARCH_DEBUG=1 to see the traceback, and please report it",
+            ) from None
+
+    return wrapper
+
+
+def index_option(fn):
+    return click.option(
+        "--index",
+        "index_dir",
+        envvar="MLSEARCH_INDEX",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Index folder [env MLSEARCH_INDEX; default: ./index].",
+    )(fn)
+
+
+def use_colour(choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def mark(text: str, spans, colour: bool) -> str:
+    """Highlight spans of ``text``: bold red on a terminal, **markers** when piped."""
+    out, cursor = [], 0
+    for a, b in spans:
+        out.append(safe(text[cursor:a]))
+        word = safe(text[a:b])
+        out.append(click.style(word, fg="red", bold=True) if colour else f"**{word}**")
+        cursor = b
+    out.append(safe(text[cursor:]))
+    return "".join(out)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mlsearch", prog_name="mlsearch")
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Index folder for every command [env MLSEARCH_INDEX; default: ./index].",
+)
+def main(index_dir):
+    """Search news in Chinese, Malay and English.
+
+    \b
+    mlsearch index corpus/          build or update the index
+    mlsearch search "东盟 防长"      ranked results with highlighted snippets
+    mlsearch show ID                one whole article
+    mlsearch stats                  what the index holds
+    """
+    if index_dir:
+        # Read by each command's own --index option through its envvar.
+        os.environ["MLSEARCH_INDEX"] = index_dir
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@index_option
+@click.option("--rebuild", is_flag=True, help="Start over: build a new index and swap it in.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress, no list of skipped files.")
+@handle_errors
+def index(paths, index_dir, rebuild, as_json, quiet):
+    """Add new articles under PATHS (default: corpus/), re-index changed ones, remove deleted ones.
+
+    Reads .txt, .md, .html, .json, .jsonl and .jsonl.gz files, in UTF-8, GB18030/GBK or Big5.
+    """
+    from indexer.build import build_index
+
+    index_dir = index_dir or default_index_dir()
+    paths = paths or (DEFAULT_CORPUS,)
+    progress = None
+    show_progress = not quiet and not as_json and sys.stderr.isatty()
+    if show_progress:
+
+        def progress(articles, files_done, files_total):
+            click.echo(
+                f"\r  {articles} articles, {files_done}/{files_total} files", nl=False, err=True
+            )
+
+    report = build_index(paths, index_dir, rebuild=rebuild, progress=progress)
+    if show_progress:
+        click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    verb = "rebuilt" if report.rebuilt else "updated"
+    click.echo(
+        f"index {verb}: {report.added} added, {report.updated} updated, {report.removed} removed, "
+        f"{report.unchanged} unchanged, {len(report.skipped)} skipped "
+        f"({report.files} files, {report.seconds:.1f} s) -> {safe(str(index_dir))}"
+    )
+    if not quiet:
+        for s in report.skipped:
+            where = f"{s.path}:{s.line}" if s.line else s.path
+            click.echo(f"  skipped {safe(where)}: {safe(s.reason)}", err=True)
+
+
+@main.command()
+@click.argument("query", nargs=-1, required=True)
+@index_option
+@click.option(
+    "-n", "--limit", default=DEFAULT_LIMIT, show_default=True, type=click.IntRange(1, 10000)
+)
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True
+)
+@click.option(
+    "--lang", type=click.Choice(["zh", "ms", "en"]), help="Only articles in this language."
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit per line.")
+@click.option("--explain", is_flag=True, help="Show how the query was normalised and tokenised.")
+@click.option(
+    "--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto"
+)
+@handle_errors
+def search(query, index_dir, limit, page, sort, lang, as_json, explain, colour):
+    """Ranked search. Words are ANDed; OR, NOT, "phrases", title:, lang:zh|ms|en, source:,
+    date:2025, date:[2025-09-01 TO 2025-10-31], wild* and fuzzy~ work too."""
+    from search.searcher import Searcher
+
+    text = " ".join(query)
+    with Searcher(index_dir) as searcher:
+        if explain:
+            _print_explain(searcher.explain(text), as_json)
+        results = searcher.search(text, limit=limit, page=page, sort=sort, lang=lang)
+    if as_json:
+        for hit in results.hits:
+            click.echo(json.dumps(hit.as_json(), ensure_ascii=False))
+    else:
+        _print_results(results, use_colour(colour))
+    if results.total == 0:
+        if results.suggestion:
+            click.echo(f"did you mean: {safe(results.suggestion)}", err=True)
+        sys.exit(EXIT_NO_HITS)
+    if not results.hits:
+        click.echo(f"no hits on page {page} (of {results.total} hits)", err=True)
+        sys.exit(EXIT_NO_HITS)
+
+
+def _print_explain(info: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"explain": info}, ensure_ascii=False), err=True)
+        return
+    click.echo(f"query:      {safe(info['query'])}", err=True)
+    click.echo(f"normalised: {safe(info['normalized'])}", err=True)
+    for lang, terms in info["analysis"].items():
+        click.echo(f"  {lang:4} -> {safe(' | '.join(terms)) or '(nothing)'}", err=True)
+    click.echo(f"parsed:     {safe(info['parsed'])}", err=True)
+    click.echo("", err=True)
+
+
+def _print_results(results, colour: bool) -> None:
+    if results.total == 0:
+        click.echo("no hits", err=True)
+        return
+    first = results.hits[0].rank if results.hits else 0
+    last = results.hits[-1].rank if results.hits else 0
+    click.echo(f"{results.total} hits, showing {first}–{last}", err=True)
+    for hit in results.hits:
+        meta = " · ".join(
+            x for x in (hit.date or "no date", ",".join(hit.langs), hit.source or "", hit.id) if x
+        )
+        title = mark(hit.title or "(untitled)", hit.title_highlights, colour)
+        head = click.style(f"{hit.rank:>3}.", bold=True) if colour else f"{hit.rank:>3}."
+        click.echo(f"{head} {title}")
+        click.echo(f"     {click.style(safe(meta), dim=True) if colour else safe(meta)}")
+        click.echo(f"     {mark(hit.snippet, hit.highlights, colour)}")
+        click.echo()
+
+
+@main.command()
+@click.argument("doc_id", metavar="ID")
+@index_option
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def show(doc_id, index_dir, as_json):
+    """Print one whole article."""
+    from dataclasses import asdict
+
+    from search.searcher import Searcher
+
+    with Searcher(index_dir) as searcher:
+        art = searcher.get(doc_id)
+    if as_json:
+        click.echo(json.dumps(asdict(art), ensure_ascii=False))
+        return
+    click.echo(safe(art.title))
+    meta = [f"id: {art.id}", f"date: {art.date or '-'}", f"languages: {','.join(art.langs) or '-'}"]
+    if art.source:
+        meta.append(f"source: {art.source}")
+    if art.url:
+        meta.append(f"url: {art.url}")
+    click.echo(safe("  ".join(meta)))
+    click.echo()
+    click.echo(safe(art.body))
+
+
+@main.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def stats(index_dir, as_json):
+    """Articles per language and source, date range, index size."""
+    from dataclasses import asdict
+
+    from search.searcher import Searcher
+
+    with Searcher(index_dir) as searcher:
+        st = searcher.stats()
+    if as_json:
+        click.echo(json.dumps(asdict(st), ensure_ascii=False))
+        return
+    click.echo(f"index:    {safe(st.index_dir)} ({st.index_bytes / 1e6:.1f} MB)")
+    click.echo(f"articles: {st.articles}")
+    click.echo(f"dates:    {st.date_min or '-'} to {st.date_max or '-'}")
+    click.echo("languages: " + ", ".join(f"{k} {v}" for k, v in st.by_lang.items()))
+    click.echo("sources:")
+    for name, n in list(st.by_source.items())[:20]:
+        click.echo(f"  {n:>7}  {safe(name)}")
+    if len(st.by_source) > 20:
+        click.echo(f"  … and {len(st.by_source) - 20} more")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,276 @@
+"""The Python API: open an index once, run many queries, get dataclasses back."""
+
+from __future__ import annotations
+
+import os
+import zlib
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from indexer.analysis import LANGS, PART_RE, analyze
+from indexer.build import open_index
+from indexer.config import DEFAULT_LIMIT, SNIPPET_CHARS, default_index_dir
+from indexer.errors import ArticleNotFoundError, MlsearchError, QuerySyntaxError
+from indexer.schema import text_fields
+
+from .query import make_parser, parse_query, positive_terms
+from .snippets import find_spans, make_snippet, needles_from
+
+
+@dataclass
+class Hit:
+    rank: int
+    id: str
+    score: float
+    title: str
+    date: str | None
+    langs: list[str]
+    source: str | None
+    url: str | None
+    snippet: str
+    highlights: list[list[int]]
+    title_highlights: list[list[int]] = field(default_factory=list, repr=False)
+    path: str | None = field(default=None, repr=False)
+
+    def as_json(self) -> dict:
+        """The stable JSON Lines record (see README, "JSON output")."""
+        d = asdict(self)
+        d.pop("title_highlights")
+        d.pop("path")
+        d["score"] = round(self.score, 4)
+        return d
+
+
+@dataclass
+class SearchResults:
+    query: str
+    total: int
+    page: int
+    hits: list[Hit]
+    suggestion: str | None = None
+
+
+@dataclass
+class ArticleRecord:
+    id: str
+    title: str
+    body: str
+    date: str | None
+    langs: list[str]
+    source: str | None
+    url: str | None
+    path: str | None
+
+
+@dataclass
+class IndexStats:
+    articles: int
+    by_lang: dict[str, int]
+    by_source: dict[str, int]
+    date_min: str | None
+    date_max: str | None
+    index_bytes: int
+    index_dir: str
+
+
+def _iso(value) -> str | None:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return None
+
+
+def _langs(value) -> list[str]:
+    return [x for x in (value or "").split(",") if x]
+
+
+class Searcher:
+    """``Searcher(index_dir)``: queries an index; use as a context manager or call close()."""
+
+    def __init__(self, index_dir: str | os.PathLike | None = None):
+        from whoosh import scoring
+
+        self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
+        self._ix = open_index(self.index_dir)
+        self._weighting = scoring.BM25F(B=0.75, K1=1.2)
+        self._searcher = self._ix.searcher(weighting=self._weighting)
+        self._parser = make_parser(self._ix.schema)
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._searcher.close()
+        self._ix.close()
+
+    def _fresh(self):
+        # Another process may have committed since: see its changes in long-lived scripts.
+        if not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def parse(self, query: str):
+        return parse_query(self._parser, query)
+
+    def search(
+        self,
+        query: str,
+        limit: int = DEFAULT_LIMIT,
+        page: int = 1,
+        sort: str = "relevance",
+        lang: str | None = None,
+        suggest: bool = True,
+    ) -> SearchResults:
+        """Run ``query``; hits come back ranked (BM25F, title above body) or newest first."""
+        from whoosh import query as wq
+
+        if limit < 1:
+            raise QuerySyntaxError("limit must be at least 1")
+        if page < 1:
+            raise QuerySyntaxError("page must be at least 1")
+        if sort not in ("relevance", "date"):
+            raise QuerySyntaxError(f"unknown sort {sort!r} (use relevance or date)")
+        if lang is not None and lang not in LANGS:
+            raise QuerySyntaxError(f"unknown language {lang!r} (use zh, ms or en)")
+        q = self.parse(query)
+        searcher = self._fresh()
+        kwargs = {}
+        if lang:
+            kwargs["filter"] = wq.Term("lang", lang)
+        if sort == "date":
+            kwargs.update(sortedby="date", reverse=True)
+        try:
+            results = searcher.search_page(q, page, pagelen=limit, **kwargs)
+        except MlsearchError:
+            raise
+        except Exception as exc:
+            raise QuerySyntaxError(f"cannot run query: {exc}") from exc
+        needles = needles_from(positive_terms(q), searcher.reader())
+        hits = []
+        for hit in results:
+            stored = hit.fields()
+            body = zlib.decompress(stored["body"]).decode("utf-8", "surrogatepass")
+            snippet, highlights = make_snippet(body, find_spans(body, needles), SNIPPET_CHARS)
+            title = stored.get("title", "")
+            hits.append(
+                Hit(
+                    rank=hit.rank + 1,
+                    id=stored["id"],
+                    score=float(hit.score or 0.0),
+                    title=title,
+                    date=_iso(stored.get("date")),
+                    langs=_langs(stored.get("lang")),
+                    source=stored.get("source"),
+                    url=stored.get("url"),
+                    snippet=snippet,
+                    highlights=highlights,
+                    title_highlights=[list(s) for s in find_spans(title, needles)],
+                    path=stored.get("path"),
+                )
+            )
+        total = results.total
+        suggestion = None
+        if suggest and total == 0:
+            suggestion = self.suggest(query, lang=lang)
+        return SearchResults(query=query, total=total, page=page, hits=hits, suggestion=suggestion)
+
+    def count(self, query: str, lang: str | None = None) -> int:
+        from whoosh import query as wq
+
+        q = self.parse(query)
+        flt = wq.Term("lang", lang) if lang else None
+        return len(self._fresh().search(q, limit=1, filter=flt))
+
+    def suggest(self, query: str, lang: str | None = None) -> str | None:
+        """A corrected query that finds something, or None: Latin words not in the index
+        are replaced by the nearest indexed word (edit distance up to 2)."""
+        searcher = self._fresh()
+        reader = searcher.reader()
+        words = [m for m in PART_RE.finditer(query) if m.group().isalpha() and len(m.group()) >= 3]
+        if not words:
+            return None
+        corrected = query
+        changed = False
+        for m in reversed(words):  # right to left keeps earlier offsets valid
+            word = m.group().lower()
+            start = m.start()
+            if start > 0 and query[start - 1] == ":":
+                continue  # a field value such as lang:xx
+            if reader.doc_frequency("spell", word) > 0:
+                continue
+            try:
+                candidates = searcher.suggest("spell", word, limit=5, maxdist=2, prefix=1)
+            except Exception:
+                candidates = []
+            for cand in candidates:
+                if m.group()[0].isupper():
+                    cand = cand.upper() if m.group().isupper() else cand.capitalize()
+                trial = corrected[: m.start()] + cand + corrected[m.end() :]
+                try:
+                    if self.count(trial, lang=lang):
+                        corrected, changed = trial, True
+                        break
+                except MlsearchError:
+                    continue
+        return corrected if changed else None
+
+    def get(self, doc_id: str) -> ArticleRecord:
+        stored = self._fresh().document(id=doc_id)
+        if stored is None:
+            raise ArticleNotFoundError(f"no article with id {doc_id!r} in {self.index_dir}")
+        return ArticleRecord(
+            id=stored["id"],
+            title=stored.get("title", ""),
+            body=zlib.decompress(stored["body"]).decode("utf-8", "surrogatepass"),
+            date=_iso(stored.get("date")),
+            langs=_langs(stored.get("lang")),
+            source=stored.get("source"),
+            url=stored.get("url"),
+            path=stored.get("path"),
+        )
+
+    def stats(self) -> IndexStats:
+        reader = self._fresh().reader()
+        by_lang = {lang: reader.doc_frequency("lang", lang) for lang in LANGS}
+        by_source: dict[str, int] = {}
+        dmin = dmax = None
+        articles = 0
+        for stored in reader.all_stored_fields():
+            articles += 1
+            src = stored.get("source") or "(none)"
+            by_source[src] = by_source.get(src, 0) + 1
+            d = stored.get("date")
+            if d is not None:
+                dmin = d if dmin is None or d < dmin else dmin
+                dmax = d if dmax is None or d > dmax else dmax
+        size = sum(p.stat().st_size for p in self.index_dir.iterdir() if p.is_file())
+        return IndexStats(
+            articles=articles,
+            by_lang={k: v for k, v in by_lang.items() if v},
+            by_source=dict(sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0]))),
+            date_min=_iso(dmin),
+            date_max=_iso(dmax),
+            index_bytes=size,
+            index_dir=str(self.index_dir),
+        )
+
+    def explain(self, query: str) -> dict:
+        """How the query was normalised and tokenised for each language field."""
+        from indexer.normalize import normalize
+
+        q = self.parse(query)
+        return {
+            "query": query,
+            "normalized": normalize(query).text,
+            "analysis": {
+                lang: [term for term, *_ in analyze(query, lang, "query")]
+                for lang in ("en", "ms", "zh", "zh2")
+            },
+            "fields": text_fields(),
+            "parsed": repr(q),
+        }
