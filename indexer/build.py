@@ -273,95 +273,127 @@ def _rebuild(roots: list[Path], index_dir: Path, progress) -> IndexReport:
 
 
 def _update(ix, index_dir: Path, roots: list[Path], progress) -> IndexReport:
-    from .readers import discover, read_file
+    run = _Run(ix, index_dir, progress)
+    try:
+        run.apply(roots)
+    except BaseException:
+        run.cancel()
+        raise
+    return run.report
 
-    started = time.perf_counter()
-    report = IndexReport()
-    state = _State.load(index_dir, ix)
-    root_keys = {str(r.resolve()) for r in roots}
-    files, seen_files, seen_ids = [], set(), set()
-    for root in roots:
-        for item in discover([root]):
-            if isinstance(item, Skipped):
-                report.skipped.append(item)
-            else:
-                files.append((str(root.resolve()), item))
-    report.files = len(files)
 
-    by_file: dict[str, list[str]] = {}
-    for doc_id, (_, r, p) in state.docs.items():
-        by_file.setdefault(_State.key(r, p), []).append(doc_id)
-    writer = None
-    pending = 0
-    done_articles = 0
-    for n, (root_key, sf) in enumerate(files, 1):
-        fkey = _State.key(root_key, sf.rel)
-        seen_files.add(fkey)
-        if state.files.get(fkey) == [sf.size, sf.mtime_ns]:
-            ids = by_file.get(fkey)
-            if ids:
-                seen_ids.update(ids)
-                report.unchanged += len(ids)
-                done_articles += len(ids)
-                if progress:
-                    progress(done_articles, n, len(files))
-                continue
-        file_ok = True
-        for item in read_file(sf):
-            if isinstance(item, Skipped):
-                report.skipped.append(item)
-                file_ok = file_ok and item.line is not None
-                continue
-            if item.id in seen_ids:
-                report.skipped.append(Skipped(sf.rel, f"duplicate id {item.id!r}"))
-                continue
-            seen_ids.add(item.id)
-            digest = content_hash(item)
-            old = state.docs.get(item.id)
-            if old is not None and old[0] == digest:
-                report.unchanged += 1
-                if old[1:] != [root_key, sf.rel]:
-                    state.docs[item.id] = [digest, root_key, sf.rel]
-            else:
-                if writer is None:
-                    writer = _writer(ix, index_dir)
-                doc = article_document(item, root_key, digest)
-                if old is None:
-                    writer.add_document(**doc)
-                    report.added += 1
+class _Run:
+    """One indexing run: the open writer, the state it updates, the report it fills."""
+
+    def __init__(self, ix, index_dir: Path, progress):
+        self.ix = ix
+        self.index_dir = index_dir
+        self.progress = progress
+        self.report = IndexReport()
+        self.state = _State.load(index_dir, ix)
+        self.writer = None
+        self.pending = 0
+
+    def _write(self):
+        if self.writer is None:
+            self.writer = _writer(self.ix, self.index_dir)
+        return self.writer
+
+    def commit(self) -> None:
+        if self.writer is not None:
+            self.writer.commit()
+            self.writer = None
+            self.pending = 0
+        self.state.save(self.index_dir, self.ix)
+
+    def cancel(self) -> None:
+        """Interrupted or failed: drop the uncommitted work and the lock with it. The index
+        stays at its last commit; the next run finishes the job."""
+        if self.writer is not None:
+            self.writer.cancel()
+            self.writer = None
+
+    def apply(self, roots: list[Path]) -> None:
+        from .readers import discover, read_file
+
+        started = time.perf_counter()
+        report, state = self.report, self.state
+        root_keys = {str(r.resolve()) for r in roots}
+        files = []
+        for root in roots:
+            for item in discover([root]):
+                if isinstance(item, Skipped):
+                    report.skipped.append(item)
                 else:
-                    writer.update_document(**doc)
-                    report.updated += 1
-                state.docs[item.id] = [digest, root_key, sf.rel]
-                pending += 1
-            done_articles += 1
-            if progress and done_articles % 200 == 0:
-                progress(done_articles, n - 1, len(files))
-            if pending >= COMMIT_EVERY:
-                writer.commit()
-                state.save(index_dir, ix)
-                writer, pending = None, 0
-        if file_ok:
-            state.files[fkey] = [sf.size, sf.mtime_ns]
+                    files.append((str(root.resolve()), item))
+        report.files = len(files)
+        by_file: dict[str, list[str]] = {}
+        for doc_id, (_, r, p) in state.docs.items():
+            by_file.setdefault(_State.key(r, p), []).append(doc_id)
+
+        seen_files: set[str] = set()
+        seen_ids: set[str] = set()
+        done = 0
+        for n, (root_key, sf) in enumerate(files, 1):
+            fkey = _State.key(root_key, sf.rel)
+            seen_files.add(fkey)
+            known = by_file.get(fkey)
+            if known and state.files.get(fkey) == [sf.size, sf.mtime_ns]:
+                seen_ids.update(known)
+                report.unchanged += len(known)
+                done += len(known)
+                if self.progress:
+                    self.progress(done, n, len(files))
+                continue
+            file_ok = True
+            for item in read_file(sf):
+                if isinstance(item, Skipped):
+                    report.skipped.append(item)
+                    file_ok = file_ok and item.line is not None
+                    continue
+                if item.id in seen_ids:
+                    report.skipped.append(Skipped(sf.rel, f"duplicate id {item.id!r}"))
+                    continue
+                seen_ids.add(item.id)
+                self._index_article(item, root_key, sf.rel)
+                done += 1
+                if self.progress and done % 200 == 0:
+                    self.progress(done, n - 1, len(files))
+                if self.pending >= COMMIT_EVERY:
+                    self.commit()
+            if file_ok:
+                state.files[fkey] = [sf.size, sf.mtime_ns]
+            else:
+                state.files.pop(fkey, None)
+            if self.progress:
+                self.progress(done, n, len(files))
+
+        # Articles whose file is gone, or whose record left a file that changed.
+        gone = [i for i, (_, r, _p) in state.docs.items() if r in root_keys and i not in seen_ids]
+        for doc_id in gone:
+            self._write().delete_by_term("id", doc_id)
+            del state.docs[doc_id]
+            report.removed += 1
+        for fkey in [k for k in state.files if k.split("\x00")[0] in root_keys]:
+            if fkey not in seen_files:
+                del state.files[fkey]
+        self.commit()
+        report.seconds = time.perf_counter() - started
+
+    def _index_article(self, item: Article, root_key: str, rel: str) -> None:
+        digest = content_hash(item)
+        old = self.state.docs.get(item.id)
+        if old is not None and old[0] == digest:
+            self.report.unchanged += 1
+            if old[1:] != [root_key, rel]:
+                self.state.docs[item.id] = [digest, root_key, rel]
+            return
+        doc = article_document(item, root_key, digest)
+        if old is None:
+            self._write().add_document(**doc)
+            self.report.added += 1
         else:
-            state.files.pop(fkey, None)
-        if progress:
-            progress(done_articles, n, len(files))
-
-    # Articles whose file is gone, or whose record left a file that changed.
-    gone = [i for i, (_, r, _p) in state.docs.items() if r in root_keys and i not in seen_ids]
-    for doc_id in gone:
-        if writer is None:
-            writer = _writer(ix, index_dir)
-        writer.delete_by_term("id", doc_id)
-        del state.docs[doc_id]
-        report.removed += 1
-    for fkey in [k for k in state.files if k.split("\x00")[0] in root_keys]:
-        if fkey not in seen_files:
-            del state.files[fkey]
-
-    if writer is not None:
-        writer.commit()
-    state.save(index_dir, ix)
-    report.seconds = time.perf_counter() - started
-    return report
+            self._write().update_document(**doc)
+            self.report.updated += 1
+        self.state.docs[item.id] = [digest, root_key, rel]
+        self.pending += 1

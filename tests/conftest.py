@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NEWS = FIXTURES / "news"
+CORPUS = Path(__file__).parent.parent / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """Every test gets its own default index location and no inherited settings."""
+    monkeypatch.setenv("MLSEARCH_INDEX", str(tmp_path / "default-index"))
+    for name in ("NO_COLOR", "MLSEARCH_USERDICT", "MLSEARCH_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def news_index(tmp_path_factory) -> Path:
+    """The fixture corpus indexed once for the session: treat as read-only."""
+    from indexer.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("news") / "index"
+    report = build_index([NEWS], index_dir)
+    assert not report.skipped, report.skipped
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def searcher(news_index):
+    from search import Searcher
+
+    with Searcher(news_index) as s:
+        yield s
+
+
+@pytest.fixture
+def news_copy(tmp_path) -> Path:
+    """A private, writable copy of the fixture corpus."""
+    dest = tmp_path / "news"
+    shutil.copytree(NEWS, dest)
+    return dest

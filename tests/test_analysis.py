@@ -1,0 +1,204 @@
+"""Language analysis: table-driven per language, and properties of offsets and positions."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.analysis import (
+    han_bigram_tokens,
+    han_word_tokens,
+    latin_tokens,
+    split_languages,
+)
+from indexer.normalize import normalize
+from indexer.schema import make_schema
+
+
+def terms(tokens):
+    return [t[0] for t in tokens]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("defence", ["defens"]),
+        ("defense", ["defens"]),
+        ("programme programmes", ["program", "program"]),
+        ("organisation organization", ["organiz", "organiz"]),
+        ("Ministers meetings", ["minist", "meet"]),
+        ("ASEAN’s ASEAN's", ["asean", "asean"]),
+        ("F-16", ["f", "16"]),
+        ("F16", ["f", "16"]),
+        ("COVID-19", ["covid", "19"]),
+        ("5PC", ["5", "pc"]),
+        ("Timor-Leste", ["timor", "lest"]),
+        ("Ｆ－１６ ＫＤ", ["f", "16", "kd"]),  # full width: nothing dropped
+        ("the US and the UK", ["us", "uk"]),  # stop words go, US stays
+        ("Plan A", ["plan", "a"]),  # single letters stay
+    ],
+)
+def test_english(text, expected):
+    assert terms(latin_tokens(text, "en")) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("menteri-menteri", ["menteri"]),
+        ("Menteri-Menteri", ["menteri"]),
+        ("kedua-dua", ["dua"]),
+        ("bersama-sama", ["sama"]),
+        ("keselamatan", ["selamat"]),
+        ("kerjasama", ["kerjasama"]),
+        ("mesyuarat", ["mesyuarat"]),
+        ("kestabilan", ["stabil"]),
+        ("bas jenis kelas", ["bas", "jenis", "kelas"]),  # Porter would give ba, jeni, kela
+        ("ketenteraan", ["tentera"]),
+        ("Timor-Leste", ["timor", "leste"]),
+        ("ke-19", ["ke", "19"]),
+        ("dan yang di", []),
+    ],
+)
+def test_malay(text, expected):
+    assert terms(latin_tokens(text, "ms")) == expected
+
+
+def test_malay_is_never_porter_stemmed():
+    # The same words analysed as English would lose letters; as Malay they must not.
+    assert terms(latin_tokens("kelas", "ms")) == ["kelas"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("东盟防长会议", ["东盟", "防长", "会议"]),
+        ("東盟防長會議", ["东盟", "防长", "会议"]),  # Traditional folded to Simplified
+        ("南海局势", ["南海", "局势"]),
+        ("中国农业发展银行", ["中国", "农业发展银行"]),
+    ],
+)
+def test_chinese_words(text, expected):
+    assert terms(han_word_tokens(text)) == expected
+
+
+def test_chinese_bigrams_cover_every_substring():
+    toks = terms(han_bigram_tokens("待处理"))
+    assert toks == ["待处", "处理"]
+    assert terms(han_bigram_tokens("华")) == ["华"]
+
+
+def test_query_bigrams_join_runs_split_by_spaces():
+    assert terms(han_bigram_tokens("东盟 防长", "query")) == ["东盟", "盟防", "防长"]
+    assert terms(han_bigram_tokens("东盟 防长", "index")) == ["东盟", "防长"]
+
+
+def test_chinese_positions_count_words_without_overlap():
+    toks = han_word_tokens("东盟防长会议在吉隆坡举行")
+    positions = [t[1] for t in toks]
+    assert positions == list(range(len(toks)))
+
+
+def test_latin_text_does_not_reach_chinese_fields_and_vice_versa():
+    text = "东盟 ASEAN 防长"
+    assert terms(han_word_tokens(text)) == ["东盟", "防长"]
+    assert terms(latin_tokens(text, "en")) == ["asean"]
+
+
+def test_han_runs_separated_by_other_text_are_not_adjacent():
+    toks = han_word_tokens("东盟 ASEAN 防长")
+    assert toks[1][1] - toks[0][1] == 2
+    toks = han_word_tokens("东盟 防长")
+    assert toks[1][1] - toks[0][1] == 1
+
+
+@pytest.mark.parametrize(
+    "text, langs",
+    [
+        ("Menteri Pertahanan Malaysia telah menghadiri mesyuarat itu semalam.", ["ms"]),
+        ("The defence minister attended the meeting in Kuala Lumpur yesterday.", ["en"]),
+        (
+            "东盟防长会议将从明日起举行。\n"
+            "The ASEAN Defence Ministers' Meeting begins tomorrow in Kuala Lumpur.",
+            ["en", "zh"],
+        ),
+    ],
+)
+def test_languages_detected_per_line(text, langs):
+    assert sorted(split_languages(text).langs) == sorted(langs)
+
+
+def test_mixed_document_routes_each_line_to_its_language():
+    text = (
+        "Mesyuarat itu dipengerusikan oleh Menteri Pertahanan Malaysia semalam.\n"
+        "The meeting was chaired by the Malaysian defence minister yesterday."
+    )
+    split = split_languages(text)
+    assert "dipengerusikan" in split.values["ms"]
+    assert "chaired" in split.values["en"]
+    assert "chaired" not in split.values["ms"]
+
+
+def test_analyzers_pickle_with_the_schema():
+    schema = make_schema()
+    again = pickle.loads(pickle.dumps(schema))
+    assert again.names() == schema.names()
+    analyzer = again["body_ms"].analyzer
+    assert [t.text for t in analyzer("menteri-menteri", mode="query")] == ["menteri"]
+
+
+def test_wildcard_text_is_normalised_not_stemmed():
+    analyzer = make_schema()["body_en"].analyzer
+    assert [t.text for t in analyzer("Defen*", tokenize=False)] == ["defen*"]
+
+
+# --- properties ------------------------------------------------------------------------------
+
+TEXT = st.text(
+    alphabet=st.sampled_from(
+        list("abcdefghijklmnopqrstuvwxyzABCDEFZ0123456789 -'’.,/\n")
+        + list("东盟防长会议南海局势处理農業國長ＡＢＣ１２３－，。")
+        + ["é", "ß", "İ"]
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_han_offsets_slice_to_the_token(text):
+    for term, _pos, a, b in han_word_tokens(text) + han_bigram_tokens(text):
+        assert normalize(text[a:b]).text.replace(" ", "") == term
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, st.sampled_from(["en", "ms"]))
+def test_latin_offsets_slice_to_the_token(text, lang):
+    for term, _pos, a, b in latin_tokens(text, lang):
+        assert terms(latin_tokens(text[a:b], lang, removestops=False)) == [term]
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, st.sampled_from(["en", "ms", "zh", "zh2"]))
+def test_positions_increase(text, lang):
+    toks = (
+        latin_tokens(text, lang)
+        if lang in ("en", "ms")
+        else han_word_tokens(text)
+        if lang == "zh"
+        else han_bigram_tokens(text)
+    )
+    positions = [t[1] for t in toks]
+    assert positions == sorted(set(positions))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_analysis_never_raises_on_any_text(text):
+    for lang in ("en", "ms"):
+        latin_tokens(text, lang, mode="query")
+    han_word_tokens(text, mode="query")
+    han_bigram_tokens(text, mode="query")

@@ -1,0 +1,173 @@
+"""Incremental indexing: what changes is re-indexed, what doesn't is left alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import indexer.build as build
+import indexer.readers as readers
+from indexer.build import STATE_FILE, build_index
+from indexer.errors import IndexMissingError, MlsearchError, SchemaVersionError
+from indexer.schema import META_FILE
+from search import Searcher
+
+
+def write(path, title, body):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+
+
+def all_ids(index_dir):
+    with Searcher(index_dir) as s:
+        reader = s._searcher.reader()
+        return sorted(f["id"] for f in reader.all_stored_fields())
+
+
+def test_add_update_remove_unchanged(tmp_path):
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    write(docs / "a.txt", "Navy exercise", "The navy held an exercise off Sabah.")
+    write(docs / "sub/b.txt", "Banjir kilat", "Banjir kilat melanda Shah Alam.")
+    r = build_index([docs], index)
+    assert (r.added, r.updated, r.removed, r.unchanged) == (2, 0, 0, 0)
+    assert all_ids(index) == ["a.txt", "sub/b.txt"]  # ids: paths relative to the root, POSIX
+
+    r = build_index([docs], index)
+    assert (r.added, r.updated, r.removed, r.unchanged) == (0, 0, 0, 2)
+
+    write(docs / "a.txt", "Navy drill", "The navy held a drill off Sabah.")
+    write(docs / "c.txt", "Palm oil", "Palm oil prices rose.")
+    (docs / "sub/b.txt").unlink()
+    r = build_index([docs], index)
+    assert (r.added, r.updated, r.removed, r.unchanged) == (1, 1, 1, 0)
+    assert all_ids(index) == ["a.txt", "c.txt"]
+    with Searcher(index) as s:
+        assert s.search("drill").total == 1
+        assert s.search("exercise").total == 0
+        assert s.search("banjir").total == 0
+
+
+def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch):
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    for i in range(5):
+        write(docs / f"{i}.txt", f"Title {i}", f"Body number {i} about the navy.")
+    build_index([docs], index)
+    calls = []
+    real = readers.read_file
+    monkeypatch.setattr(readers, "read_file", lambda sf: calls.append(sf.rel) or real(sf))
+    r = build_index([docs], index)
+    assert r.unchanged == 5
+    assert calls == []
+
+
+def test_touched_but_identical_file_is_unchanged(tmp_path):
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    write(docs / "a.txt", "Navy exercise", "The navy held an exercise.")
+    build_index([docs], index)
+    write(docs / "a.txt", "Navy exercise", "The navy held an exercise.")  # new mtime
+    r = build_index([docs], index)
+    assert (r.added, r.updated, r.unchanged) == (0, 0, 1)
+
+
+def test_lost_state_file_is_rebuilt_from_the_index(tmp_path):
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    write(docs / "a.txt", "Navy exercise", "The navy held an exercise.")
+    build_index([docs], index)
+    (index / STATE_FILE).unlink()
+    r = build_index([docs], index)
+    assert (r.added, r.updated, r.unchanged) == (0, 0, 1)
+
+
+def test_json_records_use_their_own_ids_and_track_removals(tmp_path):
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    docs.mkdir()
+    feed = docs / "feed.jsonl"
+    recs = [
+        {"id": f"r{i}", "title": f"Story {i}", "body": f"Navy story number {i}."} for i in range(3)
+    ]
+    feed.write_text("\n".join(json.dumps(x) for x in recs) + "\n", encoding="utf-8")
+    build_index([docs], index)
+    assert all_ids(index) == ["r0", "r1", "r2"]
+    recs[1]["body"] = "A changed story about submarines."
+    feed.write_text("\n".join(json.dumps(x) for x in recs[:2]) + "\n", encoding="utf-8")
+    r = build_index([docs], index)
+    assert (r.added, r.updated, r.removed, r.unchanged) == (0, 1, 1, 1)
+    assert all_ids(index) == ["r0", "r1"]
+
+
+def test_skipped_files_are_counted_with_a_reason(tmp_path):
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    write(docs / "good.txt", "Navy", "The navy sailed.")
+    (docs / "empty.txt").write_text("", encoding="utf-8")
+    (docs / "binary.txt").write_bytes(bytes(range(256)) * 10)
+    r = build_index([docs], index)
+    assert r.added == 1
+    assert sorted(s.path for s in r.skipped) == ["binary.txt", "empty.txt"]
+    assert all(s.reason for s in r.skipped)
+
+
+def test_missing_path_is_an_error(tmp_path):
+    with pytest.raises(MlsearchError, match="no such file or folder"):
+        build_index([tmp_path / "nope"], tmp_path / "ix")
+
+
+def test_missing_index_says_how_to_build_it(tmp_path):
+    with pytest.raises(IndexMissingError) as exc:
+        Searcher(tmp_path / "nothing")
+    assert "mlsearch index" in exc.value.hint
+
+
+def test_other_schema_version_is_detected(tmp_path):
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    write(docs / "a.txt", "Navy", "The navy sailed.")
+    build_index([docs], index)
+    meta = json.loads((index / META_FILE).read_text())
+    meta["schema_version"] = 0
+    (index / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(SchemaVersionError) as exc:
+        Searcher(index)
+    assert "--rebuild" in exc.value.hint
+    with pytest.raises(SchemaVersionError):
+        build_index([docs], index)
+    r = build_index([docs], index, rebuild=True)
+    assert r.rebuilt and r.added == 1
+    with Searcher(index) as s:
+        assert s.search("navy").total == 1
+
+
+def test_interrupted_run_leaves_the_last_commit_and_the_next_run_finishes(tmp_path, monkeypatch):
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    for i in range(6):
+        write(docs / f"{i}.txt", f"Title {i}", f"Navy story {i}.")
+    build_index([docs], index)
+    for i in range(6, 12):
+        write(docs / f"{i}.txt", f"Title {i}", f"Navy story {i}.")
+
+    real = build.article_document
+    count = {"n": 0}
+
+    def dying(*a, **kw):
+        count["n"] += 1
+        if count["n"] == 4:
+            raise KeyboardInterrupt
+        return real(*a, **kw)
+
+    monkeypatch.setattr(build, "article_document", dying)
+    with pytest.raises(KeyboardInterrupt):
+        build_index([docs], index)
+    monkeypatch.setattr(build, "article_document", real)
+    assert len(all_ids(index)) == 6  # the last committed state, readable
+    r = build_index([docs], index)
+    assert r.added == 6 and r.unchanged == 6
+    assert len(all_ids(index)) == 12
+
+
+def test_not_an_index_folder_is_refused(tmp_path):
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    write(docs / "a.txt", "Navy", "The navy sailed.")
+    index.mkdir()
+    (index / "precious.txt").write_text("keep me")
+    with pytest.raises(MlsearchError, match="not an mlsearch index"):
+        build_index([docs], index)
+    assert (index / "precious.txt").read_text() == "keep me"

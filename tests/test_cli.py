@@ -1,0 +1,177 @@
+"""The mlsearch command through Click's CliRunner: output, exit codes, JSON schema."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from search.cli import main
+from tests.conftest import CORPUS
+
+HIT_FIELDS = {
+    "rank": int,
+    "id": str,
+    "score": float,
+    "title": str,
+    "date": (str, type(None)),
+    "langs": list,
+    "source": (str, type(None)),
+    "url": (str, type(None)),
+    "snippet": str,
+    "highlights": list,
+}
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def idx(news_index):
+    return ["--index", news_index]
+
+
+def test_hits_exit_0_and_print_ranked_titles(idx):
+    res = run("search", *idx, "东盟", "防长")
+    assert res.exit_code == 0
+    assert "东盟防长会议在吉隆坡举行" in res.stdout
+    assert res.stdout.lstrip().startswith("1.")
+
+
+def test_no_hits_exit_1_with_suggestion(idx):
+    res = run("search", *idx, "maritme")
+    assert res.exit_code == 1
+    assert res.stdout == ""
+    assert "did you mean: maritim" in res.stderr
+
+
+def test_errors_exit_2_in_one_line_without_traceback(idx, tmp_path):
+    res = run("search", *idx, "date:someday")
+    assert res.exit_code == 2
+    assert res.stderr.startswith("mlsearch: error: cannot read the date")
+    assert "Traceback" not in res.output
+    res = run("search", "--index", tmp_path / "missing", "x")
+    assert res.exit_code == 2
+    assert "no index at" in res.stderr
+    assert "mlsearch index" in res.stderr  # says how to build it
+    res = run("search", *idx, "--sort", "sideways", "x")
+    assert res.exit_code == 2
+
+
+def test_json_lines_schema(idx):
+    res = run("search", *idx, "--json", "-n", "3", "ASEAN")
+    assert res.exit_code == 0
+    lines = res.stdout.splitlines()
+    assert len(lines) == 3
+    for rank, line in enumerate(lines, 1):
+        record = json.loads(line)
+        assert set(record) == set(HIT_FIELDS)
+        for name, kind in HIT_FIELDS.items():
+            assert isinstance(record[name], kind), name
+        assert record["rank"] == rank
+        for a, b in record["highlights"]:
+            assert 0 <= a < b <= len(record["snippet"])
+        assert all(lang in ("zh", "ms", "en") for lang in record["langs"])
+
+
+def test_json_highlights_point_at_the_matched_words(idx):
+    res = run("search", *idx, "--json", "南海局势")
+    record = json.loads(res.stdout.splitlines()[0])
+    marked = {record["snippet"][a:b] for a, b in record["highlights"]}
+    assert marked and marked <= {"南海局势", "南海", "局势"}
+
+
+def test_piped_output_has_plain_markers_and_no_colour(idx):
+    res = run("search", *idx, "latihan")
+    assert "**" in res.stdout
+    assert "\x1b[" not in res.stdout
+
+
+def test_colour_only_when_asked_and_never_with_no_color(idx):
+    res = run("search", *idx, "--color", "always", "latihan")
+    assert "\x1b[" in res.stdout
+    res = run("search", *idx, "latihan", env={"NO_COLOR": "1"})
+    assert "\x1b[" not in res.stdout
+
+
+def test_options(idx):
+    res = run("search", *idx, "--json", "--lang", "ms", "-n", "50", "ASEAN")
+    assert {json.loads(x)["id"] for x in res.stdout.splitlines()} == {
+        "ms/latihan_maritim.txt",
+        "ms/mesyuarat_menteri.txt",
+    }
+    res = run("search", *idx, "--json", "--sort", "date", "-n", "50", "ASEAN")
+    dates = [json.loads(x)["date"] for x in res.stdout.splitlines()]
+    assert [d for d in dates if d] == sorted((d for d in dates if d), reverse=True)
+    res = run("search", *idx, "--explain", "東盟防長")
+    assert "东盟 | 防长" in res.stderr
+
+
+def test_index_env_variable(news_index):
+    res = run("search", "ASEAN", env={"MLSEARCH_INDEX": str(news_index)})
+    assert res.exit_code == 0
+
+
+def test_show_and_stats(idx):
+    res = run("show", *idx, "zh/bank.txt")
+    assert res.exit_code == 0
+    assert "待处理" in res.stdout
+    res = run("show", *idx, "--json", "feed-002")
+    assert json.loads(res.stdout)["title"] == "Palm oil prices climb on export demand"
+    assert run("show", *idx, "nope").exit_code == 2
+    res = run("stats", *idx, "--json")
+    stats = json.loads(res.stdout)
+    assert {"articles", "by_lang", "by_source", "date_min", "date_max", "index_bytes"} <= set(stats)
+    assert stats["articles"] == 13
+
+
+def test_index_command_builds_updates_and_reports(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Navy exercise\n\nThe navy held an exercise.\n", encoding="utf-8")
+    (docs / "b.txt").write_text("Banjir\n\nBanjir melanda kampung itu.\n", encoding="utf-8")
+    (docs / "bad.txt").write_bytes(b"\x00\x01\x02\xff" * 100)
+    index = tmp_path / "ix"
+    res = run("index", "--index", index, docs)
+    assert res.exit_code == 0
+    assert "2 added, 0 updated, 0 removed, 0 unchanged, 1 skipped" in res.stdout
+    assert "bad.txt" in res.stderr
+    (docs / "a.txt").write_text("Navy drill\n\nThe navy held a drill.\n", encoding="utf-8")
+    (docs / "b.txt").unlink()
+    res = run("index", "--index", index, "--json", docs)
+    summary = json.loads(res.stdout)
+    assert (summary["added"], summary["updated"], summary["removed"]) == (0, 1, 1)
+    assert run("search", "--index", index, "drill").exit_code == 0
+    assert run("search", "--index", index, "banjir").exit_code == 1
+
+
+def test_index_defaults_to_corpus_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(CORPUS.parent)
+    res = run("index", "--index", tmp_path / "ix")
+    assert res.exit_code == 0
+    assert "5 added" in res.stdout
+
+
+def test_terminal_safety_of_article_text(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    evil = "Evil \x1b]0;pwned\x07 title\n\nBody \x1b[2J clears the screen: navy.\n"
+    (docs / "evil.txt").write_text(evil, encoding="utf-8")
+    index = tmp_path / "ix"
+    run("index", "--index", index, docs)
+    res = run("search", "--index", index, "navy")
+    assert "\x1b" not in res.stdout and "\x07" not in res.stdout
+    res = run("show", "--index", index, "evil.txt")
+    assert "\x1b" not in res.stdout
+    res = run("search", "--index", index, "--json", "navy")
+    assert "\x1b" not in res.stdout  # JSON escapes it as \u001b
+    assert "\\u001b" in res.stdout
+
+
+def test_every_command_has_help():
+    for cmd in ("index", "search", "show", "stats"):
+        res = run(cmd, "--help")
+        assert res.exit_code == 0
+        assert "Usage:" in res.stdout

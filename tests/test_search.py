@@ -1,0 +1,215 @@
+"""Ranked search over the fixture corpus through the Python API."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer.errors import MlsearchError, QuerySyntaxError
+
+ZH_ASEAN = "zh/asean_defence.txt"
+ZH_SEA = "zh/south_china_sea.txt"
+ZH_BANK = "zh/bank.txt"
+ZH_TRAD = "zh/traditional.txt"
+MS_LATIHAN = "ms/latihan_maritim.txt"
+MS_MESYUARAT = "ms/mesyuarat_menteri.txt"
+EN_F16 = "en/f16_jets.txt"
+EN_UK = "en/defence_british.txt"
+EN_US = "en/defense_american.txt"
+MIXED = "mixed_headline.txt"
+HTML = "page.html"
+
+
+def ids(searcher, query, **kw):
+    return [h.id for h in searcher.search(query, **kw).hits]
+
+
+def marked(hit):
+    return [hit.snippet[a:b] for a, b in hit.highlights]
+
+
+@pytest.mark.parametrize(
+    "query, first",
+    [
+        ("东盟 防长", ZH_ASEAN),
+        ("南海局势", ZH_SEA),
+        ("latihan maritim", MS_LATIHAN),
+        ("mesyuarat menteri pertahanan", MS_MESYUARAT),
+        ("F-16", EN_F16),
+        ("patrol boats Sabah", HTML),
+        ("palm oil", "feed-002"),
+        ("banjir", "feed-001"),
+    ],
+)
+def test_best_hit_first(searcher, query, first):
+    assert ids(searcher, query)[0] == first
+
+
+def test_chinese_phrase_queries(searcher):
+    assert ids(searcher, '"东盟 防长"')[0] == ZH_ASEAN
+    assert ZH_SEA in ids(searcher, '"南海 局势"')
+    # the words exist in the corpus, but never in this order
+    assert ids(searcher, '"局势 南海"') == []
+
+
+def test_english_phrase_queries(searcher):
+    assert ids(searcher, '"defence modernisation programme"') == [EN_UK]
+    assert ids(searcher, '"programme modernisation"') == []
+
+
+def test_chinese_substring_recall_ranks_below_whole_words(searcher):
+    assert ids(searcher, "处理") == [ZH_BANK, ZH_SEA] or set(ids(searcher, "处理")) >= {ZH_BANK}
+    assert ZH_BANK in ids(searcher, "农业")  # inside 中国农业发展银行
+    # 处理 is a whole word in the South China Sea article, only inside 待处理 in the bank one
+    hits = ids(searcher, "处理")
+    assert hits.index(ZH_SEA) < hits.index(ZH_BANK)
+
+
+def test_traditional_and_simplified_find_each_other(searcher):
+    assert set(ids(searcher, "國防部長")) >= {ZH_TRAD}
+    assert set(ids(searcher, "国防部长")) >= {ZH_TRAD}
+    assert ZH_ASEAN in ids(searcher, "東盟防長")
+
+
+def test_british_and_american_spelling_are_one(searcher):
+    assert set(ids(searcher, "defence programme")) == {EN_UK, EN_US}
+    assert set(ids(searcher, "defense program")) == {EN_UK, EN_US}
+    assert set(ids(searcher, "organization")) == {EN_UK, EN_US}
+
+
+def test_compounds_whole_and_by_parts(searcher):
+    assert ids(searcher, "F16") == [EN_F16]
+    assert ids(searcher, "COVID-19") == [EN_F16]
+    assert ids(searcher, "5PC") == [EN_F16]
+    assert MS_MESYUARAT in ids(searcher, "Timor-Leste")
+    assert MS_MESYUARAT in ids(searcher, "Timor")
+
+
+def test_malay_stems_and_reduplication(searcher):
+    assert MS_MESYUARAT in ids(searcher, "menteri")
+    assert MS_MESYUARAT in ids(searcher, "menteri-menteri")
+    assert MS_MESYUARAT in ids(searcher, "pengerusi")  # dipengerusikan
+
+
+def test_mixed_article_found_in_both_languages(searcher):
+    assert MIXED in ids(searcher, "马来西亚")
+    assert MIXED in ids(searcher, "attendance")
+    hit = next(h for h in searcher.search("马来西亚").hits if h.id == MIXED)
+    assert set(hit.langs) == {"zh", "en"}
+
+
+def test_title_weighs_more_than_body(searcher):
+    # "programme" is in the British article's title; the mixed article has it in its body
+    hits = ids(searcher, "programme")
+    assert hits.index(EN_UK) < hits.index(MIXED)
+
+
+def test_boolean_operators(searcher):
+    both = set(ids(searcher, "defence OR banjir"))
+    assert {EN_UK, "feed-001"} <= both
+    assert EN_UK not in ids(searcher, "defence NOT modernisation")
+    assert EN_US in ids(searcher, "defense NOT modernisation")
+
+
+def test_fields_and_filters(searcher):
+    assert set(ids(searcher, "lang:ms", limit=50)) == {MS_LATIHAN, MS_MESYUARAT, "feed-001"}
+    assert set(ids(searcher, "ASEAN", lang="ms")) == {MS_LATIHAN, MS_MESYUARAT}
+    assert ids(searcher, "title:banjir") == ["feed-001"]
+    assert ids(searcher, "title:pasukan") == []  # only in the body
+    assert ids(searcher, "source:berita") == ["feed-001"]
+
+
+def test_dates(searcher):
+    assert set(ids(searcher, "date:2025-07", limit=50)) == {EN_UK, EN_US}
+    assert set(ids(searcher, "date:[2025-07-02 TO 2025-09-01]", limit=50)) == {EN_US, MS_LATIHAN}
+    newest = searcher.search("ASEAN", sort="date").hits
+    dates = [h.date for h in newest if h.date]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_wildcard_and_fuzzy(searcher):
+    assert EN_UK in ids(searcher, "modernis*")
+    assert HTML in ids(searcher, "patorl~")
+
+
+def test_highlights_mark_exactly_the_matched_words(searcher):
+    hit = searcher.search("東盟 防長").hits[0]
+    assert set(marked(hit)) <= {"东盟防长", "东盟", "防长"}
+    assert marked(hit)
+    hit = searcher.search("defence programme").hits[0]
+    assert {m.lower() for m in marked(hit)} <= {"defence", "programme", "defense", "program"}
+    hit = next(h for h in searcher.search("國防部長").hits if h.id == ZH_TRAD)
+    assert "國防部長" in marked(hit)  # the original characters, not their simplified form
+
+
+def test_negated_words_are_not_highlighted(searcher):
+    hit = searcher.search("defense NOT modernisation").hits[0]
+    assert all(m.lower() != "modernize" for m in marked(hit))
+
+
+def test_pages_and_limits(searcher):
+    all_ids = ids(searcher, "ASEAN", limit=20)
+    assert len(all_ids) >= 4
+    assert ids(searcher, "ASEAN", limit=2, page=2) == all_ids[2:4]
+
+
+def test_no_hits_suggests_a_word_that_finds_something(searcher):
+    res = searcher.search("maritme")
+    assert res.total == 0
+    assert res.suggestion == "maritim"
+    assert searcher.search(res.suggestion).total > 0
+    assert searcher.search("qqqqzzzz").suggestion is None
+
+
+def test_results_are_dataclasses_not_whoosh_objects(searcher):
+    res = searcher.search("ASEAN")
+    assert dataclasses.is_dataclass(res)
+    assert all(dataclasses.is_dataclass(h) for h in res.hits)
+    assert isinstance(res.hits[0].snippet, str)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "   ", "date:yesterday", "lang:fr", "x" * 5000, "(( ))", "the and of"],
+)
+def test_bad_queries_raise_a_clear_error(searcher, bad):
+    with pytest.raises(QuerySyntaxError):
+        searcher.search(bad)
+
+
+def test_get_and_stats(searcher):
+    art = searcher.get(ZH_BANK)
+    assert art.title == "中国农业发展银行发布年度报告"
+    assert "待处理" in art.body
+    with pytest.raises(MlsearchError):
+        searcher.get("no/such/id")
+    st_ = searcher.stats()
+    assert st_.articles == 13
+    assert st_.by_lang["zh"] >= 5
+    assert st_.date_min <= st_.date_max
+    assert st_.index_bytes > 0
+
+
+QUERY_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(
+            list('"()[]{}:*?~^+-!&|\\/ ') + ["AND", "OR", "NOT", "TO", "date:", "lang:"]
+        ),
+        st.characters(),
+    ),
+    max_size=40,
+).map(lambda parts: "".join(parts))
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(QUERY_TEXT)
+def test_no_query_string_makes_the_parser_raise(searcher, text):
+    try:
+        searcher.search(text, limit=3)
+    except QuerySyntaxError:
+        pass
