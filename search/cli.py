@@ -243,9 +243,11 @@ def _print_results(results, colour: bool) -> None:
         )
         title = mark(hit.title or "(untitled)", hit.title_highlights, colour)
         head = click.style(f"{hit.rank:>3}.", bold=True) if colour else f"{hit.rank:>3}."
-        click.echo(f"{head} {title}")
-        click.echo(f"     {click.style(safe(meta), dim=True) if colour else safe(meta)}")
-        click.echo(f"     {mark(hit.snippet, hit.highlights, colour)}")
+        click.echo(f"{head} {title}", color=colour)
+        click.echo(
+            f"     {click.style(safe(meta), dim=True) if colour else safe(meta)}", color=colour
+        )
+        click.echo(f"     {mark(hit.snippet, hit.highlights, colour)}", color=colour)
         click.echo()
 
 

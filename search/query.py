@@ -31,6 +31,9 @@ MAX_QUERY_CHARS = 2000
 MAX_EXPANSION = 200  # terms a wildcard or fuzzy term may expand to
 
 
+_SURFACE_QUERIES = (wq.Wildcard, wq.Prefix, wq.FuzzyTerm)
+
+
 class LanguageFieldsPlugin(MultifieldPlugin):
     """Expands a bare word over every language field, and ``title:``/``body:`` over theirs."""
 
@@ -43,6 +46,10 @@ class LanguageFieldsPlugin(MultifieldPlugin):
                 group[i] = self.do_multifield(parser, node)
             elif node.has_fieldname and node.fieldname in (None, "title", "body"):
                 names = text_fields(node.fieldname)
+                if node.fieldname is None and getattr(node, "qclass", None) in _SURFACE_QUERIES:
+                    # Language fields hold stems: modernis* and patrl~ must also be tried
+                    # against the words as written.
+                    names = [*names, "spell"]
                 newnodes = []
                 for fname in names:
                     newnode = copy.copy(node)

@@ -28,10 +28,10 @@ class Needles:
     en: set[str] = field(default_factory=set)
     ms: set[str] = field(default_factory=set)
     han: set[str] = field(default_factory=set)
-    prefixes: set[str] = field(default_factory=set)  # wildcard stems, matched on surface words
+    surface: set[str] = field(default_factory=set)  # words as written (wildcards, fuzzy)
 
     def __bool__(self) -> bool:
-        return bool(self.en or self.ms or self.han or self.prefixes)
+        return bool(self.en or self.ms or self.han or self.surface)
 
 
 def _bigrams_to_text(words: list[str]) -> str:
@@ -43,9 +43,12 @@ def _bigrams_to_text(words: list[str]) -> str:
 def needles_from(leaves, reader=None) -> Needles:
     needles = Needles()
     for fieldname, node in leaves:
-        if not fieldname or "_" not in fieldname:
+        if fieldname == "spell":
+            lang = "surface"
+        elif fieldname and "_" in fieldname:
+            lang = fieldname.split("_", 1)[1]
+        else:
             continue
-        lang = fieldname.split("_", 1)[1]
         if isinstance(node, wq.Phrase):
             words = list(node.words)
         elif isinstance(node, wq.Term):
@@ -62,7 +65,7 @@ def needles_from(leaves, reader=None) -> Needles:
             needles.han.add(_bigrams_to_text(words))
         elif lang == "zh":
             needles.han.update(words)
-        elif lang in ("en", "ms"):
+        elif lang in ("en", "ms", "surface"):
             getattr(needles, lang).update(words)
     needles.han.discard("")
     return needles
@@ -80,7 +83,7 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
         while start != -1:
             spans.append(norm.span(start, start + len(needle)))
             start = s.find(needle, start + len(needle))
-    if needles.en or needles.ms:
+    if needles.en or needles.ms or needles.surface:
         en_stem = stemmer_for("en") if needles.en else None
         ms_stem = stemmer_for("ms") if needles.ms else None
         for m in PART_RE.finditer(s):
@@ -91,7 +94,9 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
             if w.endswith("'s"):
                 w = w[:-2]
             w = w.replace("'", "")
-            if w.isdigit():
+            if word in needles.surface:
+                hit = True
+            elif w.isdigit():
                 hit = w in needles.en or w in needles.ms
             else:
                 hit = (en_stem is not None and en_stem(w) in needles.en) or (

@@ -36,7 +36,7 @@ def idx(news_index):
 def test_hits_exit_0_and_print_ranked_titles(idx):
     res = run("search", *idx, "东盟", "防长")
     assert res.exit_code == 0
-    assert "东盟防长会议在吉隆坡举行" in res.stdout
+    assert "**东盟防长**会议在吉隆坡举行" in res.stdout
     assert res.stdout.lstrip().startswith("1.")
 
 
@@ -155,19 +155,32 @@ def test_index_defaults_to_corpus_folder(tmp_path, monkeypatch):
 
 
 def test_terminal_safety_of_article_text(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    evil = "Evil \x1b]0;pwned\x07 title\n\nBody \x1b[2J clears the screen: navy.\n"
-    (docs / "evil.txt").write_text(evil, encoding="utf-8")
+    # Built straight from an Article: the readers strip control characters too, but the
+    # output must be safe whatever an index holds.
+    from indexer.article import Article
+    from indexer.build import _create, article_document, content_hash
+
     index = tmp_path / "ix"
-    run("index", "--index", index, docs)
-    res = run("search", "--index", index, "navy")
-    assert "\x1b" not in res.stdout and "\x07" not in res.stdout
-    res = run("show", "--index", index, "evil.txt")
-    assert "\x1b" not in res.stdout
+    ix = _create(index)
+    art = Article(
+        id="evil\x1b[2J.txt",
+        title="Evil \x1b]0;pwned\x07 title \u202eesrever",
+        body="Body \x1b[2J clears the screen: navy.\n\x9b31m more",
+        source="Bad\x1b[31mSource",
+    )
+    with ix.writer() as w:
+        w.add_document(**article_document(art, str(tmp_path), content_hash(art)))
+    for args in (["search", "navy"], ["search", "--color", "always", "navy"], ["show", art.id]):
+        res = run(args[0], "--index", index, *args[1:])
+        assert res.exit_code == 0
+        assert "\x1b]" not in res.stdout and "\x07" not in res.stdout
+        assert "\x1b[2J" not in res.stdout and "\x9b" not in res.stdout
+        assert "\u202e" not in res.stdout
+        assert "\\x1b" in res.stdout  # shown, not obeyed
     res = run("search", "--index", index, "--json", "navy")
-    assert "\x1b" not in res.stdout  # JSON escapes it as \u001b
-    assert "\\u001b" in res.stdout
+    assert "\x1b" not in res.stdout
+    record = json.loads(res.stdout)
+    assert record["title"].startswith("Evil \x1b]0;")  # JSON escapes it; the data is intact
 
 
 def test_every_command_has_help():

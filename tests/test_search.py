@@ -62,7 +62,6 @@ def test_english_phrase_queries(searcher):
 
 
 def test_chinese_substring_recall_ranks_below_whole_words(searcher):
-    assert ids(searcher, "处理") == [ZH_BANK, ZH_SEA] or set(ids(searcher, "处理")) >= {ZH_BANK}
     assert ZH_BANK in ids(searcher, "农业")  # inside 中国农业发展银行
     # 处理 is a whole word in the South China Sea article, only inside 待处理 in the bank one
     hits = ids(searcher, "处理")
@@ -76,8 +75,9 @@ def test_traditional_and_simplified_find_each_other(searcher):
 
 
 def test_british_and_american_spelling_are_one(searcher):
-    assert set(ids(searcher, "defence programme")) == {EN_UK, EN_US}
-    assert set(ids(searcher, "defense program")) == {EN_UK, EN_US}
+    # the mixed article has "defence ministers" and "observer programme": rightly a hit too
+    assert set(ids(searcher, "defence programme")) == {EN_UK, EN_US, MIXED}
+    assert set(ids(searcher, "defense program")) == {EN_UK, EN_US, MIXED}
     assert set(ids(searcher, "organization")) == {EN_UK, EN_US}
 
 
@@ -112,7 +112,8 @@ def test_boolean_operators(searcher):
     both = set(ids(searcher, "defence OR banjir"))
     assert {EN_UK, "feed-001"} <= both
     assert EN_UK not in ids(searcher, "defence NOT modernisation")
-    assert EN_US in ids(searcher, "defense NOT modernisation")
+    assert EN_US not in ids(searcher, "defence NOT modernisation")  # modernize is the same word
+    assert ids(searcher, "defence NOT pentagon NOT ministers") == [EN_UK]
 
 
 def test_fields_and_filters(searcher):
@@ -132,8 +133,11 @@ def test_dates(searcher):
 
 
 def test_wildcard_and_fuzzy(searcher):
-    assert EN_UK in ids(searcher, "modernis*")
-    assert HTML in ids(searcher, "patorl~")
+    assert EN_UK in ids(searcher, "modernis*")  # a prefix of the word, not of its stem
+    assert set(ids(searcher, "moderni*")) == {EN_UK, EN_US}
+    assert HTML in ids(searcher, "patrl~")
+    assert HTML in ids(searcher, "patorl~2")  # a transposition is two edits
+    assert ids(searcher, "patorl") == []
 
 
 def test_highlights_mark_exactly_the_matched_words(searcher):
@@ -147,14 +151,15 @@ def test_highlights_mark_exactly_the_matched_words(searcher):
 
 
 def test_negated_words_are_not_highlighted(searcher):
-    hit = searcher.search("defense NOT modernisation").hits[0]
-    assert all(m.lower() != "modernize" for m in marked(hit))
+    hit = searcher.search("defence NOT ministers").hits[0]
+    assert all(m.lower() != "ministers" for m in marked(hit))
 
 
 def test_pages_and_limits(searcher):
-    all_ids = ids(searcher, "ASEAN", limit=20)
-    assert len(all_ids) >= 4
-    assert ids(searcher, "ASEAN", limit=2, page=2) == all_ids[2:4]
+    all_ids = ids(searcher, "date:2025", limit=20)
+    assert len(all_ids) >= 10
+    assert ids(searcher, "date:2025", limit=3, page=2) == all_ids[3:6]
+    assert searcher.search("date:2025", limit=3, page=2).hits[0].rank == 4
 
 
 def test_no_hits_suggests_a_word_that_finds_something(searcher):
@@ -194,15 +199,11 @@ def test_get_and_stats(searcher):
     assert st_.index_bytes > 0
 
 
-QUERY_TEXT = st.text(
-    alphabet=st.one_of(
-        st.sampled_from(
-            list('"()[]{}:*?~^+-!&|\\/ ') + ["AND", "OR", "NOT", "TO", "date:", "lang:"]
-        ),
-        st.characters(),
-    ),
-    max_size=40,
-).map(lambda parts: "".join(parts))
+QUERY_PIECES = [*'"()[]{}:*?~^+-!&|\\/ ', " AND ", " OR ", " NOT ", " TO ", "date:", "lang:"]
+QUERY_PIECES += ["title:", "东盟", "defence", "x" * 300]
+QUERY_TEXT = st.lists(
+    st.one_of(st.sampled_from(QUERY_PIECES), st.text(max_size=4)), max_size=12
+).map("".join)
 
 
 @settings(
