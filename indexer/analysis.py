@@ -99,9 +99,12 @@ class MalayStemmer:
         from Sastrawi.Stemmer.Stemmer import Stemmer
         from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
-        words = StemmerFactory().get_words() + _read_list("ms_roots.txt")
+        protected = _read_list("ms_protected.txt")
+        # Protected words join the dictionary too, so their inflections stop at them
+        # (kerajaannya -> kerajaan, not raja).
+        words = StemmerFactory().get_words() + _read_list("ms_roots.txt") + protected
         self._stemmer = Stemmer(ArrayDictionary([w for w in words if w]))
-        self._protected = frozenset(_read_list("ms_protected.txt"))
+        self._protected = frozenset(protected)
         self._cache: dict[str, str] = {}
 
     def __call__(self, word: str) -> str:

@@ -52,7 +52,12 @@ def test_english(text, expected):
         ("Menteri-Menteri", ["menteri"]),
         ("kedua-dua", ["dua"]),
         ("bersama-sama", ["sama"]),
-        ("keselamatan", ["selamat"]),
+        ("keselamatan", ["keselamatan"]),  # protected: selamat is "safe", "welcome"
+        ("pertahanan", ["pertahanan"]),  # protected: tahan is "hold", ditahan "arrested"
+        ("pertahanannya", ["pertahanan"]),
+        ("kerajaannya", ["kerajaan"]),  # not raja, "king"
+        ("dipengerusikan", ["pengerusi"]),
+        ("kementerian", ["menteri"]),
         ("kerjasama", ["kerjasama"]),
         ("mesyuarat", ["mesyuarat"]),
         ("kestabilan", ["stabil"]),
