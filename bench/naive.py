@@ -20,7 +20,8 @@ API (also imported by eval/)::
 CLI (for cold-start timing)::
 
     python -m bench.naive build INDEX CORPUS.jsonl.gz
-    python -m bench.naive search INDEX QUERY [-n 10]
+    python -m bench.naive add INDEX MORE.jsonl.gz
+    python -m bench.naive search INDEX QUERY [-n 10] [--sort date]
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-__all__ = ["NaiveSearcher", "build_naive_index", "iter_records", "naive_schema"]
+__all__ = ["NaiveSearcher", "add_naive", "build_naive_index", "iter_records", "naive_schema"]
 
 
 def iter_records(path: str | Path) -> Iterator[dict]:
@@ -90,7 +91,18 @@ def build_naive_index(records: Iterable[dict], index_dir: str | Path) -> int:
 
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    ix = index.create_in(str(index_dir), naive_schema())
+    return _write(index.create_in(str(index_dir), naive_schema()), records)
+
+
+def add_naive(records: Iterable[dict], index_dir: str | Path) -> int:
+    """Add ``records`` to an existing naive index (what a naive user does for new articles)."""
+    _jieba_analyzer()
+    from whoosh import index
+
+    return _write(index.open_dir(str(index_dir)), records)
+
+
+def _write(ix, records: Iterable[dict]) -> int:
     n = 0
     try:
         writer = ix.writer()
@@ -128,14 +140,17 @@ class NaiveSearcher:
         self._searcher = self._ix.searcher()
         self._parser = MultifieldParser(["title", "body"], self._ix.schema, group=AndGroup)
 
-    def search(self, query: str, limit: int = 10) -> list[str]:
-        q = self._parser.parse(query)
-        return [hit["id"] for hit in self._searcher.search(q, limit=limit)]
+    def search(self, query: str, limit: int = 10, sort: str = "relevance") -> list[str]:
+        return [doc_id for doc_id, _ in self.search_hits(query, limit, sort)]
 
-    def search_hits(self, query: str, limit: int = 10) -> list[tuple[str, str]]:
-        """(id, title) pairs, best first: what the CLI prints."""
+    def search_hits(
+        self, query: str, limit: int = 10, sort: str = "relevance"
+    ) -> list[tuple[str, str]]:
+        """(id, title) pairs, best first (or newest first with ``sort="date"``)."""
         q = self._parser.parse(query)
-        return [(hit["id"], hit.get("title", "")) for hit in self._searcher.search(q, limit=limit)]
+        kwargs = {"sortedby": "date", "reverse": True} if sort == "date" else {}
+        hits = self._searcher.search(q, limit=limit, **kwargs)
+        return [(hit["id"], hit.get("title", "")) for hit in hits]
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -153,21 +168,24 @@ class NaiveSearcher:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.naive", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="index a JSON Lines corpus (.jsonl or .jsonl.gz)")
-    b.add_argument("index")
-    b.add_argument("corpus")
+    for name in ("build", "add"):
+        b = sub.add_parser(name, help=f"{name} from a JSON Lines corpus (.jsonl or .jsonl.gz)")
+        b.add_argument("index")
+        b.add_argument("corpus")
     s = sub.add_parser("search", help="print the top hits for a query")
     s.add_argument("index")
     s.add_argument("query", nargs="+")
     s.add_argument("-n", "--limit", type=int, default=10)
+    s.add_argument("--sort", choices=["relevance", "date"], default="relevance")
     args = ap.parse_args(argv)
-    if args.cmd == "build":
+    if args.cmd in ("build", "add"):
         t0 = time.perf_counter()
-        n = build_naive_index(iter_records(args.corpus), args.index)
+        fn = build_naive_index if args.cmd == "build" else add_naive
+        n = fn(iter_records(args.corpus), args.index)
         print(f"{n} articles indexed in {time.perf_counter() - t0:.1f} s")
         return 0
     with NaiveSearcher(args.index) as searcher:
-        hits = searcher.search_hits(" ".join(args.query), limit=args.limit)
+        hits = searcher.search_hits(" ".join(args.query), limit=args.limit, sort=args.sort)
     for rank, (doc_id, title) in enumerate(hits, 1):
         print(f"{rank:3}. {title}  [{doc_id}]")
     return 0 if hits else 1

@@ -1,0 +1,859 @@
+"""The benchmark harness of issue 4: ``python -m bench.run`` (see bench/README.md).
+
+Measures mlsearch and, in the same run, its baselines (the naive Whoosh + jieba pipeline,
+SQLite FTS5 over jieba-segmented text, ripgrep over one file per article), prints a table
+with a ratio row per baseline, and writes every raw number to ``bench/results/*.json``.
+
+Each full build runs once per system (they are the expensive part); queries are repeated
+``--runs`` times and summarised by medians. Systems are interleaved round by round in the
+query phases so that the machine's noise hits them alike: the ratios are the result, the
+seconds are only this machine's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from bench.naive import iter_records
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = REPO / ".." / "shared" / "data" / "news" / "articles.jsonl.gz"
+DEFAULT_OUT = REPO / "bench" / "results"
+SEED = 20251029
+LANGS = ("zh", "ms", "en")
+SYSTEMS = ("mlsearch", "naive", "fts5", "ripgrep")
+LABELS = {
+    "mlsearch": "mlsearch",
+    "naive": "Whoosh + jieba ChineseAnalyzer (naive)",
+    "fts5": "SQLite FTS5 + jieba-segmented text",
+    "ripgrep": "ripgrep, one file per article (no ranking)",
+}
+
+# One query per language for the cold-start comparison (fresh process each time).
+COLD_QUERIES = {"zh": "东盟 合作", "ms": "menteri pertahanan", "en": "south china sea"}
+
+# Hand-written queries about ASEAN defence, added to those sampled from titles.
+HAND_QUERIES = [
+    ("zh", "东盟 防长"),
+    ("zh", "南海 局势"),
+    ("zh", "国防部长 会议"),
+    ("ms", "menteri pertahanan ASEAN"),
+    ("ms", "Laut China Selatan"),
+    ("ms", "latihan ketenteraan"),
+    ("en", "ASEAN defence ministers"),
+    ("en", "South China Sea"),
+    ("en", "military exercise Malaysia"),
+    ("en", "defence cooperation"),
+]
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"\b[A-Za-z]{4,}\b")
+_FILTER = re.compile(r"\b(lang|date):\S+\s*")
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- processes
+
+
+@dataclass
+class Proc:
+    rc: int
+    seconds: float
+    maxrss_mb: float
+    stdout: str
+    stderr: str
+
+
+def run_measured(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> Proc:
+    """Run ``cmd``; wall time and the peak RSS of the child (and its own children)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
+        _, status, usage = os.wait4(p.pid, 0)
+        seconds = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Proc(
+            p.returncode,
+            seconds,
+            usage.ru_maxrss / 1024,  # KiB on Linux
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+        )
+
+
+def check(proc: Proc, what: str) -> Proc:
+    if proc.rc not in (0, 1):
+        raise RuntimeError(f"{what} failed (exit {proc.rc}):\n{proc.stderr[-2000:]}")
+    return proc
+
+
+def child_env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env["NO_COLOR"] = "1"
+    env.pop("MLSEARCH_INDEX", None)
+    return env
+
+
+def mlsearch_cmd() -> list[str]:
+    exe = Path(sys.executable).parent / "mlsearch"
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("mlsearch")
+    if found:
+        return [found]
+    return [sys.executable, "-c", "import sys; from search.cli import main; sys.exit(main())"]
+
+
+def dir_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def median(xs: list[float]) -> float | None:
+    return statistics.median(xs) if xs else None
+
+
+def percentile(xs: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100)."""
+    if not xs:
+        return None
+    s = sorted(xs)
+    k = max(0, min(len(s) - 1, int(round(q / 100 * len(s) + 0.5)) - 1))
+    return s[k]
+
+
+# --------------------------------------------------------------------------- corpus
+
+
+def _text_bytes(rec: dict) -> int:
+    body = rec.get("body") or rec.get("content") or rec.get("text") or ""
+    return len((rec.get("title") or "").encode()) + len(body.encode())
+
+
+def _lang(rec: dict) -> str:
+    lang = rec.get("lang")
+    if lang in LANGS:
+        return lang
+    return "zh" if _CJK.search(rec.get("title") or "") else "en"
+
+
+class Shuffler:
+    """Words of a text in a random order (Chinese segmented with rjieba, else jieba)."""
+
+    def __init__(self):
+        try:
+            import rjieba
+
+            self._cut = rjieba.cut
+        except ImportError:  # pragma: no cover - rjieba is a dependency of mlsearch
+            import logging
+
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            self._cut = jieba.lcut
+
+    def __call__(self, text: str, rng: random.Random) -> str:
+        if not text:
+            return text
+        words = [w for w in (self._cut(text) if _CJK.search(text) else text.split()) if w.strip()]
+        rng.shuffle(words)
+        out: list[str] = []
+        for w in words:
+            if out and not (_CJK.match(out[-1][-1]) and _CJK.match(w[0])):
+                out.append(" ")
+            out.append(w)
+        return "".join(out)
+
+
+@dataclass
+class CorpusInfo:
+    path: Path
+    articles: int = 0
+    raw_bytes: int = 0
+    by_lang: dict = field(default_factory=dict)
+    titles: dict = field(default_factory=dict)  # lang -> sampled (title, date) of originals
+
+
+def prepare_corpus(src: Path, dest: Path, limit: int | None, scale: int) -> CorpusInfo:
+    """Write the corpus to benchmark (first ``limit`` articles, ``scale``× replicated).
+
+    Replicas after the first get fresh ids and their words shuffled within each title and
+    body, so vocabulary and term statistics grow with the corpus instead of repeating.
+    Streams: the corpus is never held in memory. Also samples titles for the query set.
+    """
+    info = CorpusInfo(dest)
+    rng = random.Random(SEED)
+    seen = {lang: 0 for lang in LANGS}
+    samples: dict[str, list] = {lang: [] for lang in LANGS}
+    keep = 60
+    shuffle = Shuffler() if scale > 1 else None
+    with gzip.open(dest, "wt", encoding="utf-8", compresslevel=1) as out:
+        for replica in range(scale):
+            for i, rec in enumerate(iter_records(src)):
+                if limit is not None and i >= limit:
+                    break
+                lang = _lang(rec)
+                if replica == 0:
+                    title = rec.get("title") or ""
+                    if title:  # reservoir sample of titles per language
+                        seen[lang] += 1
+                        if len(samples[lang]) < keep:
+                            samples[lang].append((title, rec.get("date")))
+                        else:
+                            j = rng.randrange(seen[lang])
+                            if j < keep:
+                                samples[lang][j] = (title, rec.get("date"))
+                else:
+                    r = random.Random(f"{SEED}:{replica}:{i}")
+                    rec = dict(rec)
+                    rec["id"] = f"{rec['id']}~x{replica}"
+                    rec["title"] = shuffle(rec.get("title") or "", r)
+                    body = rec.pop("body", None) or rec.pop("content", None) or rec.pop("text", "")
+                    rec["body"] = shuffle(body or "", r)
+                info.articles += 1
+                info.raw_bytes += _text_bytes(rec)
+                info.by_lang[lang] = info.by_lang.get(lang, 0) + 1
+                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    info.titles = samples
+    return info
+
+
+def write_new_articles(corpus: Path, dest: Path, n_total: int, fraction: float = 0.01) -> int:
+    """1% new articles: fresh ids, title of one article and body of another."""
+    k = max(1, round(n_total * fraction))
+    rng = random.Random(SEED + 1)
+    picked = set(rng.sample(range(n_total), min(n_total, 2 * k)))
+    chosen = [rec for i, rec in enumerate(iter_records(corpus)) if i in picked]
+    rng.shuffle(chosen)
+    with gzip.open(dest, "wt", encoding="utf-8") as out:
+        for j in range(k):
+            a, b = chosen[j % len(chosen)], chosen[(j + k) % len(chosen)]
+            rec = {
+                "id": f"bench-new-{j:06d}",
+                "lang": b.get("lang"),
+                "title": a.get("title"),
+                "date": b.get("date"),
+                "source": b.get("source"),
+                "url": None,
+                "body": b.get("body") or b.get("content") or b.get("text") or "",
+            }
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return k
+
+
+def write_rg_tree(corpora: list[Path], dest: Path) -> int:
+    """One .txt file per article (title, blank line, body) for ripgrep."""
+    n = 0
+    for corpus in corpora:
+        for rec in iter_records(corpus):
+            sub = dest / f"{n // 10000:03d}"
+            if n % 10000 == 0:
+                sub.mkdir(parents=True, exist_ok=True)
+            body = rec.get("body") or rec.get("content") or rec.get("text") or ""
+            (sub / f"{n:07d}.txt").write_text(f"{rec.get('title') or ''}\n\n{body}\n", "utf-8")
+            n += 1
+    return n
+
+
+# --------------------------------------------------------------------------- queries
+
+
+@dataclass
+class Query:
+    text: str
+    lang: str  # the language the query is written in
+    kind: str  # words | phrase | filter-lang | filter-date | sort-date | hand
+    sort: str = "relevance"
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "lang": self.lang, "kind": self.kind, "sort": self.sort}
+
+
+def _words(title: str, lang: str, cut) -> list[str]:
+    if lang == "zh":
+        return [w for w in cut(title) if len(w) >= 2 and all(_CJK.match(c) for c in w)]
+    return _LATIN_WORD.findall(title)
+
+
+def make_queries(titles: dict) -> list[Query]:
+    """≥ 60 queries: per language 15 word pairs, 4 phrases, 2 lang: and 2 date: filters and
+    2 sorted by date, all from sampled titles (fixed seed); plus hand-written ones."""
+    import rjieba
+
+    rng = random.Random(SEED + 2)
+    queries: list[Query] = []
+    for lang in LANGS:
+        cands = []
+        for title, date in titles.get(lang, []):
+            words = _words(title, lang, rjieba.cut)
+            if words:
+                cands.append((words, date))
+        if not cands:
+            continue
+        plan = ["words"] * 15 + ["phrase"] * 4 + ["filter-lang"] * 2
+        plan += ["filter-date"] * 2 + ["sort-date"] * 2
+        dated = [c for c in cands if (c[1] or "")[:4].isdigit()] or cands
+        for i, kind in enumerate(plan):
+            pool = dated if kind == "filter-date" else cands
+            words, date = pool[i % len(pool)]
+            if kind == "phrase" and len(words) >= 2:
+                j = rng.randrange(len(words) - 1)
+                text = f'"{words[j]} {words[j + 1]}"'
+            elif len(words) >= 2 and kind in ("words", "sort-date"):
+                a, b = sorted(rng.sample(range(len(words)), 2))
+                text = f"{words[a]} {words[b]}"
+            else:
+                text = rng.choice(words)
+            sort = "relevance"
+            if kind == "filter-lang":
+                text = f"lang:{lang} {text}"
+            elif kind == "filter-date":
+                year = (date or "")[:4]
+                text = f"date:{year} {text}" if year.isdigit() else text
+            elif kind == "sort-date":
+                sort = "date"
+            queries.append(Query(text, lang, kind, sort))
+    queries += [Query(text, lang, "hand") for lang, text in HAND_QUERIES]
+    return queries
+
+
+def strip_filters(text: str, keep_date: bool) -> str:
+    def repl(m: re.Match) -> str:
+        return m.group(0) if keep_date and m.group(1) == "date" else ""
+
+    return _FILTER.sub(repl, text).strip()
+
+
+# --------------------------------------------------------------------------- systems
+
+
+class System:
+    """One system under test: build, add 1%, no-change update, warm search, cold command."""
+
+    name = ""
+
+    def __init__(self, work: Path, env: dict):
+        self.work = work
+        self.env = env
+        self.results: dict = {"label": LABELS[self.name]}
+
+    def index_path(self) -> Path:
+        raise NotImplementedError
+
+    def size(self) -> int:
+        return dir_size(self.index_path())
+
+    def cold_cmd(self, query: str) -> list[str]:
+        raise NotImplementedError
+
+
+class Mlsearch(System):
+    name = "mlsearch"
+
+    def index_path(self) -> Path:
+        return self.work / "mlsearch-index"
+
+    def _index(self, corpus_dir: Path) -> Proc:
+        cmd = mlsearch_cmd() + ["--index", str(self.index_path()), "index", "--json", "-q"]
+        return check(run_measured(cmd + [str(corpus_dir)], self.env), "mlsearch index")
+
+    def build(self, corpus_dir: Path) -> tuple[Proc, int]:
+        p = self._index(corpus_dir)
+        report = json.loads(p.stdout.strip().splitlines()[-1])
+        self.results["build_report"] = {k: v for k, v in report.items() if k != "skipped_files"}
+        return p, report["added"]
+
+    def add(self, corpus_dir: Path, new_file: Path) -> Proc:
+        # A second file in the indexed folder: mlsearch finds it by itself.
+        shutil.copy(new_file, corpus_dir / new_file.name)
+        p = self._index(corpus_dir)
+        self.results["add_report"] = json.loads(p.stdout.strip().splitlines()[-1])
+        return p
+
+    def no_change(self, corpus_dir: Path) -> Proc:
+        return self._index(corpus_dir)
+
+    def open(self):
+        from search import Searcher
+
+        searcher = Searcher(self.index_path())
+
+        def search(q: Query) -> int:
+            res = searcher.search(q.text, limit=10, sort=q.sort)
+            return len(res.hits)
+
+        return search, searcher.close
+
+    def cold_cmd(self, query: str) -> list[str]:
+        return mlsearch_cmd() + ["--index", str(self.index_path()), "search", "-n", "10", query]
+
+
+class Naive(System):
+    name = "naive"
+
+    def index_path(self) -> Path:
+        return self.work / "naive-index"
+
+    def _cli(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "bench.naive", *args]
+
+    def build(self, corpus_dir: Path) -> tuple[Proc, int]:
+        corpus = corpus_dir / "articles.jsonl.gz"
+        p = check(
+            run_measured(self._cli("build", str(self.index_path()), str(corpus)), self.env),
+            "naive build",
+        )
+        return p, int(p.stdout.split()[0])
+
+    def add(self, corpus_dir: Path, new_file: Path) -> Proc:
+        return check(
+            run_measured(self._cli("add", str(self.index_path()), str(new_file)), self.env),
+            "naive add",
+        )
+
+    no_change = None  # no change detection: a naive user rebuilds or adds
+
+    def open(self):
+        from bench.naive import NaiveSearcher
+
+        searcher = NaiveSearcher(self.index_path())
+
+        def search(q: Query) -> int:
+            return len(searcher.search(strip_filters(q.text, keep_date=True), 10, q.sort))
+
+        return search, searcher.close
+
+    def cold_cmd(self, query: str) -> list[str]:
+        return self._cli("search", str(self.index_path()), "-n", "10", query)
+
+
+class Fts5(System):
+    name = "fts5"
+
+    def index_path(self) -> Path:
+        return self.work / "fts5.db"
+
+    def _cli(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "bench.fts5", *args]
+
+    def build(self, corpus_dir: Path) -> tuple[Proc, int]:
+        corpus = corpus_dir / "articles.jsonl.gz"
+        p = check(
+            run_measured(self._cli("build", str(self.index_path()), str(corpus)), self.env),
+            "fts5 build",
+        )
+        return p, int(p.stdout.split()[0])
+
+    def add(self, corpus_dir: Path, new_file: Path) -> Proc:
+        return check(
+            run_measured(self._cli("add", str(self.index_path()), str(new_file)), self.env),
+            "fts5 add",
+        )
+
+    no_change = None
+
+    def open(self):
+        from bench.fts5 import Fts5Searcher
+
+        searcher = Fts5Searcher(self.index_path())
+
+        def search(q: Query) -> int:
+            return len(searcher.search(q.text, 10, q.sort))
+
+        return search, searcher.close
+
+    def cold_cmd(self, query: str) -> list[str]:
+        return self._cli("search", str(self.index_path()), "-n", "10", query)
+
+
+class Ripgrep(System):
+    """``rg -l -i -F`` per word; several words are ANDed by piping the file list through
+    one more ``rg`` per word (``rg -l -i -F w1 DIR | xargs -r -d '\\n' rg -l -i -F w2``)."""
+
+    name = "ripgrep"
+
+    def __init__(self, work: Path, env: dict, rg: str):
+        super().__init__(work, env)
+        self.rg = rg
+
+    def index_path(self) -> Path:
+        return self.work / "rg-tree"
+
+    def cold_cmd(self, query: str) -> list[str]:
+        words = query.split()
+        first = f"{self.rg} -l -i -F -- {_sh(words[0])} {_sh(str(self.index_path()))}"
+        rest = "".join(f" | xargs -r -d '\\n' {self.rg} -l -i -F -- {_sh(w)}" for w in words[1:])
+        return ["sh", "-c", first + rest]
+
+
+def _sh(s: str) -> str:
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+# --------------------------------------------------------------------------- phases
+
+
+def measure_warm(systems: list[System], queries: list[Query], runs: int) -> None:
+    opened = {}
+    for s in systems:
+        if hasattr(s, "open"):
+            opened[s.name] = s.open()
+    times: dict[str, list[list[float]]] = {n: [[] for _ in queries] for n in opened}
+    hits: dict[str, list[int]] = {n: [0] * len(queries) for n in opened}
+    errors: dict[str, list] = {n: [] for n in opened}
+    warmup = 1 if runs > 1 else 0
+    try:
+        for r in range(warmup + runs):
+            for name, (search, _) in opened.items():
+                for i, q in enumerate(queries):
+                    t0 = time.perf_counter()
+                    try:
+                        n = search(q)
+                    except Exception as exc:  # a baseline may reject a query
+                        if r == 0:
+                            errors[name].append({"query": q.text, "error": repr(exc)[:200]})
+                        n = -1
+                    dt = time.perf_counter() - t0
+                    if r >= warmup:
+                        times[name][i].append(dt * 1000)
+                        hits[name][i] = n
+    finally:
+        for _, close in opened.values():
+            close()
+    for s in systems:
+        if s.name not in opened:
+            continue
+        per_query = [median(t) for t in times[s.name]]
+        by_kind: dict[str, list[float]] = {}
+        for q, ms in zip(queries, per_query, strict=True):
+            by_kind.setdefault(q.kind, []).append(ms)
+        s.results["warm"] = {
+            "runs": runs,
+            "p50_ms": percentile(per_query, 50),
+            "p95_ms": percentile(per_query, 95),
+            "mean_ms": statistics.fmean(per_query),
+            "by_kind_p50_ms": {k: percentile(v, 50) for k, v in by_kind.items()},
+            "per_query_ms": per_query,
+            "hits": hits[s.name],
+            "queries_with_hits": sum(1 for h in hits[s.name] if h > 0),
+            "errors": errors[s.name],
+        }
+
+
+def measure_cold(systems: list[System], runs: int) -> None:
+    warmup = 1 if runs > 1 else 0
+    samples = {s.name: {lang: [] for lang in LANGS} for s in systems}
+    rss = {s.name: {lang: [] for lang in LANGS} for s in systems}
+    lines = {s.name: {} for s in systems}
+    for r in range(warmup + runs):
+        for lang in LANGS:
+            for s in systems:
+                p = check(run_measured(s.cold_cmd(COLD_QUERIES[lang]), s.env), f"{s.name} query")
+                if r >= warmup:
+                    samples[s.name][lang].append(p.seconds)
+                    rss[s.name][lang].append(p.maxrss_mb)
+                lines[s.name][lang] = len(p.stdout.splitlines())
+    for s in systems:
+        s.results["cold"] = {
+            "runs": runs,
+            "queries": COLD_QUERIES,
+            "median_s": {lang: median(samples[s.name][lang]) for lang in LANGS},
+            "samples_s": samples[s.name],
+            "peak_rss_mb": {lang: median(rss[s.name][lang]) for lang in LANGS},
+            "output_lines": lines[s.name],
+        }
+
+
+def build_phase(s: System, corpus_dir: Path, new_file: Path, info: CorpusInfo, runs: int):
+    log(f"{s.name}: full build of {info.articles} articles")
+    p, n = s.build(corpus_dir)
+    size = s.size()
+    s.results["build"] = {
+        "seconds": p.seconds,
+        "articles": n,
+        "articles_per_s": n / p.seconds,
+        "mb_per_s": info.raw_bytes / 1e6 / p.seconds,
+        "peak_rss_mb": p.maxrss_mb,
+        "index_bytes": size,
+        "index_x_raw": size / info.raw_bytes,
+    }
+    log(f"{s.name}: built in {p.seconds:.1f} s ({n / p.seconds:.0f} articles/s)")
+    p = s.add(corpus_dir, new_file)
+    s.results["reindex_add_1pct"] = {"seconds": p.seconds, "peak_rss_mb": p.maxrss_mb}
+    log(f"{s.name}: +1% in {p.seconds:.2f} s")
+    if s.no_change is not None:
+        secs = [s.no_change(corpus_dir).seconds for _ in range(max(1, runs))]
+        s.results["reindex_no_change"] = {"seconds": median(secs), "samples_s": secs}
+        log(f"{s.name}: no change in {median(secs):.2f} s")
+    s.results["index_bytes_after_add"] = s.size()
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _get(d: dict, *keys):
+    for k in keys:
+        if not isinstance(d, dict) or d.get(k) is None:
+            return None
+        d = d[k]
+    return d
+
+
+def _num(v: float) -> str:
+    return f"{v:.2f}" if v < 1 else f"{v:.1f}" if v < 100 else f"{v:,.0f}"
+
+
+def _ratio(x, y) -> str:
+    return _num(x / y) if x is not None and y else "—"
+
+
+def _fmt(v, kind: str) -> str:
+    if v is None:
+        return "—"
+    if kind == "int":
+        return f"{v:,.0f}"
+    if kind == "x":
+        return f"{v:.2f}×"
+    if kind == "mb":
+        return f"{v:.0f} MB"
+    if kind == "s":
+        return f"{v:.2f} s" if v < 10 else f"{v:.1f} s"
+    if kind == "ms":
+        return _num(v)
+    if kind == "f1":
+        return f"{v:.1f}"
+    return str(v)
+
+
+COLUMNS = [
+    ("build articles/s", ("build", "articles_per_s"), "int"),
+    ("MB/s", ("build", "mb_per_s"), "f1"),
+    ("peak RSS", ("build", "peak_rss_mb"), "mb"),
+    ("index × raw", ("build", "index_x_raw"), "x"),
+    ("reindex +1%", ("reindex_add_1pct", "seconds"), "s"),
+    ("reindex no change", ("reindex_no_change", "seconds"), "s"),
+]
+
+
+def table(results: dict) -> str:
+    head = [
+        "system",
+        *[c[0] for c in COLUMNS],
+        "warm p50 / p95 ms",
+        "cold zh / ms / en s",
+    ]
+    rows = [head, ["---"] * len(head)]
+    present = [n for n in SYSTEMS if n in results["systems"]]
+    for name in present:
+        r = results["systems"][name]
+        row = [r["label"]]
+        row += [_fmt(_get(r, *path), kind) for _, path, kind in COLUMNS]
+        p50, p95 = _get(r, "warm", "p50_ms"), _get(r, "warm", "p95_ms")
+        row.append("—" if p50 is None else f"{_num(p50)} / {_num(p95)}")
+        cold = [_get(r, "cold", "median_s", lang) for lang in LANGS]
+        row.append("—" if cold[0] is None else " / ".join(_num(c) for c in cold))
+        rows.append(row)
+    for base in ("naive", "fts5", "ripgrep"):
+        if base not in present or "mlsearch" not in present:
+            continue
+        row = [f"ratio mlsearch ÷ {base}"]
+        a, b = results["systems"]["mlsearch"], results["systems"][base]
+        for _, path, _kind in COLUMNS:
+            x, y = _get(a, *path), _get(b, *path)
+            row.append(_ratio(x, y))
+        x50, y50 = _get(a, "warm", "p50_ms"), _get(b, "warm", "p50_ms")
+        x95, y95 = _get(a, "warm", "p95_ms"), _get(b, "warm", "p95_ms")
+        row.append("—" if x50 is None or not y50 else f"{_ratio(x50, y50)} / {_ratio(x95, y95)}")
+        cold = []
+        for lang in LANGS:
+            x, y = _get(a, "cold", "median_s", lang), _get(b, "cold", "median_s", lang)
+            cold.append(_ratio(x, y))
+        row.append(" / ".join(cold))
+        rows.append(row)
+    return "\n".join("| " + " | ".join(r) + " |" for r in rows)
+
+
+def machine_info() -> dict:
+    def version(dist: str) -> str | None:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return None
+
+    rg = shutil.which("rg")
+    rg_version = None
+    if rg:
+        rg_version = subprocess.run([rg, "--version"], capture_output=True, text=True).stdout
+        rg_version = rg_version.splitlines()[0] if rg_version else None
+    try:
+        git = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        git = None
+    return {
+        "nproc": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "sqlite": sqlite3.sqlite_version,
+        "versions": {
+            d: version(d) for d in ("mlsearch", "whoosh3", "rjieba", "jieba", "opencc", "click")
+        },
+        "ripgrep": rg_version,
+        "git_commit": git,
+        "loadavg_start": os.getloadavg(),
+    }
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description="Benchmark mlsearch against the naive Whoosh + jieba pipeline, SQLite "
+        "FTS5 and ripgrep on one corpus; print a table and write JSON.",
+    )
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="JSON Lines (.gz)")
+    ap.add_argument("--limit", type=int, help="only the first N articles")
+    ap.add_argument("--scale", type=int, default=1, help="K× corpus: fresh ids, shuffled words")
+    ap.add_argument("--runs", type=int, help="repetitions (default: 3 warm, 5 cold)")
+    ap.add_argument("--cold-runs", type=int, help="fresh processes per cold query (0: skip)")
+    ap.add_argument("--skip-baselines", action="store_true", help="mlsearch only")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the JSON")
+    ap.add_argument("--workdir", type=Path, help="keep indexes here (default: a temp folder)")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    t_start = time.perf_counter()
+    warm_runs = args.runs or 3
+    cold_runs = args.cold_runs if args.cold_runs is not None else (args.runs or 5)
+    corpus_src = args.corpus.resolve()
+    if not corpus_src.exists():
+        print(f"bench: no such corpus: {corpus_src}", file=sys.stderr)
+        return 2
+    made_temp = args.workdir is None
+    work = Path(tempfile.mkdtemp(prefix="mlsearch-bench-")) if made_temp else args.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    env = child_env()
+    results: dict = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "args": {
+            "corpus": str(corpus_src),
+            "limit": args.limit,
+            "scale": args.scale,
+            "warm_runs": warm_runs,
+            "cold_runs": cold_runs,
+            "skip_baselines": args.skip_baselines,
+        },
+        "machine": machine_info(),
+        "systems": {},
+    }
+    try:
+        corpus_dir = work / "corpus"
+        if corpus_dir.exists():
+            shutil.rmtree(corpus_dir)
+        corpus_dir.mkdir()
+        log(f"preparing corpus from {corpus_src} (limit={args.limit}, scale={args.scale})")
+        info = prepare_corpus(corpus_src, corpus_dir / "articles.jsonl.gz", args.limit, args.scale)
+        new_file = work / "new-1pct.jsonl.gz"
+        n_new = write_new_articles(corpus_dir / "articles.jsonl.gz", new_file, info.articles)
+        results["corpus"] = {
+            "articles": info.articles,
+            "raw_text_bytes": info.raw_bytes,
+            "by_lang": info.by_lang,
+            "new_articles_1pct": n_new,
+        }
+        log(f"{info.articles} articles, {info.raw_bytes / 1e6:.1f} MB of title+body text")
+        queries = make_queries(info.titles)
+        results["queries"] = [q.as_dict() for q in queries]
+
+        systems: list[System] = [Mlsearch(work, env)]
+        if not args.skip_baselines:
+            systems += [Naive(work, env), Fts5(work, env)]
+        for s in systems:
+            stale = s.index_path()
+            if stale.is_dir():
+                shutil.rmtree(stale)
+            elif stale.exists():
+                stale.unlink()
+            build_phase(s, corpus_dir, new_file, info, cold_runs)
+            results["systems"][s.name] = s.results
+
+        cold_systems = list(systems)
+        rg = shutil.which("rg")
+        if not args.skip_baselines:
+            if rg:
+                r = Ripgrep(work, env, rg)
+                log("ripgrep: writing one file per article")
+                if r.index_path().exists():
+                    shutil.rmtree(r.index_path())
+                write_rg_tree([corpus_dir / "articles.jsonl.gz", new_file], r.index_path())
+                r.results["tree_bytes"] = r.size()
+                cold_systems.append(r)
+                results["systems"]["ripgrep"] = r.results
+            else:
+                results["systems"]["ripgrep"] = {"label": LABELS["ripgrep"], "note": "n/a: no rg"}
+                log("ripgrep: not installed, reported as n/a")
+
+        log(f"warm queries: {len(queries)} queries × {warm_runs} runs")
+        measure_warm(systems, queries, warm_runs)
+        if cold_runs > 0:
+            log(f"cold CLI queries: {len(LANGS)} languages × {cold_runs} fresh processes")
+            measure_cold(cold_systems, cold_runs)
+    finally:
+        if made_temp:
+            shutil.rmtree(work, ignore_errors=True)
+    results["machine"]["loadavg_end"] = os.getloadavg()
+    results["total_seconds"] = time.perf_counter() - t_start
+    text = table(results)
+    results["table"] = text
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = args.out / f"bench-{stamp}.json"
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    scale = f", {args.scale}× replicated" if args.scale > 1 else ""
+    print(
+        f"mlsearch benchmark: {info.articles:,} articles{scale}, "
+        f"{info.raw_bytes / 1e6:.1f} MB raw text; {os.cpu_count()} CPUs; "
+        f"medians of {warm_runs} warm / {cold_runs} cold runs"
+    )
+    print()
+    print(text)
+    print()
+    print(
+        "Ratios are mlsearch ÷ baseline: above 1 is better for mlsearch in articles/s and "
+        "MB/s, below 1 is better in every other column."
+    )
+    print(f"JSON: {out}  ({results['total_seconds']:.0f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
