@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +17,10 @@ from indexer.schema import text_fields
 
 from .query import make_parser, parse_query, positive_terms
 from .snippets import find_spans, make_snippet, needles_from
+
+# Version of the JSON Lines record shared by search --json, search --batch and saved run
+# --json (README, "JSON output"). Adding a field keeps it; renaming or removing one bumps it.
+JSON_SCHEMA_VERSION = 1
 
 
 @dataclass
@@ -35,7 +40,7 @@ class Hit:
 
     def as_json(self) -> dict:
         """The stable JSON Lines record (see README, "JSON output")."""
-        d = asdict(self)
+        d = {"schema_version": JSON_SCHEMA_VERSION, **asdict(self)}
         d.pop("title_highlights")
         d.pop("path")
         d["score"] = round(self.score, 4)
@@ -125,8 +130,12 @@ class Searcher:
         sort: str = "relevance",
         lang: str | None = None,
         suggest: bool = True,
+        ids: Collection[str] | None = None,
     ) -> SearchResults:
-        """Run ``query``; hits come back ranked (BM25F, title above body) or newest first."""
+        """Run ``query``; hits come back ranked (BM25F, title above body) or newest first.
+
+        ``ids``: only these articles (a saved query shows just its new hits this way).
+        """
         from whoosh import query as wq
 
         if limit < 1:
@@ -144,6 +153,11 @@ class Searcher:
             kwargs["filter"] = wq.Term("lang", lang)
         if sort == "date":
             kwargs.update(sortedby="date", reverse=True)
+        if ids is not None:
+            if not ids:
+                return SearchResults(query=query, total=0, page=page, hits=[])
+            only = wq.Or([wq.Term("id", i) for i in sorted(ids)])
+            kwargs["filter"] = wq.And([kwargs["filter"], only]) if "filter" in kwargs else only
         try:
             results = searcher.search_page(q, page, pagelen=limit, **kwargs)
         except MlsearchError:
@@ -185,6 +199,22 @@ class Searcher:
         q = self.parse(query)
         flt = wq.Term("lang", lang) if lang else None
         return len(self._fresh().search(q, limit=1, filter=flt))
+
+    def ids(self, query: str, lang: str | None = None) -> list[str]:
+        """The id of every article ``query`` matches, best first: no snippets, no limit."""
+        from whoosh import query as wq
+
+        q = self.parse(query)
+        flt = wq.Term("lang", lang) if lang else None
+        searcher = self._fresh()
+        try:
+            results = searcher.search(q, limit=None, filter=flt)
+        except MlsearchError:
+            raise
+        except Exception as exc:
+            raise QuerySyntaxError(f"cannot run query: {exc}") from exc
+        reader = searcher.reader()
+        return [reader.stored_fields(docnum)["id"] for docnum in results.docs()]
 
     def suggest(self, query: str, lang: str | None = None) -> str | None:
         """A corrected query that finds something, or None: Latin words not in the index

@@ -11,6 +11,7 @@ from search.cli import main
 from tests.conftest import CORPUS
 
 HIT_FIELDS = {
+    "schema_version": int,
     "rank": int,
     "id": str,
     "score": float,
