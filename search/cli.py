@@ -176,7 +176,7 @@ def index(paths, index_dir, rebuild, as_json, quiet):
 
 
 @main.command()
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1)
 @index_option
 @click.option(
     "-n", "--limit", default=DEFAULT_LIMIT, show_default=True, type=click.IntRange(1, 10000)
@@ -193,11 +193,26 @@ def index(paths, index_dir, rebuild, as_json, quiet):
 @click.option(
     "--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto"
 )
+@click.option(
+    "--batch",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    metavar="FILE",
+    help="One query per line of FILE (- for stdin); JSON Lines out, each with query and line.",
+)
 @handle_errors
-def search(query, index_dir, limit, page, sort, lang, as_json, explain, colour):
+def search(query, index_dir, limit, page, sort, lang, as_json, explain, colour, batch):
     """Ranked search. Words are ANDed; OR, NOT, "phrases", title:, lang:zh|ms|en, source:,
     date:2025, date:[2025-09-01 TO 2025-10-31], wild* and fuzzy~ work too."""
     from search.searcher import Searcher
+
+    if batch is not None:
+        if query or explain:
+            raise click.UsageError(
+                "--batch FILE takes its queries from FILE: no QUERY, no --explain"
+            )
+        sys.exit(_search_batch(batch, index_dir, limit=limit, page=page, sort=sort, lang=lang))
+    if not query:
+        raise click.UsageError("missing QUERY (or --batch FILE)")
 
     text = " ".join(query)
     with Searcher(index_dir) as searcher:
@@ -216,6 +231,50 @@ def search(query, index_dir, limit, page, sort, lang, as_json, explain, colour):
     if not results.hits:
         click.echo(f"no hits on page {page} (of {results.total} hits)", err=True)
         sys.exit(EXIT_NO_HITS)
+
+
+def _search_batch(path: str, index_dir, **options) -> int:
+    """Answer each query line of ``path`` with JSON Lines; one Searcher for them all.
+
+    Exit status: 2 if any line failed (its record says why), else 0 if any line had hits,
+    else 1.
+    """
+    from search.searcher import JSON_SCHEMA_VERSION, Searcher
+
+    failed = answered = found = 0
+    with Searcher(index_dir) as searcher:
+        stream = click.get_binary_stream("stdin") if path == "-" else open(path, "rb")  # noqa: SIM115
+        try:
+            for line_no, raw in enumerate(stream, 1):
+                head = {"schema_version": JSON_SCHEMA_VERSION, "query": "", "line": line_no}
+                try:
+                    text = raw.decode("utf-8").removeprefix("\ufeff").strip()
+                except UnicodeDecodeError:
+                    answered += 1
+                    failed += 1
+                    click.echo(json.dumps({**head, "error": "the line is not UTF-8 text"}))
+                    continue
+                if not text or text.startswith("#"):
+                    continue
+                head["query"] = text
+                answered += 1
+                try:
+                    results = searcher.search(text, suggest=False, **options)
+                except MlsearchError as exc:
+                    failed += 1
+                    click.echo(json.dumps({**head, "error": exc.message}, ensure_ascii=False))
+                    continue
+                found += bool(results.hits)
+                for hit in results.hits:
+                    record = {**head, **hit.as_json()}
+                    click.echo(json.dumps(record, ensure_ascii=False))
+        finally:
+            if path != "-":
+                stream.close()
+    if failed:
+        click.echo(f"mlsearch: {failed} of {answered} queries failed (see their records)", err=True)
+        return EXIT_ERROR
+    return EXIT_HITS if found else EXIT_NO_HITS
 
 
 def _print_explain(info: dict, as_json: bool) -> None:
@@ -303,6 +362,26 @@ def stats(index_dir, as_json):
     if len(st.by_source) > 20:
         click.echo(f"  … and {len(st.by_source) - 20} more")
 
+
+@main.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell):
+    """Print the completion script for SHELL.
+
+    \b
+    bash:  eval "$(mlsearch completion bash)"     in ~/.bashrc
+    zsh:   eval "$(mlsearch completion zsh)"      in ~/.zshrc
+    fish:  mlsearch completion fish > ~/.config/fish/completions/mlsearch.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    click.echo(cls(main, {}, "mlsearch", "_MLSEARCH_COMPLETE").source())
+
+
+from search.cli_saved import saved  # noqa: E402  (it imports from this module)
+
+main.add_command(saved)
 
 if __name__ == "__main__":
     main()

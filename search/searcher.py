@@ -213,8 +213,7 @@ class Searcher:
             raise
         except Exception as exc:
             raise QuerySyntaxError(f"cannot run query: {exc}") from exc
-        reader = searcher.reader()
-        return [reader.stored_fields(docnum)["id"] for docnum in results.docs()]
+        return [hit["id"] for hit in results]
 
     def suggest(self, query: str, lang: str | None = None) -> str | None:
         """A corrected query that finds something, or None: Latin words not in the index
