@@ -14,6 +14,8 @@ one and swaps it in only when complete.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -27,10 +29,18 @@ from pathlib import Path
 
 from .article import Article, Skipped
 from .errors import IndexLockedError, IndexMissingError, MlsearchError, SchemaVersionError
+from .locking import LOCK_FILE, IndexLock
 from .schema import META_FILE, SCHEMA_VERSION, lang_field, make_schema, read_meta, write_meta
 
 STATE_FILE = "state.json"
 COMMIT_EVERY = 5000  # articles between commits: bounds the work an interruption loses
+
+
+def commit_every() -> int:
+    try:
+        return max(1, int(os.environ.get("MLSEARCH_COMMIT_EVERY", COMMIT_EVERY)))
+    except ValueError:
+        return COMMIT_EVERY
 
 
 @dataclass
@@ -43,6 +53,7 @@ class IndexReport:
     files: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
+    notes: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -60,6 +71,7 @@ class IndexReport:
             ],
             "files": self.files,
             "seconds": round(self.seconds, 3),
+            "notes": self.notes,
         }
 
 
@@ -84,23 +96,43 @@ def check_version(index_dir: Path) -> None:
         )
 
 
+def _swap_names(index_dir: Path) -> tuple[Path, Path]:
+    return index_dir.with_name(index_dir.name + ".rebuild"), index_dir.with_name(
+        index_dir.name + ".old"
+    )
+
+
 def open_index(index_dir: Path):
-    """Open an existing index for reading, checking that this version can read it."""
+    """Open an existing index for reading, checking that this version can read it.
+
+    Opened read-only: a search never writes, so an index on a read-only disk still answers.
+    """
     from whoosh import index
 
     if not index_exists(index_dir):
-        raise IndexMissingError(
-            f"no index at {index_dir}",
-            hint=f"build it first: mlsearch index --index {index_dir} corpus/",
-        )
+        _fresh, old = _swap_names(index_dir)
+        if not index_dir.exists() and index_exists(old):
+            index_dir = old  # a rebuild was interrupted between its two renames
+        else:
+            raise IndexMissingError(
+                f"no index at {index_dir}",
+                hint=f"build it first: mlsearch index --index {index_dir} corpus/",
+            )
     check_version(index_dir)
-    try:
-        return index.open_dir(str(index_dir))
-    except Exception as exc:  # whoosh raises many kinds on a damaged index
-        raise MlsearchError(
-            f"cannot open the index in {index_dir}: {exc}",
-            hint="rebuild it: mlsearch index --rebuild",
-        ) from exc
+    for attempt in range(20):
+        try:
+            return index.open_dir(str(index_dir), readonly=True)
+        except FileNotFoundError:
+            # A commit removed the generation we were opening: take the new one.
+            if attempt == 19:
+                raise
+            time.sleep(0.05)
+        except Exception as exc:  # whoosh raises many kinds on a damaged index
+            raise MlsearchError(
+                f"cannot open the index in {index_dir}: {exc}",
+                hint="rebuild it: mlsearch index --rebuild",
+            ) from exc
+    raise AssertionError("unreachable")
 
 
 def content_hash(a: Article) -> str:
@@ -228,26 +260,52 @@ def build_index(
     index_dir: str | Path,
     rebuild: bool = False,
     progress: ProgressFn | None = None,
+    lock_timeout: float | None = None,
 ) -> IndexReport:
-    """Bring the index in ``index_dir`` up to date with the articles under ``paths``."""
+    """Bring the index in ``index_dir`` up to date with the articles under ``paths``.
+
+    Only one process writes an index at a time: a second one waits up to ``lock_timeout``
+    seconds (default 30, or ``MLSEARCH_LOCK_TIMEOUT``), then raises IndexLockedError.
+    """
     index_dir = Path(index_dir)
     roots = [Path(p) for p in paths]
     for root in roots:
         if not root.exists():
             raise MlsearchError(f"no such file or folder: {root}")
-    if rebuild and index_exists(index_dir):
-        return _rebuild(roots, index_dir, progress)
+    _recover_swap(index_dir)
+    ours = {LOCK_FILE, META_FILE, STATE_FILE}
+    if (
+        index_dir.is_dir()
+        and not index_exists(index_dir)
+        and any(p.name not in ours for p in index_dir.iterdir())
+    ):
+        raise MlsearchError(
+            f"{index_dir} exists and is not an mlsearch index",
+            hint="choose another folder with --index",
+        )
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        with IndexLock(index_dir, lock_timeout) as lock:
+            if rebuild and index_exists(index_dir):
+                report = _rebuild(roots, index_dir, progress)
+            else:
+                report = _build(roots, index_dir, progress)
+    except OSError as exc:
+        raise _write_error(exc, index_dir) from exc
+    if lock.stale:
+        report.notes.append(
+            f"cleared a stale lock left by pid {lock.stale.get('pid')}, which is no longer running"
+        )
+    return report
+
+
+def _build(roots: list[Path], index_dir: Path, progress) -> IndexReport:
+    from whoosh import index
+
     if index_exists(index_dir):
         check_version(index_dir)
-        from whoosh import index
-
         ix = index.open_dir(str(index_dir))
     else:
-        if index_dir.exists() and any(index_dir.iterdir()) and not (index_dir / META_FILE).exists():
-            raise MlsearchError(
-                f"{index_dir} exists and is not an mlsearch index",
-                hint="choose another folder with --index",
-            )
         ix = _create(index_dir)
     try:
         return _update(ix, index_dir, roots, progress)
@@ -255,15 +313,41 @@ def build_index(
         ix.close()
 
 
+def _write_error(exc: OSError, index_dir: Path) -> Exception:
+    """Say what went wrong writing the index; the last commit is untouched either way."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return MlsearchError(
+            f"no space left on the device while writing the index in {index_dir}; "
+            "nothing was committed, the index is as it was before this run",
+            hint="free some space, then run mlsearch index again",
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return MlsearchError(
+            f"cannot write to the index in {index_dir}: {exc.strerror}; "
+            "the index is as it was before this run (searching it still works)",
+            hint="index into a folder you can write to with --index",
+        )
+    return exc
+
+
+def _recover_swap(index_dir: Path) -> None:
+    """Finish or undo a rebuild that was killed while swapping the new index in."""
+    fresh, old = _swap_names(index_dir)
+    if not index_dir.exists() and index_exists(old):
+        os.replace(old, index_dir)
+    elif index_dir.exists() and old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def _rebuild(roots: list[Path], index_dir: Path, progress) -> IndexReport:
-    fresh = index_dir.with_name(index_dir.name + ".rebuild")
+    """Build a new index beside the old one; swap it in only when complete."""
+    fresh, old = _swap_names(index_dir)
     shutil.rmtree(fresh, ignore_errors=True)
     ix = _create(fresh)
     try:
         report = _update(ix, fresh, roots, progress)
     finally:
         ix.close()
-    old = index_dir.with_name(index_dir.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     os.replace(index_dir, old)
     os.replace(fresh, index_dir)
@@ -293,6 +377,7 @@ class _Run:
         self.state = _State.load(index_dir, ix)
         self.writer = None
         self.pending = 0
+        self.commit_every = commit_every()
 
     def _write(self):
         if self.writer is None:
@@ -310,8 +395,10 @@ class _Run:
         """Interrupted or failed: drop the uncommitted work and the lock with it. The index
         stays at its last commit; the next run finishes the job."""
         if self.writer is not None:
-            self.writer.cancel()
-            self.writer = None
+            writer, self.writer = self.writer, None
+            # On a full disk cancelling can fail too: the last commit stands regardless.
+            with contextlib.suppress(Exception):
+                writer.cancel()
 
     def apply(self, roots: list[Path]) -> None:
         from .readers import discover, read_file
@@ -359,7 +446,7 @@ class _Run:
                 done += 1
                 if self.progress and done % 200 == 0:
                     self.progress(done, n - 1, len(files))
-                if self.pending >= COMMIT_EVERY:
+                if self.pending >= self.commit_every:
                     self.commit()
             if file_ok:
                 state.files[fkey] = [sf.size, sf.mtime_ns]

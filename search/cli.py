@@ -138,8 +138,15 @@ def main(index_dir):
 @click.option("--rebuild", is_flag=True, help="Start over: build a new index and swap it in.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress, no list of skipped files.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=None,
+    envvar="MLSEARCH_LOCK_TIMEOUT",
+    help="Seconds to wait for another indexing run to finish [default: 30].",
+)
 @handle_errors
-def index(paths, index_dir, rebuild, as_json, quiet):
+def index(paths, index_dir, rebuild, as_json, quiet, wait):
     """Add new articles under PATHS (default: corpus/), re-index changed ones, remove deleted ones.
 
     Reads .txt, .md, .html, .json, .jsonl and .jsonl.gz files, in UTF-8, GB18030/GBK or Big5.
@@ -157,7 +164,7 @@ def index(paths, index_dir, rebuild, as_json, quiet):
                 f"\r  {articles} articles, {files_done}/{files_total} files", nl=False, err=True
             )
 
-    report = build_index(paths, index_dir, rebuild=rebuild, progress=progress)
+    report = build_index(paths, index_dir, rebuild=rebuild, progress=progress, lock_timeout=wait)
     if show_progress:
         click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
     if as_json:
@@ -169,6 +176,8 @@ def index(paths, index_dir, rebuild, as_json, quiet):
         f"{report.unchanged} unchanged, {len(report.skipped)} skipped "
         f"({report.files} files, {report.seconds:.1f} s) -> {safe(str(index_dir))}"
     )
+    for note in report.notes:
+        click.echo(f"note: {safe(note)}", err=True)
     if not quiet:
         for s in report.skipped:
             where = f"{s.path}:{s.line}" if s.line else s.path
@@ -219,6 +228,8 @@ def search(query, index_dir, limit, page, sort, lang, as_json, explain, colour, 
         if explain:
             _print_explain(searcher.explain(text), as_json)
         results = searcher.search(text, limit=limit, page=page, sort=sort, lang=lang)
+    for note in results.notes:
+        click.echo(f"note: {safe(note)}", err=True)
     if as_json:
         for hit in results.hits:
             click.echo(json.dumps(hit.as_json(), ensure_ascii=False))

@@ -15,7 +15,7 @@ from indexer.config import DEFAULT_LIMIT, SNIPPET_CHARS, default_index_dir
 from indexer.errors import ArticleNotFoundError, MlsearchError, QuerySyntaxError
 from indexer.schema import text_fields
 
-from .query import make_parser, parse_query, positive_terms
+from .query import MAX_EXPANSION, make_parser, parse_query, positive_terms
 from .snippets import find_spans, make_snippet, needles_from
 
 # Version of the JSON Lines record shared by search --json, search --batch and saved run
@@ -54,6 +54,7 @@ class SearchResults:
     page: int
     hits: list[Hit]
     suggestion: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -91,6 +92,53 @@ def _langs(value) -> list[str]:
     return [x for x in (value or "").split(",") if x]
 
 
+_SCAN_LIMIT = 20_000  # terms of one wildcard looked at before giving up on completeness
+
+
+def _cap_expansions(q, reader, notes: list[str]):
+    """Wildcards and fuzzy terms that would expand to huge term sets (a*, e~2) are cut down
+    to their MAX_EXPANSION most frequent words, and the results say so."""
+    import itertools
+
+    from whoosh import query as wq
+
+    def cap(node):
+        if isinstance(node, wq.FuzzyTerm):
+            # Unbounded edit distance and no fixed first letter walk the whole lexicon
+            # (malay~2 took 45 s on the 15k corpus); a typo rarely hits the first letter.
+            node = wq.FuzzyTerm(
+                node.fieldname,
+                node.text,
+                boost=node.boost,
+                maxdist=min(node.maxdist, 2),
+                prefixlength=max(node.prefixlength, 1),
+            )
+        if isinstance(node, (wq.Wildcard, wq.Prefix, wq.FuzzyTerm)):
+            terms = [
+                t.decode("utf-8") if isinstance(t, bytes) else t
+                for _f, t in itertools.islice(node.expanded_terms(reader), _SCAN_LIMIT + 1)
+            ]
+            if len(terms) <= MAX_EXPANSION:
+                return node
+            field_name = node.fieldname
+            terms.sort(key=lambda t: -reader.doc_frequency(field_name, t))
+            kept = terms[:MAX_EXPANSION]
+            shown = getattr(node, "text", "?")
+            more = "more than " if len(terms) > _SCAN_LIMIT else ""
+            note = (
+                f"{shown}{'*' if isinstance(node, wq.Prefix) else ''} matches {more}"
+                f"{min(len(terms), _SCAN_LIMIT)} words: searched the {MAX_EXPANSION} most common"
+            )
+            if not any(n.startswith(f"{shown}") for n in notes):
+                notes.append(note)
+            return wq.Or([wq.Term(field_name, t, boost=node.boost) for t in kept])
+        if node.is_leaf():
+            return node
+        return node.apply(cap)
+
+    return cap(q)
+
+
 class Searcher:
     """``Searcher(index_dir)``: queries an index; use as a context manager or call close()."""
 
@@ -98,10 +146,13 @@ class Searcher:
         from whoosh import scoring
 
         self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
-        self._ix = open_index(self.index_dir)
         self._weighting = scoring.BM25F(B=0.75, K1=1.2)
-        self._searcher = self._ix.searcher(weighting=self._weighting)
+        self._open()
         self._parser = make_parser(self._ix.schema)
+
+    def _open(self) -> None:
+        self._ix = open_index(self.index_dir)
+        self._searcher = self._ix.searcher(weighting=self._weighting)
 
     def __enter__(self) -> Searcher:
         return self
@@ -114,9 +165,17 @@ class Searcher:
         self._ix.close()
 
     def _fresh(self):
-        # Another process may have committed since: see its changes in long-lived scripts.
+        """The searcher, reopened if another process has committed since.
+
+        Whoosh's own ``refresh()`` reuses segment readers across a commit that merged
+        segments and then shows merged documents twice (seen: 170 documents, 50 of them
+        doubled), so the index is opened anew instead.
+        """
         if not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
+            old_searcher, old_ix = self._searcher, self._ix
+            self._open()
+            old_searcher.close()
+            old_ix.close()
         return self._searcher
 
     def parse(self, query: str):
@@ -148,6 +207,8 @@ class Searcher:
             raise QuerySyntaxError(f"unknown language {lang!r} (use zh, ms or en)")
         q = self.parse(query)
         searcher = self._fresh()
+        notes: list[str] = []
+        q = _cap_expansions(q, searcher.reader(), notes)
         kwargs = {}
         if lang:
             kwargs["filter"] = wq.Term("lang", lang)
@@ -191,7 +252,9 @@ class Searcher:
         suggestion = None
         if suggest and total == 0:
             suggestion = self.suggest(query, lang=lang)
-        return SearchResults(query=query, total=total, page=page, hits=hits, suggestion=suggestion)
+        return SearchResults(
+            query=query, total=total, page=page, hits=hits, suggestion=suggestion, notes=notes
+        )
 
     def count(self, query: str, lang: str | None = None) -> int:
         from whoosh import query as wq
