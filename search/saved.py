@@ -185,11 +185,11 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def _locked(index_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+def _locked(index_dir: Path) -> Iterator[None]:
     """Exclusive right to write the saved files; released by the kernel if we die."""
     fd = os.open(index_dir / SAVED_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + LOCK_TIMEOUT
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
