@@ -253,35 +253,29 @@ def _search_batch(path: str, index_dir, **options) -> int:
     from search.searcher import JSON_SCHEMA_VERSION, Searcher
 
     failed = answered = found = 0
-    with Searcher(index_dir) as searcher:
-        stream = click.get_binary_stream("stdin") if path == "-" else open(path, "rb")  # noqa: SIM115
-        try:
-            for line_no, raw in enumerate(stream, 1):
-                head = {"schema_version": JSON_SCHEMA_VERSION, "query": "", "line": line_no}
-                try:
-                    text = raw.decode("utf-8").removeprefix("\ufeff").strip()
-                except UnicodeDecodeError:
-                    answered += 1
-                    failed += 1
-                    click.echo(json.dumps({**head, "error": "the line is not UTF-8 text"}))
-                    continue
-                if not text or text.startswith("#"):
-                    continue
-                head["query"] = text
+    with Searcher(index_dir) as searcher, click.open_file(path, "rb") as stream:
+        for line_no, raw in enumerate(stream, 1):
+            head = {"schema_version": JSON_SCHEMA_VERSION, "query": "", "line": line_no}
+            try:
+                text = raw.decode("utf-8").removeprefix("\ufeff").strip()
+            except UnicodeDecodeError:
                 answered += 1
-                try:
-                    results = searcher.search(text, suggest=False, **options)
-                except MlsearchError as exc:
-                    failed += 1
-                    click.echo(json.dumps({**head, "error": exc.message}, ensure_ascii=False))
-                    continue
-                found += bool(results.hits)
-                for hit in results.hits:
-                    record = {**head, **hit.as_json()}
-                    click.echo(json.dumps(record, ensure_ascii=False))
-        finally:
-            if path != "-":
-                stream.close()
+                failed += 1
+                click.echo(json.dumps({**head, "error": "the line is not UTF-8 text"}))
+                continue
+            if not text or text.startswith("#"):
+                continue
+            head["query"] = text
+            answered += 1
+            try:
+                results = searcher.search(text, suggest=False, **options)
+            except MlsearchError as exc:
+                failed += 1
+                click.echo(json.dumps({**head, "error": exc.message}, ensure_ascii=False))
+                continue
+            found += bool(results.hits)
+            for hit in results.hits:
+                click.echo(json.dumps({**head, **hit.as_json()}, ensure_ascii=False))
     if failed:
         click.echo(f"mlsearch: {failed} of {answered} queries failed (see their records)", err=True)
         return EXIT_ERROR
