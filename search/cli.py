@@ -145,8 +145,13 @@ def main(index_dir):
     envvar="MLSEARCH_LOCK_TIMEOUT",
     help="Seconds to wait for another indexing run to finish [default: 30].",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running: index again whenever files are added, changed or removed (Ctrl-C stops).",
+)
 @handle_errors
-def index(paths, index_dir, rebuild, as_json, quiet, wait):
+def index(paths, index_dir, rebuild, as_json, quiet, wait, watch):
     """Add new articles under PATHS (default: corpus/), re-index changed ones, remove deleted ones.
 
     Reads .txt, .md, .html, .json, .jsonl and .jsonl.gz files, in UTF-8, GB18030/GBK or Big5.
@@ -155,6 +160,9 @@ def index(paths, index_dir, rebuild, as_json, quiet, wait):
 
     index_dir = index_dir or default_index_dir()
     paths = paths or (DEFAULT_CORPUS,)
+    if watch:
+        _index_watch(paths, index_dir, rebuild, as_json, quiet, wait)
+        return
     progress = None
     show_progress = not quiet and not as_json and sys.stderr.isatty()
     if show_progress:
@@ -170,18 +178,63 @@ def index(paths, index_dir, rebuild, as_json, quiet, wait):
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         return
-    verb = "rebuilt" if report.rebuilt else "updated"
-    click.echo(
-        f"index {verb}: {report.added} added, {report.updated} updated, {report.removed} removed, "
-        f"{report.unchanged} unchanged, {len(report.skipped)} skipped "
-        f"({report.files} files, {report.seconds:.1f} s) -> {safe(str(index_dir))}"
-    )
+    click.echo(_summary(report, index_dir))
     for note in report.notes:
         click.echo(f"note: {safe(note)}", err=True)
     if not quiet:
         for s in report.skipped:
             where = f"{s.path}:{s.line}" if s.line else s.path
             click.echo(f"  skipped {safe(where)}: {safe(s.reason)}", err=True)
+
+
+def _summary(report, index_dir) -> str:
+    verb = "rebuilt" if report.rebuilt else "updated"
+    return (
+        f"index {verb}: {report.added} added, {report.updated} updated, {report.removed} removed, "
+        f"{report.unchanged} unchanged, {len(report.skipped)} skipped "
+        f"({report.files} files, {report.seconds:.1f} s) -> {safe(str(index_dir))}"
+    )
+
+
+def _index_watch(paths, index_dir, rebuild, as_json, quiet, wait) -> None:
+    """index --watch: one line per change on stdout (JSON with --json) until Ctrl-C."""
+    import signal
+    import threading
+
+    from indexer.watch import watch
+
+    stop = threading.Event()
+    runs = 0
+
+    def on_event(event) -> None:
+        nonlocal runs
+        if as_json:
+            click.echo(json.dumps(event.as_dict(), ensure_ascii=False))
+        elif event.kind == "indexed":
+            runs += 1
+            if runs == 1:
+                click.echo(_summary(event.report, index_dir))
+            for note in event.report.notes:
+                click.echo(f"note: {safe(note)}", err=True)
+        elif event.kind in ("added", "updated", "removed"):
+            click.echo(f"{event.kind} {safe(event.path)}")
+        elif event.kind == "skipped" and not quiet:
+            click.echo(f"  skipped {safe(event.path)}: {safe(event.message)}", err=True)
+        elif event.kind == "error":
+            click.echo(f"mlsearch: error: {safe(event.message)}", err=True)
+        elif event.kind == "watching" and not quiet:
+            click.echo(f"watching {safe(event.message)} (Ctrl-C to stop)", err=True)
+        elif event.kind == "stopped" and not quiet:
+            click.echo("stopped", err=True)
+
+    # A service manager's SIGTERM stops as cleanly as Ctrl-C: after the run in progress.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) if main_thread else None
+    try:
+        watch(paths, index_dir, on_event, stop, rebuild=rebuild, lock_timeout=wait)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @main.command()
@@ -384,9 +437,12 @@ def completion(shell):
     click.echo(cls(main, {}, "mlsearch", "_MLSEARCH_COMPLETE").source())
 
 
-from search.cli_saved import saved  # noqa: E402  (it imports from this module)
-
-main.add_command(saved)
-
 if __name__ == "__main__":
+    # python -m search.cli: run the importable module, where the saved group is registered.
+    from search.cli import main
+
     main()
+else:
+    from search.cli_saved import saved  # it imports from this module: keep it last
+
+    main.add_command(saved)
