@@ -1,0 +1,176 @@
+"""Watching a folder: index --watch keeps the index and saved queries' "new" up to date."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.watch import WatchEvent, watch
+from search import Searcher
+from search.cli import main
+
+ROOT = Path(__file__).parent.parent
+DEBOUNCE = 0.1
+TIMEOUT = 10.0
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def wait_for(condition, what: str):
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def ids(index: Path, query: str) -> list[str]:
+    with Searcher(index) as s:
+        return [h.id for h in s.search(query, limit=100, suggest=False).hits]
+
+
+class Watcher:
+    """watch() in a thread, its events collected, stopped at the end of the test."""
+
+    def __init__(self, docs: Path, index: Path):
+        self.events: list[WatchEvent] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(
+            target=watch,
+            args=([docs], index),
+            kwargs={"on_event": self.events.append, "stop_event": self.stop, "debounce": DEBOUNCE},
+            daemon=True,
+        )
+
+    def changes(self) -> list[tuple[str, str]]:
+        return [(e.kind, e.path) for e in self.events if e.kind in ("added", "updated", "removed")]
+
+    def __enter__(self):
+        self.thread.start()
+        wait_for(lambda: any(e.kind == "watching" for e in self.events), "the watcher to start")
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(TIMEOUT)
+        assert not self.thread.is_alive()
+
+
+@pytest.fixture
+def docs(tmp_path, monkeypatch):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "old.txt").write_text("Navy exercise\n\nThe navy held an exercise.\n", "utf-8")
+    monkeypatch.setenv("MLSEARCH_INDEX", str(tmp_path / "ix"))
+    return folder
+
+
+def test_added_edited_and_removed_articles_are_reflected_and_new_once(docs, tmp_path):
+    index = tmp_path / "ix"
+    with Watcher(docs, index) as w:
+        assert w.events[0].kind == "indexed" and w.events[0].report.added == 1
+        assert run("saved", "add", "navy", "navy").exit_code == 0
+        assert run("saved", "run", "--new", "navy").exit_code == 0  # first run: old.txt
+        assert run("saved", "run", "--new", "navy").exit_code == 1
+
+        (docs / "sub").mkdir()
+        (docs / "sub" / "patrol.txt").write_text(
+            "Navy patrol\n\nA navy patrol near the reef.\n", "utf-8"
+        )
+        wait_for(lambda: "sub/patrol.txt" in ids(index, "reef"), "the new article")
+        res = run("saved", "run", "--new", "--json", "navy")
+        assert res.exit_code == 0
+        assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["sub/patrol.txt"]
+        assert run("saved", "run", "--new", "navy").exit_code == 1  # exactly once
+
+        (docs / "sub" / "patrol.txt").write_text(
+            "Navy patrol\n\nA navy patrol near the atoll.\n", "utf-8"
+        )
+        wait_for(lambda: "sub/patrol.txt" in ids(index, "atoll"), "the edit")
+        assert ids(index, "reef") == []
+        assert run("saved", "run", "--new", "navy").exit_code == 1  # updated is not new
+
+        (docs / "sub" / "patrol.txt").unlink()
+        wait_for(lambda: ids(index, "navy") == ["old.txt"], "the removal")
+    assert w.changes() == [
+        ("added", "sub/patrol.txt"),
+        ("updated", "sub/patrol.txt"),
+        ("removed", "sub/patrol.txt"),
+    ]
+    assert w.events[-1].kind == "stopped"
+
+
+def test_a_half_written_file_is_indexed_once_complete(docs, tmp_path):
+    index = tmp_path / "ix"
+    with Watcher(docs, index) as w:
+        with open(docs / "slow.txt", "w", encoding="utf-8") as f:
+            f.write("Banjir\n\n")
+            for word in ("pertama", "kedua", "ketiga", "terakhir"):
+                f.flush()
+                time.sleep(DEBOUNCE / 2)
+                f.write(f"Banjir {word}. ")
+        wait_for(lambda: ids(index, "terakhir") == ["slow.txt"], "the whole file")
+        time.sleep(3 * DEBOUNCE)
+    assert w.changes() == [("added", "slow.txt")]  # not added, then updated
+
+
+def test_unsupported_hidden_and_touched_files_change_nothing(docs, tmp_path):
+    index = tmp_path / "ix"
+    with Watcher(docs, index) as w:
+        (docs / "notes.docx").write_bytes(b"binary")
+        (docs / ".draft.txt").write_text("Draft\n\nnot yet.\n", "utf-8")
+        os.utime(docs / "old.txt")  # touched, content unchanged
+        time.sleep(5 * DEBOUNCE)
+        assert w.changes() == []
+        assert [e.kind for e in w.events].count("indexed") == 1  # the first run only
+        (docs / "new.md").write_text("# Kapal\n\nKapal baharu.\n", "utf-8")
+        wait_for(lambda: ids(index, "kapal") == ["new.md"], "new.md")
+    assert w.changes() == [("added", "new.md")]
+
+
+def test_watch_stops_at_once_when_asked(docs, tmp_path):
+    w = Watcher(docs, tmp_path / "ix")
+    with w:
+        started = time.monotonic()
+    assert time.monotonic() - started < 2
+
+
+def test_index_watch_command_prints_changes_and_stops_cleanly_on_ctrl_c(docs, tmp_path):
+    index = tmp_path / "ix"
+    env = {**os.environ, "MLSEARCH_WATCH_DEBOUNCE": str(DEBOUNCE)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search.cli", "index", "--index", index, "--watch", docs],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: (index / "state.json").exists(), "the first run")
+        time.sleep(0.5)  # the observer starts after the first run
+        (docs / "b.txt").write_text("Banjir\n\nBanjir melanda kampung.\n", "utf-8")
+        wait_for(lambda: ids(index, "banjir") == ["b.txt"], "b.txt")
+        (docs / "old.txt").unlink()
+        wait_for(lambda: ids(index, "navy") == [], "the removal")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("index updated: 1 added")
+    assert lines[1:] == ["added b.txt", "removed old.txt"]
+    assert "watching" in err and "stopped" in err and "Traceback" not in err
+    assert ids(index, "banjir") == ["b.txt"]  # and the index opens: consistent
