@@ -129,6 +129,19 @@ def _is_reduplication(a: str, b: str) -> bool:
     return a.isalpha() and b.isalpha() and (a == b or a.endswith(b) or b.startswith(a))
 
 
+class _LazyStem:
+    __slots__ = ("lang", "fn")
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.fn = None
+
+    def __call__(self, word: str) -> str:
+        if self.fn is None:
+            self.fn = stemmer_for(self.lang)
+        return self.fn(word)
+
+
 def _word_term(part: str, stem) -> str:
     if part.isdigit():
         return part
@@ -149,7 +162,8 @@ def latin_tokens(
     """Analyse the non-Han words of ``text`` as ``lang`` ("en" or "ms")."""
     norm = text if isinstance(text, Normalized) else normalize(text)
     s = norm.text
-    stem = stemmer_for(lang)
+    # Built on first use: a query with no Latin words never loads Sastrawi (~40 ms).
+    stem = _LazyStem(lang)
     stops = stop_words() if removestops else frozenset()
     out: list[TokenTuple] = []
     pos = 0

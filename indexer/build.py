@@ -107,7 +107,7 @@ def open_index(index_dir: Path):
 
     Opened read-only: a search never writes, so an index on a read-only disk still answers.
     """
-    from whoosh import index
+    from whoosh.filedb.filestore import FileStorage
 
     if not index_exists(index_dir):
         _fresh, old = _swap_names(index_dir)
@@ -121,7 +121,10 @@ def open_index(index_dir: Path):
     check_version(index_dir)
     for attempt in range(20):
         try:
-            return index.open_dir(str(index_dir), readonly=True)
+            # No mmap: whoosh3 wraps each mmapped sub-file in BytesIO, which copies it, so
+            # opening the 15k-article index read ~100 MB (150-170 ms); reading by seeks
+            # opens it in 10-40 ms with the same warm query times.
+            return FileStorage(str(index_dir), supports_mmap=False, readonly=True).open_index()
         except FileNotFoundError:
             # A commit removed the generation we were opening: take the new one.
             if attempt == 19:
