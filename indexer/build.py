@@ -342,6 +342,15 @@ def _recover_swap(index_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _is_index_file(name: str) -> bool:
+    """Whoosh's files and ours; anything else in the folder belongs to the user."""
+    return (
+        name in (META_FILE, STATE_FILE, LOCK_FILE)
+        or name.endswith((".toc", ".seg", ".tmp", "_WRITELOCK"))
+        or name.startswith(("MAIN_", "_MAIN_"))
+    )
+
+
 def _rebuild(roots: list[Path], index_dir: Path, progress) -> IndexReport:
     """Build a new index beside the old one; swap it in only when complete."""
     fresh, old = _swap_names(index_dir)
@@ -351,6 +360,11 @@ def _rebuild(roots: list[Path], index_dir: Path, progress) -> IndexReport:
         report = _update(ix, fresh, roots, progress)
     finally:
         ix.close()
+    # Files kept beside the index that are not the index (saved queries and their state)
+    # move with it.
+    for item in index_dir.iterdir():
+        if item.is_file() and not _is_index_file(item.name) and not (fresh / item.name).exists():
+            shutil.copy2(item, fresh / item.name)
     shutil.rmtree(old, ignore_errors=True)
     os.replace(index_dir, old)
     os.replace(fresh, index_dir)

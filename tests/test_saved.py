@@ -263,11 +263,6 @@ def test_a_damaged_state_file_is_an_error_with_a_way_out(ix):
     assert "saved-state.json" in res.stderr and "delete it" in res.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="indexer/build.py _rebuild swaps in a fresh folder and drops saved.toml with the "
-    "old one: it should carry saved.toml and saved-state.json across (remove this mark then)",
-)
 def test_rebuild_keeps_saved_queries(docs):
     add_saved(SavedQuery("navy", "navy"))
     run_saved(["navy"])
