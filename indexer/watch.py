@@ -23,6 +23,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
+
 from .build import IndexReport, build_index
 from .errors import MlsearchError
 
@@ -95,10 +98,11 @@ def _changes(before: _Snapshot, after: _Snapshot) -> list[tuple[str, str]]:
     return sorted(out, key=lambda c: (c[1], c[0]))
 
 
-class _Handler:
-    """watchdog handler: any event that could concern an article sets ``dirty``."""
+class _Handler(FileSystemEventHandler):
+    """Any event that could concern an article sets ``dirty``."""
 
     def __init__(self, dirty: threading.Event, index_dir: Path, only: Path | None = None):
+        super().__init__()
         self.dirty = dirty
         self.index_dir = str(index_dir.resolve()) + os.sep
         self.only = str(only) if only else None
@@ -143,8 +147,6 @@ def watch(
     at its last commit. Errors of a run are reported as ``error`` events and the run is
     retried; only an error of the first run (no such folder, not an index) is raised.
     """
-    from watchdog.observers import Observer
-
     roots = [Path(p) for p in paths]
     index_dir = Path(index_dir)
     stop = stop_event or threading.Event()

@@ -63,6 +63,7 @@ MAX_LIMIT = 10000
 _NAME_RE = re.compile(r"[\w.-]{1,64}")
 _BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
 _SINCE_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+_DATE_SPEC_RE = re.compile(r"\[[^\]]*\]|\{[^}]*\}|[^\s\[\]{}]+")  # one date: value
 
 _HEADER = """\
 # mlsearch saved queries. Edit by hand if you like: one [queries.NAME] table per query.
@@ -333,6 +334,8 @@ def _validate(name: str, table, text: str, path: Path) -> SavedQuery:
         raise fail(f"sort must be relevance or date, not {values['sort']!r}", "sort")
     if values.get("lang") is not None and values["lang"] not in LANGS:
         raise fail(f"lang must be zh, ms or en, not {values['lang']!r}", "lang")
+    if values.get("date") is not None and not _DATE_SPEC_RE.fullmatch(values["date"]):
+        raise fail(f"date must be one date or [range], as in date:, not {values['date']!r}", "date")
     return SavedQuery(name=name, **values)
 
 
@@ -454,6 +457,11 @@ def _check(saved: SavedQuery, searcher: Searcher | None, index_dir: Path) -> Non
         raise SavedQueryError(f"unknown sort {saved.sort!r} (use relevance or date)")
     if saved.lang is not None and saved.lang not in LANGS:
         raise SavedQueryError(f"unknown language {saved.lang!r} (use zh, ms or en)")
+    if saved.date is not None and not _DATE_SPEC_RE.fullmatch(saved.date):
+        raise SavedQueryError(
+            f"cannot read the date {saved.date!r}",
+            hint="use one date or a range, as date: takes: 2025, 2025-10, [2025-09-01 TO]",
+        )
     # Parse it now, against the index it will run on: a bad query fails here, not tomorrow.
     if searcher is not None:
         searcher.parse(saved.full_query())
@@ -641,7 +649,13 @@ def _run_one(
     s: Searcher, sq: SavedQuery, entry: dict | None, new: bool, since: str | None
 ) -> tuple[SavedRun, list[str]]:
     text = sq.full_query(since)
-    ids = s.ids(text, lang=sq.lang)
+    try:
+        ids = s.ids(text, lang=sq.lang)
+    except MlsearchError as exc:  # a query edited by hand, or an index that changed
+        raise SavedQueryError(
+            f"saved query {sq.name!r}: {exc.message}",
+            hint=f"fix it in {SAVED_FILE}, or: mlsearch saved add --replace {sq.name} QUERY",
+        ) from exc
     seen = set(entry.get("seen", ())) if entry else set()
     first = entry is None
     new_ids = [i for i in ids if i not in seen]

@@ -267,9 +267,9 @@ class Searcher:
         """The id of every article ``query`` matches, best first: no snippets, no limit."""
         from whoosh import query as wq
 
-        q = self.parse(query)
-        flt = wq.Term("lang", lang) if lang else None
         searcher = self._fresh()
+        q = _cap_expansions(self.parse(query), searcher.reader(), [])  # as search() does
+        flt = wq.Term("lang", lang) if lang else None
         try:
             results = searcher.search(q, limit=None, filter=flt)
         except MlsearchError:

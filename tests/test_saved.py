@@ -143,6 +143,7 @@ def test_add_refuses_duplicates_bad_queries_and_missing_index(ix, tmp_path):
     for args in (
         ["bad", "date:someday"],
         ["bad", "ASEAN", "--date", "someday"],
+        ["bad", "ASEAN", "--date", "2025-10-01 TO"],
         ["bad name", "ASEAN"],
         ["-n", "0", "bad", "ASEAN"],
     ):
@@ -186,6 +187,7 @@ def test_toml_string_round_trips(text):
         ("[queries.a]\nlimit = 3\n", 1, "missing query"),
         ('[queries."bad name"]\nquery = "x"\n', 1, "names are letters"),
         ('version = 2\n[queries.a]\nquery = "x"\n', 1, "unknown setting 'version'"),
+        ('[queries.a]\nquery = "x"\ndate = "2025 TO 2026"\n', 3, "date must be one date"),
     ],
 )
 def test_a_hand_edited_mistake_is_named_by_line(ix, body, line, words):
@@ -199,6 +201,14 @@ def test_a_hand_edited_mistake_is_named_by_line(ix, body, line, words):
         assert words in res.stderr
         assert "hint:" in res.stderr
     assert (ix / "saved.toml").read_text(encoding="utf-8") == text  # never overwritten
+
+
+def test_a_hand_edited_query_that_does_not_parse_is_named(ix):
+    (ix / "saved.toml").write_text('[queries.bad]\nquery = "date:someday"\n', "utf-8")
+    res = run("saved", "run", "--all")
+    assert res.exit_code == 2
+    assert res.stderr.startswith("mlsearch: error: saved query 'bad': cannot read the date")
+    assert "saved add --replace bad" in res.stderr
 
 
 def test_hand_edits_and_comments_survive_add_and_rm(ix):
@@ -403,3 +413,20 @@ def test_completion_of_commands_and_saved_names(ix):
     env.update(COMP_WORDS="mlsearch saved run s", COMP_CWORD="3")
     res = CliRunner().invoke(main, [], env=env, prog_name="mlsearch")
     assert res.stdout.splitlines() == ["plain,sea"]
+
+
+def test_every_new_command_has_help():
+    for args in (
+        ["saved"],
+        ["saved", "add"],
+        ["saved", "list"],
+        ["saved", "show"],
+        ["saved", "rm"],
+        ["saved", "run"],
+        ["completion"],
+    ):
+        res = run(*args, "--help")
+        assert res.exit_code == 0, args
+        assert "Usage:" in res.stdout
+    assert "--batch FILE" in run("search", "--help").stdout
+    assert "--watch" in run("index", "--help").stdout
