@@ -83,23 +83,77 @@ class Proc:
     stderr: str
 
 
-def run_measured(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> Proc:
-    """Run ``cmd``; wall time and the peak RSS of the child (and its own children)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+# Children are started by a small launcher process, not by this one: a child's peak RSS as
+# the kernel reports it (ru_maxrss) is at least that of the process that forked it, and this
+# one grows to hundreds of MB once it holds three indexes open for the warm queries.
+_LAUNCHER_CODE = r"""
+import json, os, subprocess, sys, time
+for line in sys.stdin:
+    job = json.loads(line)
+    with open(job["out"], "wb") as out, open(job["err"], "wb") as err:
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
+        p = subprocess.Popen(job["cmd"], stdout=out, stderr=err, env=job["env"], cwd=job["cwd"])
         _, status, usage = os.wait4(p.pid, 0)
         seconds = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return Proc(
-            p.returncode,
-            seconds,
-            usage.ru_maxrss / 1024,  # KiB on Linux
-            out.read().decode("utf-8", "replace"),
-            err.read().decode("utf-8", "replace"),
+    print(json.dumps({"rc": p.returncode, "s": seconds, "kb": usage.ru_maxrss}), flush=True)
+"""
+
+
+class Launcher:
+    """Runs commands for us and reports wall time and the child's peak RSS (``os.wait4``)."""
+
+    _instance: Launcher | None = None
+
+    def __init__(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _LAUNCHER_CODE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
+
+    @classmethod
+    def get(cls) -> Launcher:
+        if cls._instance is None or cls._instance.proc.poll() is not None:
+            cls._instance = cls()
+        return cls._instance
+
+    @classmethod
+    def stop(cls) -> None:
+        if cls._instance is not None:
+            cls._instance.proc.stdin.close()
+            cls._instance.proc.wait()
+            cls._instance = None
+
+    def run(self, cmd: list[str], env: dict | None, cwd: Path | None) -> Proc:
+        with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
+            out, err = Path(tmp) / "out", Path(tmp) / "err"
+            job = {
+                "cmd": cmd,
+                "env": dict(os.environ) if env is None else env,
+                "cwd": None if cwd is None else str(cwd),
+                "out": str(out),
+                "err": str(err),
+            }
+            self.proc.stdin.write(json.dumps(job) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("bench launcher died")
+            res = json.loads(line)
+            return Proc(
+                res["rc"],
+                res["s"],
+                res["kb"] / 1024,  # KiB on Linux
+                out.read_bytes().decode("utf-8", "replace"),
+                err.read_bytes().decode("utf-8", "replace"),
+            )
+
+
+def run_measured(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> Proc:
+    """Run ``cmd``; wall time and the peak RSS of the child (and its own children)."""
+    return Launcher.get().run(cmd, env, cwd)
 
 
 def check(proc: Proc, what: str) -> Proc:
@@ -651,7 +705,7 @@ def _fmt(v, kind: str) -> str:
 
 COLUMNS = [
     ("build articles/s", ("build", "articles_per_s"), "int"),
-    ("MB/s", ("build", "mb_per_s"), "f1"),
+    ("MB/s", ("build", "mb_per_s"), "ms"),
     ("peak RSS", ("build", "peak_rss_mb"), "mb"),
     ("index × raw", ("build", "index_x_raw"), "x"),
     ("reindex +1%", ("reindex_add_1pct", "seconds"), "s"),
@@ -713,8 +767,13 @@ def machine_info() -> dict:
         git = subprocess.run(
             ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True
         ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", "indexer", "search"],
+            capture_output=True,
+            text=True,
+        ).stdout.split("\n")
     except OSError:
-        git = None
+        git, dirty = None, []
     return {
         "nproc": os.cpu_count(),
         "platform": platform.platform(),
@@ -725,6 +784,7 @@ def machine_info() -> dict:
         },
         "ripgrep": rg_version,
         "git_commit": git,
+        "engine_uncommitted_changes": [x for x in dirty if x.strip()],
         "loadavg_start": os.getloadavg(),
     }
 
@@ -752,6 +812,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     t_start = time.perf_counter()
+    Launcher.get()  # while this process is still small
     warm_runs = args.runs or 3
     cold_runs = args.cold_runs if args.cold_runs is not None else (args.runs or 5)
     corpus_src = args.corpus.resolve()
@@ -828,6 +889,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"cold CLI queries: {len(LANGS)} languages × {cold_runs} fresh processes")
             measure_cold(cold_systems, cold_runs)
     finally:
+        Launcher.stop()
         if made_temp:
             shutil.rmtree(work, ignore_errors=True)
     results["machine"]["loadavg_end"] = os.getloadavg()
