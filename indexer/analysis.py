@@ -265,7 +265,9 @@ def surface_words(text: str | Normalized) -> list[TokenTuple]:
 # --- language of each passage ------------------------------------------------------------
 
 _detector = None
-_MIN_WORDS_TO_DETECT = 4
+# Shorter lines are guessed badly (lingua calls "MALAYSIAN POLICE DENY RACE RIOT RUMOURS"
+# and "CHINA, PORTUGAL INITIAL MACAO PACT" Malay): they take the language of the rest.
+_MIN_WORDS_TO_DETECT = 8
 _WORD_COUNT_RE = re.compile(f"{_W}{{2,}}")
 
 

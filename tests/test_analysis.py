@@ -136,6 +136,17 @@ def test_languages_detected_per_line(text, langs):
     assert sorted(split_languages(text).langs) == sorted(langs)
 
 
+def test_short_lines_take_the_language_of_the_rest():
+    text = (
+        "MALAYSIAN POLICE DENY RACE RIOT RUMOURS\n"
+        "KUALA LUMPUR, Oct 19 - Malaysian police today denied rumours of race riots in the "
+        "capital and urged the public not to believe messages spread by telephone."
+    )
+    assert split_languages(text).langs == ["en"]
+    title = split_languages("CHINA, PORTUGAL INITIAL MACAO PACT", default_latin="en")
+    assert title.langs == ["en"]
+
+
 def test_mixed_document_routes_each_line_to_its_language():
     text = (
         "Mesyuarat itu dipengerusikan oleh Menteri Pertahanan Malaysia semalam.\n"
