@@ -189,21 +189,16 @@ def latin_tokens(
     return out
 
 
-def _han_runs(norm: Normalized, join_spaced: bool = False) -> list[tuple[int, int, bool]]:
-    """(start, end, gap_before) of each Han run; ``join_spaced`` merges runs split by spaces."""
+def _han_runs(norm: Normalized, join_spaced: bool = False) -> list[tuple[int, int]]:
+    """(start, end) of each Han run; ``join_spaced`` merges runs split only by spaces."""
     s = norm.text
-    runs: list[list] = []
-    prev_end = None
+    runs: list[list[int]] = []
     for m in HAN_RUN.finditer(s):
-        between = s[prev_end : m.start()] if prev_end is not None else ""
-        if runs and join_spaced and between.strip() == "":
+        if runs and join_spaced and s[runs[-1][1] : m.start()].strip() == "":
             runs[-1][1] = m.end()
-            runs[-1][3] = True  # contains spaces: strip them when reading
         else:
-            gap = prev_end is not None and between.strip() != ""
-            runs.append([m.start(), m.end(), gap, False])
-        prev_end = m.end()
-    return [(a, b, g) for a, b, g, _ in runs]
+            runs.append([m.start(), m.end()])
+    return [(a, b) for a, b in runs]
 
 
 def han_word_tokens(text: str | Normalized, mode: str = "index") -> list[TokenTuple]:
@@ -213,9 +208,10 @@ def han_word_tokens(text: str | Normalized, mode: str = "index") -> list[TokenTu
     norm = text if isinstance(text, Normalized) else normalize(text)
     out: list[TokenTuple] = []
     pos = 0
-    for start, end, gap in _han_runs(norm):
-        if gap and out:
-            pos += 1  # other text stood between: not adjacent for phrases
+    # Runs split by punctuation, digits or Latin words stay adjacent: Whoosh phrases
+    # need consecutive positions whatever the query's own positions, and a pasted
+    # headline (东盟防长会议将从明日起至11月2日举行) must match itself.
+    for start, end in _han_runs(norm):
         for word, ws, we in segment_han(norm.text[start:end]):
             a, b = norm.span(start + ws, start + we)
             out.append((word, pos, a, b))
@@ -234,9 +230,7 @@ def han_bigram_tokens(text: str | Normalized, mode: str = "index") -> list[Token
     s = norm.text
     out: list[TokenTuple] = []
     pos = 0
-    for start, end, gap in _han_runs(norm, join_spaced=(mode == "query")):
-        if gap and out:
-            pos += 1
+    for start, end in _han_runs(norm, join_spaced=(mode == "query")):
         idx = [i for i in range(start, end) if not s[i].isspace()]
         if len(idx) == 1:
             a, b = norm.span(idx[0], idx[0] + 1)

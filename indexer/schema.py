@@ -11,7 +11,7 @@ from whoosh import fields
 from .analysis import ANALYZERS, SurfaceAnalyzer
 
 # Bump when the schema or the analysis changes in a way that needs a rebuild.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: Han positions without gaps between runs
 META_FILE = "mlsearch.json"
 
 TEXT_PARTS = ("title", "body")

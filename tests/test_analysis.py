@@ -113,11 +113,13 @@ def test_latin_text_does_not_reach_chinese_fields_and_vice_versa():
     assert terms(latin_tokens(text, "en")) == ["asean"]
 
 
-def test_han_runs_separated_by_other_text_are_not_adjacent():
-    toks = han_word_tokens("东盟 ASEAN 防长")
-    assert toks[1][1] - toks[0][1] == 2
-    toks = han_word_tokens("东盟 防长")
-    assert toks[1][1] - toks[0][1] == 1
+def test_han_runs_split_by_punctuation_or_digits_stay_adjacent():
+    # a pasted headline must match itself as a phrase (Whoosh phrases need consecutive
+    # positions): measured, full-title known-item search in Chinese went 0.64 -> see eval
+    toks = han_word_tokens("东盟防长会议将从明日起至11月2日举行。中方：愿合作")
+    assert [t[1] for t in toks] == list(range(len(toks)))
+    toks = han_bigram_tokens("至11月2日")
+    assert [t[1] for t in toks] == list(range(len(toks)))
 
 
 @pytest.mark.parametrize(
