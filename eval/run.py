@@ -77,6 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = datetime.now()
     t0 = time.perf_counter()
+    # Other people edit the engine while this runs: load all of it now, so that the index
+    # build and the queries use the code of one moment, the one ``git`` records.
+    import indexer.analysis  # noqa: F401
+    import indexer.build  # noqa: F401
+    import indexer.readers  # noqa: F401
+    import search.searcher  # noqa: F401
+
+    git = git_state()
     names = [MLSEARCH] if args.skip_naive else [MLSEARCH, NAIVE]
     results: dict = {}
     timings: dict[str, float] = {}
@@ -151,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             "systems": names,
             "seed": args.seed,
         },
-        "git": git_state(),
+        "git": git,
         "indexes": indexes,
         "report": [{k: v for k, v in r.items() if k != "fmt"} for r in rows],
         "results": results,
