@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import importlib.util
 import json
 import os
 import platform
@@ -783,7 +784,8 @@ def machine_info() -> dict:
             d: version(d) for d in ("mlsearch", "whoosh3", "rjieba", "jieba", "opencc", "click")
         },
         "ripgrep": rg_version,
-        "git_commit": git,
+        "git_commit": git or None,
+        "engine": str(Path(importlib.util.find_spec("search").origin).parent.parent),
         "engine_uncommitted_changes": [x for x in dirty if x.strip()],
         "loadavg_start": os.getloadavg(),
     }
@@ -836,6 +838,16 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine_info(),
         "systems": {},
     }
+    errors: list[str] = []
+
+    def failed(what: str, exc: BaseException) -> None:
+        # One system or phase failing (a crash, an engine changed under our feet) must not
+        # lose the rest of the run: note it, carry on, exit 1 at the end.
+        msg = f"{what}: {type(exc).__name__}: {exc}"
+        errors.append(msg)
+        log(f"FAILED {msg}")
+
+    info = None
     try:
         corpus_dir = work / "corpus"
         if corpus_dir.exists():
@@ -855,43 +867,58 @@ def main(argv: list[str] | None = None) -> int:
         queries = make_queries(info.titles)
         results["queries"] = [q.as_dict() for q in queries]
 
-        systems: list[System] = [Mlsearch(work, env)]
+        candidates: list[System] = [Mlsearch(work, env)]
         if not args.skip_baselines:
-            systems += [Naive(work, env), Fts5(work, env)]
-        for s in systems:
+            candidates += [Naive(work, env), Fts5(work, env)]
+        systems: list[System] = []
+        for s in candidates:
+            results["systems"][s.name] = s.results
             stale = s.index_path()
             if stale.is_dir():
                 shutil.rmtree(stale)
             elif stale.exists():
                 stale.unlink()
-            build_phase(s, corpus_dir, new_file, info, cold_runs)
-            results["systems"][s.name] = s.results
+            try:
+                build_phase(s, corpus_dir, new_file, info, cold_runs)
+                systems.append(s)
+            except Exception as exc:
+                s.results["error"] = f"{type(exc).__name__}: {exc}"
+                failed(f"{s.name} build", exc)
 
         cold_systems = list(systems)
         rg = shutil.which("rg")
         if not args.skip_baselines:
             if rg:
                 r = Ripgrep(work, env, rg)
+                results["systems"]["ripgrep"] = r.results
                 log("ripgrep: writing one file per article")
                 if r.index_path().exists():
                     shutil.rmtree(r.index_path())
                 write_rg_tree([corpus_dir / "articles.jsonl.gz", new_file], r.index_path())
                 r.results["tree_bytes"] = r.size()
                 cold_systems.append(r)
-                results["systems"]["ripgrep"] = r.results
             else:
                 results["systems"]["ripgrep"] = {"label": LABELS["ripgrep"], "note": "n/a: no rg"}
                 log("ripgrep: not installed, reported as n/a")
 
         log(f"warm queries: {len(queries)} queries × {warm_runs} runs")
-        measure_warm(systems, queries, warm_runs)
+        try:
+            measure_warm(systems, queries, warm_runs)
+        except Exception as exc:
+            failed("warm queries", exc)
         if cold_runs > 0:
             log(f"cold CLI queries: {len(LANGS)} languages × {cold_runs} fresh processes")
-            measure_cold(cold_systems, cold_runs)
+            try:
+                measure_cold(cold_systems, cold_runs)
+            except Exception as exc:
+                failed("cold queries", exc)
+    except Exception as exc:
+        failed("harness", exc)
     finally:
         Launcher.stop()
         if made_temp:
             shutil.rmtree(work, ignore_errors=True)
+    results["errors"] = errors
     results["machine"]["loadavg_end"] = os.getloadavg()
     results["total_seconds"] = time.perf_counter() - t_start
     text = table(results)
@@ -901,20 +928,23 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out / f"bench-{stamp}.json"
     out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", "utf-8")
     scale = f", {args.scale}× replicated" if args.scale > 1 else ""
-    print(
-        f"mlsearch benchmark: {info.articles:,} articles{scale}, "
-        f"{info.raw_bytes / 1e6:.1f} MB raw text; {os.cpu_count()} CPUs; "
-        f"medians of {warm_runs} warm / {cold_runs} cold runs"
-    )
-    print()
+    if info is not None:
+        print(
+            f"mlsearch benchmark: {info.articles:,} articles{scale}, "
+            f"{info.raw_bytes / 1e6:.1f} MB raw text; {os.cpu_count()} CPUs; "
+            f"medians of {warm_runs} warm / {cold_runs} cold runs"
+        )
+        print()
     print(text)
     print()
     print(
         "Ratios are mlsearch ÷ baseline: above 1 is better for mlsearch in articles/s and "
         "MB/s, below 1 is better in every other column."
     )
+    for msg in errors:
+        print(f"FAILED {msg}")
     print(f"JSON: {out}  ({results['total_seconds']:.0f} s in all)")
-    return 0
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":
