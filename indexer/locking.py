@@ -51,10 +51,18 @@ def _describe(holder: dict) -> str:
 class IndexLock:
     """``with IndexLock(index_dir):`` — exclusive right to write the index."""
 
-    def __init__(self, index_dir: Path, timeout: float | None = None, poll: float = 0.2):
-        self.path = Path(index_dir) / LOCK_FILE
+    def __init__(
+        self,
+        index_dir: Path,
+        timeout: float | None = None,
+        poll: float = 0.2,
+        name: str = LOCK_FILE,
+        doing: str = "writing to",
+    ):
+        self.path = Path(index_dir) / name
         self.timeout = lock_timeout() if timeout is None else timeout
         self.poll = poll
+        self.doing = doing
         self.fd: int | None = None
         self.stale: dict | None = None  # the record of a dead holder we replaced
 
@@ -77,7 +85,7 @@ class IndexLock:
                     os.close(fd)
                     holder = self._read()
                     raise IndexLockedError(
-                        f"another mlsearch process ({_describe(holder)}) is writing to "
+                        f"another mlsearch process ({_describe(holder)}) is {self.doing} "
                         f"{self.path.parent}; waited {self.timeout:g} s",
                         hint="wait for it to finish, or set MLSEARCH_LOCK_TIMEOUT to wait longer",
                     ) from None

@@ -31,19 +31,18 @@ article is.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import re
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
 from indexer.config import DEFAULT_LIMIT, default_index_dir
-from indexer.errors import MlsearchError
+from indexer.errors import IndexLockedError, MlsearchError
+from indexer.locking import IndexLock
 
 from .searcher import Hit, Searcher
 
@@ -188,23 +187,23 @@ def write_atomic(path: Path, text: str) -> None:
 @contextlib.contextmanager
 def _locked(index_dir: Path) -> Iterator[None]:
     """Exclusive right to write the saved files; released by the kernel if we die."""
-    fd = os.open(index_dir / SAVED_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    lock = IndexLock(
+        index_dir,
+        timeout=LOCK_TIMEOUT,
+        poll=0.05,
+        name=SAVED_LOCK_FILE,
+        doing="changing the saved queries in",
+    )
     try:
-        deadline = time.monotonic() + LOCK_TIMEOUT
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise SavedQueryError(
-                        f"another mlsearch process is changing the saved queries in {index_dir}",
-                        hint="wait for it to finish, then run this again",
-                    ) from None
-                time.sleep(0.05)
+        lock.acquire()
+    except IndexLockedError as exc:
+        raise SavedQueryError(
+            exc.message, hint="wait for it to finish, then run this again"
+        ) from None
+    try:
         yield
     finally:
-        os.close(fd)  # closing releases the lock
+        lock.release()
 
 
 # ----------------------------------------------------------------------------------------
