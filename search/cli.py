@@ -329,6 +329,9 @@ def _search_batch(path: str, index_dir, **options) -> int:
             found += bool(results.hits)
             for hit in results.hits:
                 click.echo(json.dumps({**head, **hit.as_json()}, ensure_ascii=False))
+            if not results.hits:
+                # Say so: a script feeding `--batch -` would otherwise wait for an answer.
+                click.echo(json.dumps({**head, "hits": 0}, ensure_ascii=False))
     if failed:
         click.echo(f"mlsearch: {failed} of {answered} queries failed (see their records)", err=True)
         return EXIT_ERROR
