@@ -37,7 +37,9 @@ def test_batch_from_a_file(news_index, tmp_path):
         (2, "ASEAN"),
         (4, "南海 局势"),
         (5, "date:someday"),
+        (6, "submarinezzz"),
     ]
+    assert got[4] == {"schema_version": 1, "query": "submarinezzz", "line": 6, "hits": 0}
     for r in got[:3]:
         assert r["schema_version"] == 1
         assert {"rank", "id", "score", "title", "snippet", "highlights"} <= set(r)
