@@ -80,9 +80,9 @@ ProgressFn = Callable[[int, int, int], None]
 
 
 def index_exists(index_dir: Path) -> bool:
-    from whoosh import index
-
-    return index_dir.is_dir() and index.exists_in(str(index_dir))
+    # A TOC file says an index is there; whoosh's exists_in() opens it, and a concurrent
+    # commit may delete it in between.
+    return index_dir.is_dir() and any(index_dir.glob("_MAIN_*.toc"))
 
 
 def check_version(index_dir: Path) -> None:

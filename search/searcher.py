@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import zlib
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
@@ -148,11 +149,24 @@ class Searcher:
         self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
         self._weighting = scoring.BM25F(B=0.75, K1=1.2)
         self._open()
-        self._parser = make_parser(self._ix.schema)
+        # The searcher's schema, not FileIndex.schema: that property re-reads the newest
+        # TOC file, which a concurrent commit may just have deleted.
+        self._parser = make_parser(self._searcher.schema)
 
     def _open(self) -> None:
-        self._ix = open_index(self.index_dir)
-        self._searcher = self._ix.searcher(weighting=self._weighting)
+        for attempt in range(20):
+            ix = open_index(self.index_dir)
+            try:
+                searcher = ix.searcher(weighting=self._weighting)
+            except FileNotFoundError:
+                # A commit merged away the segments of the generation we just read.
+                ix.close()
+                if attempt == 19:
+                    raise
+                time.sleep(0.05)
+                continue
+            self._ix, self._searcher = ix, searcher
+            return
 
     def __enter__(self) -> Searcher:
         return self
