@@ -19,15 +19,13 @@ CLI (for cold-start timing)::
 
 from __future__ import annotations
 
-import argparse
 import re
 import sqlite3
 import sys
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from bench.naive import iter_records
+from bench.naive import baseline_cli
 
 __all__ = ["Fts5Searcher", "add_fts5", "build_fts5", "segment", "to_match"]
 
@@ -176,29 +174,15 @@ class Fts5Searcher:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.fts5", description=__doc__.split("\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("build", "add"):
-        b = sub.add_parser(name, help=f"{name} from a JSON Lines corpus (.jsonl or .jsonl.gz)")
-        b.add_argument("db")
-        b.add_argument("corpus")
-    s = sub.add_parser("search", help="print the top hits for a query")
-    s.add_argument("db")
-    s.add_argument("query", nargs="+")
-    s.add_argument("-n", "--limit", type=int, default=10)
-    s.add_argument("--sort", choices=["relevance", "date"], default="relevance")
-    args = ap.parse_args(argv)
-    if args.cmd in ("build", "add"):
-        t0 = time.perf_counter()
-        fn = build_fts5 if args.cmd == "build" else add_fts5
-        n = fn(iter_records(args.corpus), args.db)
-        print(f"{n} articles indexed in {time.perf_counter() - t0:.1f} s")
-        return 0
-    with Fts5Searcher(args.db) as searcher:
-        hits = searcher.search_hits(" ".join(args.query), limit=args.limit, sort=args.sort)
-    for rank, (doc_id, title) in enumerate(hits, 1):
-        print(f"{rank:3}. {title}  [{doc_id}]")
-    return 0 if hits else 1
+    return baseline_cli(
+        argv,
+        "python -m bench.fts5",
+        __doc__.split("\n")[0],
+        build_fts5,
+        add_fts5,
+        Fts5Searcher,
+        "db",
+    )
 
 
 if __name__ == "__main__":

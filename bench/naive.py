@@ -165,30 +165,44 @@ class NaiveSearcher:
         self.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.naive", description=__doc__.split("\n")[0])
+def baseline_cli(argv, prog: str, description: str, build, add, open_searcher, store: str) -> int:
+    """The command line shared by the baselines: ``build``/``add`` STORE CORPUS, ``search``."""
+    ap = argparse.ArgumentParser(prog=prog, description=description)
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name in ("build", "add"):
         b = sub.add_parser(name, help=f"{name} from a JSON Lines corpus (.jsonl or .jsonl.gz)")
-        b.add_argument("index")
+        b.add_argument(store)
         b.add_argument("corpus")
     s = sub.add_parser("search", help="print the top hits for a query")
-    s.add_argument("index")
+    s.add_argument(store)
     s.add_argument("query", nargs="+")
     s.add_argument("-n", "--limit", type=int, default=10)
     s.add_argument("--sort", choices=["relevance", "date"], default="relevance")
     args = ap.parse_args(argv)
+    where = getattr(args, store)
     if args.cmd in ("build", "add"):
         t0 = time.perf_counter()
-        fn = build_naive_index if args.cmd == "build" else add_naive
-        n = fn(iter_records(args.corpus), args.index)
+        fn = build if args.cmd == "build" else add
+        n = fn(iter_records(args.corpus), where)
         print(f"{n} articles indexed in {time.perf_counter() - t0:.1f} s")
         return 0
-    with NaiveSearcher(args.index) as searcher:
+    with open_searcher(where) as searcher:
         hits = searcher.search_hits(" ".join(args.query), limit=args.limit, sort=args.sort)
     for rank, (doc_id, title) in enumerate(hits, 1):
         print(f"{rank:3}. {title}  [{doc_id}]")
     return 0 if hits else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    return baseline_cli(
+        argv,
+        "python -m bench.naive",
+        __doc__.split("\n")[0],
+        build_naive_index,
+        add_naive,
+        NaiveSearcher,
+        "index",
+    )
 
 
 if __name__ == "__main__":
