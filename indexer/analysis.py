@@ -67,6 +67,10 @@ def spelling_map() -> dict[str, str]:
     return pairs
 
 
+# Words whose stems are remembered, per language: bounds memory on any corpus size.
+_CACHE_WORDS = 200_000
+
+
 class EnglishStemmer:
     """British/American folding, then Snowball English, cached per word."""
 
@@ -82,7 +86,7 @@ class EnglishStemmer:
         if stem is None:
             folded = self._spelling.get(word, word)
             stem = self._stemmer.stemWord(folded)
-            if len(self._cache) < 500_000:
+            if len(self._cache) < _CACHE_WORDS:
                 self._cache[word] = stem
         return stem
 
@@ -114,7 +118,7 @@ class MalayStemmer:
                 stem = word
             else:
                 stem = self._stemmer.stem_word(word) or word
-            if len(self._cache) < 500_000:
+            if len(self._cache) < _CACHE_WORDS:
                 self._cache[word] = stem
         return stem
 

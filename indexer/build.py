@@ -250,7 +250,7 @@ def _writer(ix, index_dir: Path):
     from whoosh.index import LockError
 
     try:
-        return ix.writer(limitmb=128, timeout=30.0, delay=0.25)
+        return ix.writer(limitmb=64, timeout=30.0, delay=0.25)
     except LockError as exc:
         raise IndexLockedError(
             f"another mlsearch process is writing to {index_dir}",
@@ -276,7 +276,8 @@ def build_index(
         if not root.exists():
             raise MlsearchError(f"no such file or folder: {root}")
     _recover_swap(index_dir)
-    ours = {LOCK_FILE, META_FILE, STATE_FILE}
+    # ours, and the saved queries `mlsearch saved` keeps beside the index
+    ours = {LOCK_FILE, META_FILE, STATE_FILE, "saved.toml", "saved-state.json", "saved.lock"}
     if (
         index_dir.is_dir()
         and not index_exists(index_dir)

@@ -163,6 +163,15 @@ def test_interrupted_run_leaves_the_last_commit_and_the_next_run_finishes(tmp_pa
     assert len(all_ids(index)) == 12
 
 
+def test_folder_with_only_saved_queries_gets_an_index(tmp_path):
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    write(docs / "a.txt", "Navy", "The navy sailed.")
+    index.mkdir()
+    (index / "saved.toml").write_text('[queries.navy]\nquery = "navy"\n', encoding="utf-8")
+    assert build_index([docs], index).added == 1
+    assert (index / "saved.toml").exists()
+
+
 def test_not_an_index_folder_is_refused(tmp_path):
     docs, index = tmp_path / "docs", tmp_path / "ix"
     write(docs / "a.txt", "Navy", "The navy sailed.")
