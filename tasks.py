@@ -54,7 +54,9 @@ def ensure_venv() -> None:
 
 def demo(queries: list[str]) -> int:
     ensure_venv()
-    run(BIN / "mlsearch", "index", "corpus")
+    if run(BIN / "mlsearch", "index", "corpus", check=False) != 0:
+        # An index from another schema version (or a damaged one): start over.
+        run(BIN / "mlsearch", "index", "--rebuild", "corpus")
     rc = 0
     for q in queries or DEMO_QUERIES:
         print(f"\n$ mlsearch search {q!r}", flush=True)

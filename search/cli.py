@@ -256,13 +256,19 @@ def _index_watch(paths, index_dir, rebuild, as_json, quiet, wait) -> None:
     "--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto"
 )
 @click.option(
+    "--any",
+    "any_words",
+    is_flag=True,
+    help="Articles with any of the words, ranked (OR instead of AND).",
+)
+@click.option(
     "--batch",
     type=click.Path(dir_okay=False, allow_dash=True),
     metavar="FILE",
     help="One query per line of FILE (- for stdin); JSON Lines out, each with query and line.",
 )
 @handle_errors
-def search(query, index_dir, limit, page, sort, lang, as_json, explain, colour, batch):
+def search(query, index_dir, limit, page, sort, lang, as_json, explain, colour, batch, any_words):
     """Ranked search. Words are ANDed; OR, NOT, "phrases", title:, lang:zh|ms|en, source:,
     date:2025, date:[2025-09-01 TO 2025-10-31], wild* and fuzzy~ work too."""
     from search.searcher import Searcher
@@ -272,7 +278,11 @@ def search(query, index_dir, limit, page, sort, lang, as_json, explain, colour, 
             raise click.UsageError(
                 "--batch FILE takes its queries from FILE: no QUERY, no --explain"
             )
-        sys.exit(_search_batch(batch, index_dir, limit=limit, page=page, sort=sort, lang=lang))
+        sys.exit(
+            _search_batch(
+                batch, index_dir, limit=limit, page=page, sort=sort, lang=lang, any_words=any_words
+            )
+        )
     if not query:
         raise click.UsageError("missing QUERY (or --batch FILE)")
 
@@ -280,7 +290,9 @@ def search(query, index_dir, limit, page, sort, lang, as_json, explain, colour, 
     with Searcher(index_dir) as searcher:
         if explain:
             _print_explain(searcher.explain(text), as_json)
-        results = searcher.search(text, limit=limit, page=page, sort=sort, lang=lang)
+        results = searcher.search(
+            text, limit=limit, page=page, sort=sort, lang=lang, any_words=any_words, fallback=True
+        )
     for note in results.notes:
         click.echo(f"note: {safe(note)}", err=True)
     if as_json:
@@ -288,9 +300,9 @@ def search(query, index_dir, limit, page, sort, lang, as_json, explain, colour, 
             click.echo(json.dumps(hit.as_json(), ensure_ascii=False))
     else:
         _print_results(results, use_colour(colour))
+    if results.suggestion:
+        click.echo(f"did you mean: {safe(results.suggestion)}", err=True)
     if results.total == 0:
-        if results.suggestion:
-            click.echo(f"did you mean: {safe(results.suggestion)}", err=True)
         sys.exit(EXIT_NO_HITS)
     if not results.hits:
         click.echo(f"no hits on page {page} (of {results.total} hits)", err=True)

@@ -140,6 +140,26 @@ def _cap_expansions(q, reader, notes: list[str]):
     return cap(q)
 
 
+def _any_words(q):
+    """The query with its words ORed instead of ANDed, constraints (NOT, lang:, source:,
+    date:) kept as they are; None when there are fewer than two words to loosen."""
+    from whoosh import query as wq
+
+    if not isinstance(q, wq.And):
+        return None
+    words, constraints = [], []
+    for sub in q.subqueries:
+        fields = {f for f, _t in sub.iter_all_terms()} if not isinstance(sub, wq.Not) else set()
+        if isinstance(sub, (wq.Not, wq.NumericRange)) or fields & {"lang", "source", "date"}:
+            constraints.append(sub)
+        else:
+            words.append(sub)
+    if len(words) < 2:
+        return None
+    loose = wq.Or(words)
+    return wq.And([*constraints, loose]) if constraints else loose
+
+
 class Searcher:
     """``Searcher(index_dir)``: queries an index; use as a context manager or call close()."""
 
@@ -204,10 +224,15 @@ class Searcher:
         lang: str | None = None,
         suggest: bool = True,
         ids: Collection[str] | None = None,
+        any_words: bool = False,
+        fallback: bool = False,
     ) -> SearchResults:
         """Run ``query``; hits come back ranked (BM25F, title above body) or newest first.
 
         ``ids``: only these articles (a saved query shows just its new hits this way).
+        ``any_words``: articles with any of the words, ranked (OR instead of AND).
+        ``fallback``: when no article has all the words (a question typed as a sentence, a
+        pasted headline), answer as ``any_words`` would and say so in ``notes``.
         """
         from whoosh import query as wq
 
@@ -223,6 +248,9 @@ class Searcher:
         searcher = self._fresh()
         notes: list[str] = []
         q = _cap_expansions(q, searcher.reader(), notes)
+        loose = _any_words(q)
+        if any_words and loose is not None:
+            q = loose
         kwargs = {}
         if lang:
             kwargs["filter"] = wq.Term("lang", lang)
@@ -233,8 +261,14 @@ class Searcher:
                 return SearchResults(query=query, total=0, page=page, hits=[])
             only = wq.Or([wq.Term("id", i) for i in sorted(ids)])
             kwargs["filter"] = wq.And([kwargs["filter"], only]) if "filter" in kwargs else only
+        fell_back = False
         try:
             results = searcher.search_page(q, page, pagelen=limit, **kwargs)
+            if fallback and not any_words and loose is not None and results.total == 0:
+                results = searcher.search_page(loose, page, pagelen=limit, **kwargs)
+                if results.total:
+                    q, fell_back = loose, True
+                    notes.append("no article has all the words: showing those with any of them")
         except MlsearchError:
             raise
         except Exception as exc:
@@ -264,7 +298,7 @@ class Searcher:
             )
         total = results.total
         suggestion = None
-        if suggest and total == 0:
+        if suggest and (total == 0 or fell_back):
             suggestion = self.suggest(query, lang=lang)
         return SearchResults(
             query=query, total=total, page=page, hits=hits, suggestion=suggestion, notes=notes

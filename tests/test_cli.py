@@ -184,6 +184,21 @@ def test_terminal_safety_of_article_text(tmp_path):
     assert record["title"].startswith("Evil \x1b]0;")  # JSON escapes it; the data is intact
 
 
+def test_no_article_with_all_words_falls_back_to_any_and_says_so(idx):
+    res = run("search", *idx, "--json", "patrol", "boats", "qqqzzz")
+    assert res.exit_code == 0
+    assert "no article has all the words" in res.stderr
+    assert json.loads(res.stdout.splitlines()[0])["id"] == "page.html"
+    res = run("search", *idx, "--json", "--any", "banjir", "sabah")
+    assert {json.loads(x)["id"] for x in res.stdout.splitlines()} == {"feed-001", "page.html"}
+    assert "no article has all the words" not in res.stderr  # asked for, not a fallback
+    # constraints stay constraints: nothing in 2030, whatever the words
+    assert run("search", *idx, "date:2030", "patrol", "qqqzzz").exit_code == 1
+    # a typo is still pointed out when the fallback answered
+    res = run("search", *idx, "patrol", "boatz")
+    assert "did you mean: patrol boats" in res.stderr
+
+
 def test_every_command_has_help():
     for cmd in ("index", "search", "show", "stats"):
         res = run(cmd, "--help")
