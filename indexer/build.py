@@ -28,19 +28,12 @@ from datetime import datetime
 from pathlib import Path
 
 from .article import Article, Skipped
+from .config import commit_every
 from .errors import IndexLockedError, IndexMissingError, MlsearchError, SchemaVersionError
 from .locking import LOCK_FILE, IndexLock
 from .schema import META_FILE, SCHEMA_VERSION, lang_field, make_schema, read_meta, write_meta
 
 STATE_FILE = "state.json"
-COMMIT_EVERY = 5000  # articles between commits: bounds the work an interruption loses
-
-
-def commit_every() -> int:
-    try:
-        return max(1, int(os.environ.get("MLSEARCH_COMMIT_EVERY", COMMIT_EVERY)))
-    except ValueError:
-        return COMMIT_EVERY
 
 
 @dataclass

@@ -14,3 +14,26 @@ SNIPPET_CHARS = 220
 def default_index_dir() -> Path:
     """``MLSEARCH_INDEX`` if set, else ``index/`` in the current folder."""
     return Path(os.environ.get("MLSEARCH_INDEX") or DEFAULT_INDEX)
+
+
+def env_number(name: str, default: float, minimum: float) -> float:
+    """A number from the environment variable ``name``; ``default`` when unset or not a number."""
+    try:
+        return max(minimum, float(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+def lock_timeout() -> float:
+    """Seconds a writer waits for another: ``MLSEARCH_LOCK_TIMEOUT``, else 30."""
+    return env_number("MLSEARCH_LOCK_TIMEOUT", 30.0, 0.0)
+
+
+def commit_every() -> int:
+    """Articles between commits (bounds what an interruption loses): ``MLSEARCH_COMMIT_EVERY``."""
+    return int(env_number("MLSEARCH_COMMIT_EVERY", 5000, 1))
+
+
+def debounce_seconds() -> float:
+    """Quiet time before ``index --watch`` indexes: ``MLSEARCH_WATCH_DEBOUNCE``, else 0.5 s."""
+    return env_number("MLSEARCH_WATCH_DEBOUNCE", 0.5, 0.01)

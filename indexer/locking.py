@@ -16,17 +16,10 @@ import sys
 import time
 from pathlib import Path
 
+from .config import lock_timeout
 from .errors import IndexLockedError
 
 LOCK_FILE = "mlsearch.lock"
-DEFAULT_TIMEOUT = 30.0
-
-
-def lock_timeout() -> float:
-    try:
-        return float(os.environ.get("MLSEARCH_LOCK_TIMEOUT", DEFAULT_TIMEOUT))
-    except ValueError:
-        return DEFAULT_TIMEOUT
 
 
 def _alive(pid: int) -> bool:

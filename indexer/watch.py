@@ -27,18 +27,10 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .build import IndexReport, build_index
+from .config import debounce_seconds
 from .errors import MlsearchError
 
-DEFAULT_DEBOUNCE = 0.5  # seconds of quiet before indexing
 MAX_SETTLE = 30.0  # index anyway after this long, even if files keep changing
-
-
-def debounce_seconds() -> float:
-    """``MLSEARCH_WATCH_DEBOUNCE`` if set, else 0.5 s."""
-    try:
-        return max(0.01, float(os.environ.get("MLSEARCH_WATCH_DEBOUNCE", DEFAULT_DEBOUNCE)))
-    except ValueError:
-        return DEFAULT_DEBOUNCE
 
 
 @dataclass

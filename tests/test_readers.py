@@ -1040,17 +1040,11 @@ def test_discover_then_read_everything(tmp_path):
     assert reasons["sub/deeper/y.jsonl.gz"] == "not a gzip file"
 
 
-def test_supported_suffixes():
-    assert SUPPORTED_SUFFIXES == (
-        ".txt",
-        ".md",
-        ".markdown",
-        ".html",
-        ".htm",
-        ".json",
-        ".jsonl",
-        ".ndjson",
-        ".json.gz",
-        ".jsonl.gz",
-        ".ndjson.gz",
-    )
+def test_every_supported_suffix_is_discovered_and_others_are_not(tmp_path):
+    for i, suffix in enumerate(SUPPORTED_SUFFIXES):
+        (tmp_path / f"f{i}{suffix.upper() if i % 2 else suffix}").write_bytes(b"x")
+    (tmp_path / "notes.docx").write_bytes(b"x")
+    (tmp_path / "data.csv").write_bytes(b"x")
+    found = [sf.rel for sf in discover([tmp_path]) if not isinstance(sf, Skipped)]
+    assert len(found) == len(SUPPORTED_SUFFIXES)
+    assert not any(name.endswith((".docx", ".csv")) for name in found)
