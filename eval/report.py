@@ -102,6 +102,28 @@ def build_rows(results: dict) -> list[dict]:
                 fmt="{:.1%}",
             )
         )
+    cross = results.get("cross")
+    if cross:
+        sec = f"Cross-language ({cross['queries']} queries)"
+        nv = cross.get(NAIVE)
+        for scope, label in (("all", "all languages"), ("target", "target language only")):
+            plain = cross[MLSEARCH][f"recall10_{scope}"]
+            rows.append(
+                _row(
+                    sec,
+                    f"recall@10, {label}, as typed",
+                    plain,
+                    nv[f"recall10_{scope}"] if nv else None,
+                )
+            )
+            rows.append(
+                _row(
+                    sec,
+                    f"recall@10, {label}, --cross",
+                    cross[f"{MLSEARCH}_cross"][f"recall10_{scope}"],
+                    nv[f"recall10_{scope}"] if nv else None,
+                )
+            )
     sighan = results.get("sighan")
     if sighan:
         for name, s in sighan.items():

@@ -17,7 +17,7 @@ from pathlib import Path
 from .data import CORPUS_REL, DEFAULT_DATA, REPO_ROOT
 from .systems import MLSEARCH, NAIVE, ensure_indexes, log, open_systems
 
-SECTIONS = ("topics", "known", "substring", "sighan")
+SECTIONS = ("topics", "known", "substring", "cross", "sighan")
 DEFAULT_WORKDIR = Path("/tmp/mlsearch-eval")
 DEFAULT_RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -120,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
                 from . import substring
 
                 results["substring"] = substring.run(systems, records, args.probes)
+            elif section == "cross":
+                from . import cross
+
+                results["cross"] = cross.run(systems)
             elif section == "sighan":
                 from . import sighan
 

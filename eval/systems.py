@@ -39,12 +39,20 @@ def _hash_files(paths: list[Path]) -> str:
     return h.hexdigest()[:16]
 
 
+# Files under indexer/ that only queries read: changing them needs no new index.
+QUERY_SIDE_FILES = {"glossary.tsv"}
+
+
 def engine_fingerprint(system: str) -> str:
     if system == MLSEARCH:
         from indexer.segment import userdict_fingerprint
 
         pkg = REPO_ROOT / "indexer"
-        files = [p for p in pkg.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+        files = [
+            p
+            for p in pkg.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.name not in QUERY_SIDE_FILES
+        ]
         return _hash_files(files) + "-" + userdict_fingerprint()
     return _hash_files([REPO_ROOT / "bench" / "naive.py"])
 
@@ -154,11 +162,13 @@ class QueryError(Exception):
 
 
 class System:
-    """``search(query, limit)`` -> ranked article ids; raises QueryError on a refused query."""
+    """``search(query, limit)`` -> ranked article ids; raises QueryError on a refused query.
+
+    ``lang`` keeps one language's articles; ``cross`` is mlsearch's --cross."""
 
     name: str
 
-    def search(self, query: str, limit: int) -> list[str]:
+    def search(self, query: str, limit: int, lang: str | None = None, cross: bool = False):
         raise NotImplementedError
 
     def close(self) -> None:
@@ -173,11 +183,13 @@ class MlsearchSystem(System):
 
         self.searcher = Searcher(index_dir)
 
-    def search(self, query: str, limit: int) -> list[str]:
+    def search(self, query: str, limit: int, lang: str | None = None, cross: bool = False):
         from indexer.errors import MlsearchError
 
         try:
-            results = self.searcher.search(query, limit=limit, suggest=False)
+            results = self.searcher.search(
+                query, limit=limit, suggest=False, lang=lang, cross=cross
+            )
         except MlsearchError as exc:
             raise QueryError(exc.message) from exc
         return [hit.id for hit in results.hits]
@@ -194,8 +206,13 @@ class NaiveSystem(System):
 
         self.searcher = NaiveSearcher(index_dir)
 
-    def search(self, query: str, limit: int) -> list[str]:
+    def search(self, query: str, limit: int, lang: str | None = None, cross: bool = False):
+        if cross:
+            raise QueryError("the naive pipeline has no cross-language search")
         try:
+            if lang:  # corpus ids start with the article's language: zh-..., ms-..., en-...
+                ranked = self.searcher.search(query, limit=1000)
+                return [i for i in ranked if i.startswith(f"{lang}-")][:limit]
             return self.searcher.search(query, limit=limit)
         except Exception as exc:  # the naive parser's errors have no common base class
             raise QueryError(f"{type(exc).__name__}: {exc}") from exc
@@ -204,10 +221,10 @@ class NaiveSystem(System):
         self.searcher.close()
 
 
-def run_query(system: System, query: str, limit: int) -> tuple[list[str], str | None]:
+def run_query(system: System, query: str, limit: int, **options) -> tuple[list[str], str | None]:
     """(ranked ids, error or None): a refused query counts as no hits."""
     try:
-        return system.search(query, limit), None
+        return system.search(query, limit, **options), None
     except QueryError as exc:
         return [], str(exc)
 

@@ -6,6 +6,7 @@ line on stderr (and a hint), never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -51,6 +52,22 @@ class Failure(click.ClickException):
             click.echo(f"hint: {safe(self.hint)}", err=True)
 
 
+def cross_options(fn):
+    """--cross and --glossary, for every command that runs queries."""
+    fn = click.option(
+        "--glossary",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help="Your own glossary TSV for --cross (repeatable; also env MLSEARCH_GLOSSARY).",
+    )(fn)
+    return click.option(
+        "--cross",
+        is_flag=True,
+        help="Also find the words in the other two languages, through the glossary.",
+    )(fn)
+
+
 def handle_errors(fn):
     """Turn library exceptions into a Failure; nothing else reaches the user as a traceback."""
 
@@ -65,6 +82,12 @@ def handle_errors(fn):
         except KeyboardInterrupt:
             click.echo("mlsearch: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # `mlsearch search ... | head`: the reader has gone, which is not an error.
+            # Point stdout at nothing so the interpreter's final flush cannot fail again.
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_HITS)
         except OSError as exc:
             raise Failure(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
         except Exception as exc:
@@ -267,8 +290,23 @@ def _index_watch(paths, index_dir, rebuild, as_json, quiet, wait) -> None:
     metavar="FILE",
     help="One query per line of FILE (- for stdin); JSON Lines out, each with query and line.",
 )
+@cross_options
 @handle_errors
-def search(query, index_dir, limit, page, sort, lang, as_json, explain, colour, batch, any_words):
+def search(
+    query,
+    index_dir,
+    limit,
+    page,
+    sort,
+    lang,
+    as_json,
+    explain,
+    colour,
+    batch,
+    any_words,
+    cross,
+    glossary,
+):
     """Ranked search. Words are ANDed; OR, NOT, "phrases", title:, lang:zh|ms|en, source:,
     date:2025, date:[2025-09-01 TO 2025-10-31], wild* and fuzzy~ work too."""
     from search.searcher import Searcher
@@ -280,18 +318,33 @@ def search(query, index_dir, limit, page, sort, lang, as_json, explain, colour, 
             )
         sys.exit(
             _search_batch(
-                batch, index_dir, limit=limit, page=page, sort=sort, lang=lang, any_words=any_words
+                batch,
+                index_dir,
+                glossary,
+                limit=limit,
+                page=page,
+                sort=sort,
+                lang=lang,
+                any_words=any_words,
+                cross=cross,
             )
         )
     if not query:
         raise click.UsageError("missing QUERY (or --batch FILE)")
 
     text = " ".join(query)
-    with Searcher(index_dir) as searcher:
+    with Searcher(index_dir, glossary=glossary) as searcher:
         if explain:
-            _print_explain(searcher.explain(text), as_json)
+            _print_explain(searcher.explain(text, cross=cross), as_json)
         results = searcher.search(
-            text, limit=limit, page=page, sort=sort, lang=lang, any_words=any_words, fallback=True
+            text,
+            limit=limit,
+            page=page,
+            sort=sort,
+            lang=lang,
+            any_words=any_words,
+            fallback=True,
+            cross=cross,
         )
     for note in results.notes:
         click.echo(f"note: {safe(note)}", err=True)
@@ -309,7 +362,7 @@ def search(query, index_dir, limit, page, sort, lang, as_json, explain, colour, 
         sys.exit(EXIT_NO_HITS)
 
 
-def _search_batch(path: str, index_dir, **options) -> int:
+def _search_batch(path: str, index_dir, glossary=(), **options) -> int:
     """Answer each query line of ``path`` with JSON Lines; one Searcher for them all.
 
     Exit status: 2 if any line failed (its record says why), else 0 if any line had hits,
@@ -318,7 +371,10 @@ def _search_batch(path: str, index_dir, **options) -> int:
     from search.searcher import JSON_SCHEMA_VERSION, Searcher
 
     failed = answered = found = 0
-    with Searcher(index_dir) as searcher, click.open_file(path, "rb") as stream:
+    with (
+        Searcher(index_dir, glossary=glossary) as searcher,
+        click.open_file(path, "rb") as stream,
+    ):
         for line_no, raw in enumerate(stream, 1):
             head = {"schema_version": JSON_SCHEMA_VERSION, "query": "", "line": line_no}
             try:
@@ -359,6 +415,20 @@ def _print_explain(info: dict, as_json: bool) -> None:
     for lang, terms in info["analysis"].items():
         click.echo(f"  {lang:4} -> {safe(' | '.join(terms)) or '(nothing)'}", err=True)
     click.echo(f"parsed:     {safe(info['parsed'])}", err=True)
+    if "cross" in info:
+        if not info["cross"]:
+            click.echo("cross:      no glossary entry matches the query's words", err=True)
+        for exp in info["cross"]:
+            added = "; ".join(
+                f"{lang}: {' | '.join(forms)}" for lang, forms in exp["added"].items()
+            )
+            entry = exp["entry"]
+            kind = f", {entry['kind']}" if entry["kind"] else ""
+            shown = safe(added) or "(nothing new)"
+            where = f"[{safe(entry['source'])}{kind}]"
+            click.echo(
+                f"cross:      {safe(exp['matched'])} ({exp['lang']}) -> {shown}  {where}", err=True
+            )
     click.echo("", err=True)
 
 

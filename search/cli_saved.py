@@ -59,14 +59,25 @@ def saved():
     metavar="SPEC",
     help="Only articles of these dates, as date: in a query: 2025, 2025-10, [2025-09-01 TO].",
 )
+@click.option(
+    "--cross",
+    is_flag=True,
+    help="Also find the words in the other two languages, through the glossary.",
+)
 @click.option("--replace", is_flag=True, help="Replace a saved query of the same name.")
 @handle_errors
-def add(name, query, index_dir, limit, sort, lang, date_spec, replace):
+def add(name, query, index_dir, limit, sort, lang, date_spec, cross, replace):
     """Save QUERY (words as for search) under NAME, with its search options."""
     from .saved import SavedQuery, add_saved, saved_path
 
     sq = SavedQuery(
-        name=name, query=" ".join(query), limit=limit, sort=sort, lang=lang, date=date_spec
+        name=name,
+        query=" ".join(query),
+        limit=limit,
+        sort=sort,
+        lang=lang,
+        date=date_spec,
+        cross=cross,
     )
     add_saved(sq, index_dir, replace=replace)
     click.echo(f"saved {safe(name)}: {safe(sq.query)} -> {safe(str(saved_path(index_dir)))}")
@@ -148,6 +159,7 @@ def show(name, index_dir, as_json):
         ("sort", sq.sort),
         ("lang", sq.lang or "any"),
         ("date", sq.date or "any"),
+        ("cross", "yes: also in the other languages, through the glossary" if sq.cross else "no"),
         ("runs as", _one_line(sq.full_query())),
         ("last run", st.last_run or "never"),
     ]

@@ -71,6 +71,7 @@ _HEADER = """\
 #   sort  = "relevance" or "date"
 #   lang  = "zh", "ms" or "en"   (optional)
 #   date  = "2025", "2025-10" or "[2025-09-01 TO]"   (optional, as date: in a query)
+#   cross = true     also in the other two languages, through the glossary (--cross)
 """
 
 
@@ -88,6 +89,7 @@ class SavedQuery:
     sort: str = "relevance"
     lang: str | None = None
     date: str | None = None
+    cross: bool = False
 
     def full_query(self, since: str | None = None) -> str:
         """The query as run: with its date filter, and ``since`` as ``date:[SINCE TO]``."""
@@ -329,6 +331,8 @@ def _validate(name: str, table, text: str, path: Path) -> SavedQuery:
             raise fail(f"limit must be a whole number, not {limit!r}", "limit")
         if not 1 <= limit <= MAX_LIMIT:
             raise fail(f"limit must be between 1 and {MAX_LIMIT}, not {limit}", "limit")
+    if "cross" in values and not isinstance(values["cross"], bool):
+        raise fail(f"cross must be true or false, not {values['cross']!r}", "cross")
     if values.get("sort", "relevance") not in SORTS:
         raise fail(f"sort must be relevance or date, not {values['sort']!r}", "sort")
     if values.get("lang") is not None and values["lang"] not in LANGS:
@@ -400,6 +404,8 @@ def toml_table(saved: SavedQuery) -> str:
         lines.append(f"lang = {toml_string(saved.lang)}")
     if saved.date:
         lines.append(f"date = {toml_string(saved.date)}")
+    if saved.cross:
+        lines.append("cross = true")
     return "\n".join(lines) + "\n"
 
 
@@ -464,9 +470,13 @@ def _check(saved: SavedQuery, searcher: Searcher | None, index_dir: Path) -> Non
     # Parse it now, against the index it will run on: a bad query fails here, not tomorrow.
     if searcher is not None:
         searcher.parse(saved.full_query())
+        if saved.cross:
+            searcher.parse_cross(saved.full_query())  # the glossary files must load too
     else:
         with Searcher(index_dir) as s:
             s.parse(saved.full_query())
+            if saved.cross:
+                s.parse_cross(saved.full_query())
 
 
 def add_saved(
@@ -649,7 +659,7 @@ def _run_one(
 ) -> tuple[SavedRun, list[str]]:
     text = sq.full_query(since)
     try:
-        ids = s.ids(text, lang=sq.lang)
+        ids = s.ids(text, lang=sq.lang, cross=sq.cross)
     except MlsearchError as exc:  # a query edited by hand, or an index that changed
         raise SavedQueryError(
             f"saved query {sq.name!r}: {exc.message}",
@@ -664,7 +674,9 @@ def _run_one(
         limit, only = max(1, len(ids)), None
     else:
         limit, only = sq.limit, None
-    results = s.search(text, limit=limit, sort=sq.sort, lang=sq.lang, suggest=False, ids=only)
+    results = s.search(
+        text, limit=limit, sort=sq.sort, lang=sq.lang, suggest=False, ids=only, cross=sq.cross
+    )
     fresh = set(new_ids)
     hits = [
         SavedHit(

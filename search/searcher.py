@@ -16,7 +16,7 @@ from indexer.config import DEFAULT_LIMIT, SNIPPET_CHARS, default_index_dir
 from indexer.errors import ArticleNotFoundError, MlsearchError, QuerySyntaxError
 from indexer.schema import text_fields
 
-from .query import MAX_EXPANSION, make_parser, parse_query, positive_terms
+from .query import MAX_EXPANSION, Expansion, make_parser, parse_query, positive_terms
 from .snippets import find_spans, make_snippet, needles_from
 
 # Version of the JSON Lines record shared by search --json, search --batch and saved run
@@ -56,6 +56,7 @@ class SearchResults:
     hits: list[Hit]
     suggestion: str | None = None
     notes: list[str] = field(default_factory=list)
+    expansions: list[Expansion] = field(default_factory=list)  # what --cross added
 
 
 @dataclass
@@ -163,10 +164,14 @@ def _any_words(q):
 class Searcher:
     """``Searcher(index_dir)``: queries an index; use as a context manager or call close()."""
 
-    def __init__(self, index_dir: str | os.PathLike | None = None):
+    def __init__(self, index_dir: str | os.PathLike | None = None, glossary: Collection[str] = ()):
+        """``glossary``: the user's glossary files for cross-language search, added to the
+        shipped one and to MLSEARCH_GLOSSARY's."""
         from whoosh import scoring
 
         self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
+        self._glossary_files = tuple(str(g) for g in glossary)
+        self._cross_parsers: dict[int, tuple] = {}
         self._weighting = scoring.BM25F(B=0.75, K1=1.2)
         self._open()
         # The searcher's schema, not FileIndex.schema: that property re-reads the newest
@@ -215,6 +220,31 @@ class Searcher:
     def parse(self, query: str):
         return parse_query(self._parser, query)
 
+    def glossary(self):
+        """The glossary --cross uses: shipped entries plus the user's files."""
+        from .glossary import load_glossary
+
+        return load_glossary(self._glossary_files)
+
+    def parse_cross(self, query: str) -> tuple[object, list[Expansion]]:
+        """Parse ``query`` with each glossary match expanded into the other languages."""
+        from .query import CrossLanguagePlugin
+
+        glossary = self.glossary()
+        cached = self._cross_parsers.get(id(glossary))
+        if cached is None or cached[0] is not glossary:
+            parser = make_parser(self._searcher.schema, glossary)
+            self._cross_parsers = {id(glossary): (glossary, parser)}
+        else:
+            parser = cached[1]
+        plugin = next(p for p in parser.plugins if isinstance(p, CrossLanguagePlugin))
+        plugin.expansions = []
+        q = parse_query(parser, query)
+        return q, list(plugin.expansions)
+
+    def _parse(self, query: str, cross: bool) -> tuple[object, list[Expansion]]:
+        return self.parse_cross(query) if cross else (self.parse(query), [])
+
     def search(
         self,
         query: str,
@@ -226,6 +256,7 @@ class Searcher:
         ids: Collection[str] | None = None,
         any_words: bool = False,
         fallback: bool = False,
+        cross: bool = False,
     ) -> SearchResults:
         """Run ``query``; hits come back ranked (BM25F, title above body) or newest first.
 
@@ -233,6 +264,8 @@ class Searcher:
         ``any_words``: articles with any of the words, ranked (OR instead of AND).
         ``fallback``: when no article has all the words (a question typed as a sentence, a
         pasted headline), answer as ``any_words`` would and say so in ``notes``.
+        ``cross``: also look for the query's words in the other two languages, through the
+        glossary (translations weigh less than the words as typed); ``expansions`` lists them.
         """
         from whoosh import query as wq
 
@@ -244,7 +277,7 @@ class Searcher:
             raise QuerySyntaxError(f"unknown sort {sort!r} (use relevance or date)")
         if lang is not None and lang not in LANGS:
             raise QuerySyntaxError(f"unknown language {lang!r} (use zh, ms or en)")
-        q = self.parse(query)
+        q, expansions = self._parse(query, cross)
         searcher = self._fresh()
         notes: list[str] = []
         q = _cap_expansions(q, searcher.reader(), notes)
@@ -301,22 +334,29 @@ class Searcher:
         if suggest and (total == 0 or fell_back):
             suggestion = self.suggest(query, lang=lang)
         return SearchResults(
-            query=query, total=total, page=page, hits=hits, suggestion=suggestion, notes=notes
+            query=query,
+            total=total,
+            page=page,
+            hits=hits,
+            suggestion=suggestion,
+            notes=notes,
+            expansions=expansions,
         )
 
-    def count(self, query: str, lang: str | None = None) -> int:
+    def count(self, query: str, lang: str | None = None, cross: bool = False) -> int:
         from whoosh import query as wq
 
-        q = self.parse(query)
+        q, _expansions = self._parse(query, cross)
         flt = wq.Term("lang", lang) if lang else None
         return len(self._fresh().search(q, limit=1, filter=flt))
 
-    def ids(self, query: str, lang: str | None = None) -> list[str]:
+    def ids(self, query: str, lang: str | None = None, cross: bool = False) -> list[str]:
         """The id of every article ``query`` matches, best first: no snippets, no limit."""
         from whoosh import query as wq
 
         searcher = self._fresh()
-        q = _cap_expansions(self.parse(query), searcher.reader(), [])  # as search() does
+        q, _expansions = self._parse(query, cross)
+        q = _cap_expansions(q, searcher.reader(), [])  # as search() does
         flt = wq.Term("lang", lang) if lang else None
         try:
             results = searcher.search(q, limit=None, filter=flt)
@@ -399,11 +439,18 @@ class Searcher:
             index_dir=str(self.index_dir),
         )
 
-    def explain(self, query: str) -> dict:
-        """How the query was normalised and tokenised for each language field."""
+    def explain(self, query: str, cross: bool = False) -> dict:
+        """How the query was normalised and tokenised for each language field, and with
+        ``cross`` every glossary expansion and the entry it came from."""
         from indexer.normalize import normalize
 
-        q = self.parse(query)
+        q, expansions = self._parse(query, cross)
+        extra = {}
+        if cross:
+            extra = {
+                "cross": [e.as_json() for e in expansions],
+                "glossary_files": self.glossary().files,
+            }
         return {
             "query": query,
             "normalized": normalize(query).text,
@@ -413,4 +460,5 @@ class Searcher:
             },
             "fields": text_fields(),
             "parsed": repr(q),
+            **extra,
         }

@@ -1,0 +1,214 @@
+"""The trilingual glossary behind ``--cross``: one concept per line, with its English,
+Malay and Chinese forms, used to look for a query's words in the other two languages.
+
+File format (``indexer/data/glossary.tsv``, and any user file in the same shape)::
+
+    # comments and blank lines are ignored
+    # en<TAB>ms<TAB>zh<TAB>kind
+    South China Sea | SCS<TAB>Laut China Selatan | LCS<TAB>南海 | 南中国海<TAB>place
+
+Variants in a cell are separated by ``|``; the first is the main form. A user file may leave
+a language's cell empty (at least two languages are needed) and may omit ``kind``.
+
+Matching is on normalised text (NFKC, case folding, traditional to simplified Chinese):
+Latin forms match whole words of the query (English forms also by stem, so ``submarines``
+finds the ``submarine`` entry); Chinese forms match inside a run of Han characters,
+leftmost and longest first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from indexer.analysis import DATA_DIR
+from indexer.errors import MlsearchError
+from indexer.normalize import HAN_RUN, normalize_text
+
+GLOSSARY_FILE = DATA_DIR / "glossary.tsv"
+GLOSSARY_ENV = "MLSEARCH_GLOSSARY"
+COLUMNS = ("en", "ms", "zh")
+KINDS = ("country", "place", "org", "title", "defence", "news", "person")
+MAX_WORDS = 8  # longest Latin form, in words, that a query span is compared with
+
+
+class GlossaryError(MlsearchError):
+    pass
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One concept: its forms per language (main form first), kind, and where it is defined."""
+
+    forms: dict[str, tuple[str, ...]] = field(hash=False, compare=False)
+    kind: str
+    source: str  # "glossary.tsv:12"
+
+    @property
+    def label(self) -> str:
+        return " / ".join(self.forms[lang][0] for lang in COLUMNS if self.forms.get(lang))
+
+    def as_json(self) -> dict:
+        return {
+            "forms": {lang: list(self.forms.get(lang, ())) for lang in COLUMNS},
+            "kind": self.kind,
+            "source": self.source,
+        }
+
+
+_LATIN_WORD = re.compile(r"[^\W_]+(?:[-‐‑'’./][^\W_]+)*")
+
+
+def latin_words(text: str) -> tuple[str, ...]:
+    """Normalised words of a Latin form or query span: ``F-16`` stays one word."""
+    return tuple(m.group() for m in _LATIN_WORD.finditer(normalize_text(text)))
+
+
+def _en_stems(words: tuple[str, ...]) -> tuple[str, ...]:
+    from indexer.analysis import stemmer_for
+
+    stem = stemmer_for("en")
+    return tuple(stem(w) for w in words)
+
+
+class Glossary:
+    """Entries from the shipped file and any user files, indexed for matching."""
+
+    def __init__(self, entries: list[Entry], files: list[str]):
+        self.entries = entries
+        self.files = files
+        self._latin: dict[tuple[str, ...], list[tuple[Entry, str]]] = {}
+        self._stems: dict[tuple[str, ...], list[tuple[Entry, str]]] = {}
+        self._han: dict[str, list[Entry]] = {}
+        self.max_han = 1
+        for entry in entries:
+            for lang in ("en", "ms"):
+                for form in entry.forms.get(lang, ()):
+                    words = latin_words(form)
+                    if not words or HAN_RUN.search(form):
+                        continue
+                    self._latin.setdefault(words, []).append((entry, lang))
+                    if lang == "en":
+                        self._stems.setdefault(_en_stems(words), []).append((entry, lang))
+            for form in entry.forms.get("zh", ()):
+                key = normalize_text(form).replace(" ", "")
+                if key and HAN_RUN.fullmatch(key):
+                    self._han.setdefault(key, []).append(entry)
+                    self.max_han = max(self.max_han, len(key))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def match_latin(self, words: tuple[str, ...]) -> list[tuple[Entry, str]]:
+        """Entries (and the language of the form) whose form is exactly ``words``."""
+        found = self._latin.get(words)
+        if found:
+            return _unique(found)
+        return _unique(self._stems.get(_en_stems(words), []))
+
+    def match_han(self, run: str, start: int = 0) -> tuple[int, list[Entry]]:
+        """The longest Chinese form starting at ``run[start]``: (its length, its entries)."""
+        for length in range(min(self.max_han, len(run) - start), 0, -1):
+            found = self._han.get(run[start : start + length])
+            if found:
+                return length, _unique_entries(found)
+        return 0, []
+
+
+def _unique(pairs: list[tuple[Entry, str]]) -> list[tuple[Entry, str]]:
+    seen, out = set(), []
+    for entry, lang in pairs:
+        if id(entry) not in seen:
+            seen.add(id(entry))
+            out.append((entry, lang))
+    return out
+
+
+def _unique_entries(entries: list[Entry]) -> list[Entry]:
+    return [e for e, _lang in _unique([(e, "zh") for e in entries])]
+
+
+def _split_cell(cell: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in cell.split("|") if v.strip())
+
+
+def parse_glossary(text: str, name: str, strict: bool = False) -> list[Entry]:
+    """Entries of one TSV file; ``strict`` (the shipped file) wants all three languages and a
+    known kind. Any mistake raises GlossaryError naming the file and line."""
+    entries = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cells = line.rstrip("\r\n").split("\t")
+        where = f"{name}:{lineno}"
+        if len(cells) not in (3, 4):
+            raise GlossaryError(
+                f"{where}: expected 3 or 4 tab-separated columns (en, ms, zh, kind), "
+                f"found {len(cells)}",
+                hint="separate the columns with tabs; variants inside a column with |",
+            )
+        forms = {lang: _split_cell(cell) for lang, cell in zip(COLUMNS, cells[:3], strict=True)}
+        forms = {lang: variants for lang, variants in forms.items() if variants}
+        kind = cells[3].strip() if len(cells) == 4 else ""
+        if len(forms) < (3 if strict else 2):
+            raise GlossaryError(
+                f"{where}: an entry needs forms in at least {3 if strict else 2} languages"
+            )
+        if strict and kind not in KINDS:
+            raise GlossaryError(f"{where}: unknown kind {kind!r} (use {', '.join(KINDS)})")
+        for lang in ("en", "ms"):
+            for form in forms.get(lang, ()):
+                if not latin_words(form):
+                    raise GlossaryError(f"{where}: {lang} form {form!r} has no words")
+        for form in forms.get("zh", ()):
+            if not HAN_RUN.fullmatch(normalize_text(form).replace(" ", "")):
+                raise GlossaryError(f"{where}: zh form {form!r} must be Chinese characters only")
+        entries.append(Entry(forms=forms, kind=kind, source=where))
+    return entries
+
+
+def user_glossary_files(extra: tuple[str, ...] | list[str] = ()) -> list[Path]:
+    """User files: ``MLSEARCH_GLOSSARY`` (paths separated by the OS path separator), then
+    ``extra`` (the --glossary option)."""
+    env = os.environ.get(GLOSSARY_ENV, "")
+    paths = [p for p in env.split(os.pathsep) if p.strip()]
+    return [Path(p).expanduser() for p in [*paths, *extra]]
+
+
+def load_glossary(extra: tuple[str, ...] | list[str] = ()) -> Glossary:
+    """The shipped glossary plus the user's files."""
+    files = user_glossary_files(extra)
+    stamps = []
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError as exc:
+            raise GlossaryError(
+                f"cannot read glossary file {path}: {exc.strerror or exc}",
+                hint=f"check --glossary and {GLOSSARY_ENV}",
+            ) from exc
+        stamps.append((str(path), st.st_mtime_ns, st.st_size))
+    return _load(tuple(stamps))
+
+
+@lru_cache(maxsize=4)
+def _shipped() -> tuple[Entry, ...]:
+    text = GLOSSARY_FILE.read_text(encoding="utf-8")
+    return tuple(parse_glossary(text, GLOSSARY_FILE.name, strict=True))
+
+
+@lru_cache(maxsize=8)
+def _load(stamps: tuple[tuple[str, int, int], ...]) -> Glossary:
+    entries = list(_shipped())
+    for path, _mtime, _size in stamps:
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise GlossaryError(f"glossary file {path} is not UTF-8 text") from exc
+        except OSError as exc:
+            raise GlossaryError(f"cannot read glossary file {path}: {exc}") from exc
+        entries.extend(parse_glossary(text, path))
+    return Glossary(entries, [str(GLOSSARY_FILE), *(p for p, *_ in stamps)])
