@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from indexer.analysis import LANGS, PART_RE, analyze
+from indexer.analysis import LANGS, analyze
 from indexer.build import open_index
 from indexer.config import DEFAULT_LIMIT, SNIPPET_CHARS, default_index_dir
 from indexer.errors import ArticleNotFoundError, MlsearchError, QuerySyntaxError
@@ -18,6 +18,7 @@ from indexer.schema import text_fields
 
 from .query import MAX_EXPANSION, Expansion, make_parser, parse_query, positive_terms
 from .snippets import find_spans, make_snippet, needles_from
+from .suggest import WEAK_HITS
 
 # Version of the JSON Lines record shared by search --json, search --batch and saved run
 # --json (README, "JSON output"). Adding a field keeps it; renaming or removing one bumps it.
@@ -331,8 +332,9 @@ class Searcher:
             )
         total = results.total
         suggestion = None
-        if suggest and (total == 0 or fell_back):
-            suggestion = self.suggest(query, lang=lang)
+        if suggest and (total <= WEAK_HITS or fell_back):
+            # After a fallback the query as typed found nothing.
+            suggestion = self.suggest(query, lang=lang, hits=0 if fell_back else total)
         return SearchResults(
             query=query,
             total=total,
@@ -366,38 +368,27 @@ class Searcher:
             raise QuerySyntaxError(f"cannot run query: {exc}") from exc
         return [hit["id"] for hit in results]
 
-    def suggest(self, query: str, lang: str | None = None) -> str | None:
-        """A corrected query that finds something, or None: Latin words not in the index
-        are replaced by the nearest indexed word (edit distance up to 2)."""
+    def suggest(self, query: str, lang: str | None = None, hits: int = 0) -> str | None:
+        """A corrected query that finds something with the same ``lang`` filter, or None
+        (see ``search.suggest``). ``hits``: what ``query`` finds; when above 0 the
+        correction must find many times more."""
+        from whoosh import query as wq
+
+        from .suggest import suggest
+
         searcher = self._fresh()
-        reader = searcher.reader()
-        words = [m for m in PART_RE.finditer(query) if m.group().isalpha() and len(m.group()) >= 3]
-        if not words:
-            return None
-        corrected = query
-        changed = False
-        for m in reversed(words):  # right to left keeps earlier offsets valid
-            word = m.group().lower()
-            start = m.start()
-            if start > 0 and query[start - 1] == ":":
-                continue  # a field value such as lang:xx
-            if reader.doc_frequency("spell", word) > 0:
-                continue
+
+        def count(text: str) -> int:
+            # Matching documents, unscored: a candidate is counted, never ranked.
+            q = self.parse(text)
+            if lang:
+                q = wq.And([q, wq.Term("lang", lang)])
             try:
-                candidates = searcher.suggest("spell", word, limit=5, maxdist=2, prefix=1)
-            except Exception:
-                candidates = []
-            for cand in candidates:
-                if m.group()[0].isupper():
-                    cand = cand.upper() if m.group().isupper() else cand.capitalize()
-                trial = corrected[: m.start()] + cand + corrected[m.end() :]
-                try:
-                    if self.count(trial, lang=lang):
-                        corrected, changed = trial, True
-                        break
-                except MlsearchError:
-                    continue
-        return corrected if changed else None
+                return sum(1 for _ in searcher.docs_for_query(q))
+            except Exception as exc:
+                raise QuerySyntaxError(f"cannot run query: {exc}") from exc
+
+        return suggest(searcher.reader(), count, query, lang, hits)
 
     def get(self, doc_id: str) -> ArticleRecord:
         stored = self._fresh().document(id=doc_id)

@@ -45,7 +45,7 @@ def test_no_hits_exit_1_with_suggestion(idx):
     res = run("search", *idx, "maritme")
     assert res.exit_code == 1
     assert res.stdout == ""
-    assert "did you mean: maritim" in res.stderr
+    assert "did you mean: maritime" in res.stderr
 
 
 def test_errors_exit_2_in_one_line_without_traceback(idx, tmp_path):

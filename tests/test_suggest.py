@@ -1,0 +1,198 @@
+"""Did you mean: corrections in Malay, English and Chinese, on no hits and on weak hits.
+
+The fixture corpus (tests/fixtures/suggest) has some twenty articles per language sharing
+common words (government, tentera, kerjasama, 新加坡, 马来西亚), one article each with a typo
+of them (goverment, tentra, 新加波), and one with a rare real place name (Sabak, next to the
+common Sabah).
+"""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from search.cli import main
+from tests.conftest import FIXTURES
+
+SUGGEST = FIXTURES / "suggest"
+
+
+@pytest.fixture(scope="module")
+def suggest_index(tmp_path_factory):
+    from indexer.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("suggest") / "index"
+    report = build_index([SUGGEST], index_dir)
+    assert not report.skipped, report.skipped
+    return index_dir
+
+
+@pytest.fixture(scope="module")
+def sx(suggest_index):
+    from search import Searcher
+
+    with Searcher(suggest_index) as s:
+        yield s
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "expected"),
+    [
+        # Malay
+        ("kerjasma", None, "kerjasama"),
+        ("Kerjasma tentera", None, "Kerjasama tentera"),  # the case as typed
+        ("projet kerajaan", None, "projek kerajaan"),  # Malay context: projek, not project
+        ("projet", "ms", "projek"),
+        # English
+        ("governmnet budget", None, "government budget"),  # two letters swapped
+        ("projet budget", None, "project budget"),  # English context
+        ("projet", "en", "project"),
+        # Chinese: a wrong character in the middle, at the end, at the start
+        ("国防布长", None, "国防部长"),
+        ("马来西亜", None, "马来西亚"),
+        ("过防部长", None, "国防部长"),
+        ("吉隆波", None, "吉隆坡"),
+        ("國防布長", None, "國防部長"),  # Traditional as typed, the one character fixed
+    ],
+)
+def test_no_hits_suggests_a_correction(sx, query, lang, expected):
+    res = sx.search(query, lang=lang)
+    assert res.total == 0
+    assert res.suggestion == expected
+    assert sx.count(expected, lang=lang) > 0
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("tentra", "tentera"),
+        ("goverment", "government"),
+        ("新加波", "新加坡"),
+    ],
+)
+def test_weak_hits_also_suggest(sx, query, expected):
+    res = sx.search(query)
+    assert 0 < res.total <= 2
+    assert res.hits  # the results are shown, the suggestion comes with them
+    assert res.suggestion == expected
+    assert sx.count(expected) >= 10 * res.total
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Sabak",  # a real place, in one article; Sabah is in twenty
+        "government",
+        "tentera",
+        "新加坡",
+        "polis diraja",
+        "qqqqzzzz",  # nothing near it
+    ],
+)
+def test_no_suggestion_for_real_words(sx, query):
+    assert sx.search(query).suggestion is None
+
+
+def test_fallback_to_any_word_still_suggests(sx):
+    res = sx.search("kerjasma tentera", fallback=True)
+    assert res.total > 0  # tentera alone
+    assert res.notes  # said it fell back
+    assert res.suggestion == "kerjasama tentera"
+
+
+@pytest.mark.parametrize(
+    ("query", "lang"),
+    [
+        ("kerjasma", "en"),  # kerjasama is only in Malay articles
+        ("kerjasma", "zh"),
+        ("tentra", "en"),
+        ("马来西亜", "ms"),
+    ],
+)
+def test_lang_filter_is_respected(sx, query, lang):
+    assert sx.search(query, lang=lang).suggestion is None
+
+
+def test_suggestion_can_be_turned_off(sx):
+    assert sx.search("kerjasma", suggest=False).suggestion is None
+
+
+def test_field_values_and_operators_are_left_alone(sx):
+    assert sx.suggest("lang:ms kerjasma") == "lang:ms kerjasama"
+    assert sx.suggest("tentera NOT kerjasma", hits=0) is None  # a negated word
+
+
+_CORPUS_WORDS = ["kerjasama", "tentera", "government", "budget", "latihan", "keselamatan"]
+_HAN_WORDS = ["国防部长", "马来西亚", "新加坡", "吉隆坡"]
+
+
+@st.composite
+def typos(draw):
+    word = draw(st.sampled_from(_CORPUS_WORDS + _HAN_WORDS))
+    i = draw(st.integers(0, len(word) - 1))
+    kind = draw(st.sampled_from(["drop", "swap", "replace", "insert"]))
+    alphabet = "亜布过波洋" if word[0] > "\u3000" else "aeiouknrst"
+    ch = draw(st.sampled_from(alphabet))
+    if kind == "drop":
+        word = word[:i] + word[i + 1 :]
+    elif kind == "swap" and i + 1 < len(word):
+        word = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    elif kind == "replace":
+        word = word[:i] + ch + word[i + 1 :]
+    else:
+        word = word[:i] + ch + word[i:]
+    extra = draw(st.sampled_from(["", " tentera", " budget", " 合作"]))
+    return word + extra
+
+
+@settings(max_examples=60, deadline=None)
+@given(query=typos(), lang=st.sampled_from([None, "zh", "ms", "en"]))
+def test_any_suggestion_finds_something(sx, query, lang):
+    hits = sx.count(query, lang=lang)
+    suggestion = sx.suggest(query, lang=lang, hits=hits)
+    if suggestion is not None:
+        assert suggestion != query
+        assert sx.count(suggestion, lang=lang) >= max(1, 10 * hits)
+
+
+# --- the command line --------------------------------------------------------------------
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_cli_no_hits_suggests_and_exits_1(suggest_index):
+    res = run("search", "--index", suggest_index, "马来西亜")
+    assert res.exit_code == 1
+    assert res.stdout == ""
+    assert res.stderr.splitlines() == ["no hits", "did you mean: 马来西亚"]
+
+
+def test_cli_weak_hits_show_results_and_suggestion(suggest_index):
+    res = run("search", "--index", suggest_index, "tentra")
+    assert res.exit_code == 0
+    assert "**Tentra** darat terima kenderaan baharu" in res.stdout
+    assert res.stderr.splitlines()[0] == "1 hits, showing 1–1"
+    assert res.stderr.splitlines()[-1] == "did you mean: tentera"
+
+
+def test_cli_json_keeps_stdout_for_hits(suggest_index):
+    import json
+
+    res = run("search", "--index", suggest_index, "--json", "goverment")
+    assert res.exit_code == 0
+    [record] = [json.loads(line) for line in res.stdout.splitlines()]
+    assert record["title"] == "Goverment clerks protest over late pay"
+    assert res.stderr == "did you mean: government\n"
+
+
+def test_cli_lang_filter_no_suggestion(suggest_index):
+    res = run("search", "--index", suggest_index, "--lang", "en", "kerjasma")
+    assert res.exit_code == 1
+    assert "did you mean" not in res.stderr
+    res = run("search", "--index", suggest_index, "--lang", "ms", "projet")
+    assert res.exit_code == 1
+    assert "did you mean: projek" in res.stderr
