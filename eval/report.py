@@ -214,6 +214,15 @@ def format_notes(results: dict) -> list[str]:
         notes.append(
             f"substring probes: {kinds} ({st['two_char']} of 2 characters, {st['three_char']} of 3)"
         )
+    cross = results.get("cross")
+    if cross:
+        plain, crossed = cross[MLSEARCH]["by_direction"], cross[f"{MLSEARCH}_cross"]["by_direction"]
+        parts = [f"{d} {plain[d]:.2f} -> {crossed[d]:.2f}" for d in crossed]
+        notes.append(
+            f"cross-language recall@10 within the target language, by direction: {', '.join(parts)}"
+            f" ({cross['judged']} judged articles; recall@10 cannot reach 1 for a query with"
+            " more than 10)"
+        )
     return notes
 
 

@@ -23,6 +23,7 @@ DEFAULT_RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    from .cross import CROSS_FILE
     from .known import SEED
     from .substring import DEFAULT_PROBES
 
@@ -34,6 +35,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--per-lang", type=int, default=300, help="known-item articles per language")
     ap.add_argument("--probes", type=int, default=DEFAULT_PROBES, help="Chinese substring probes")
     ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="cached indexes")
+    ap.add_argument(
+        "--cross-set", type=Path, default=CROSS_FILE, help="cross-language queries and judgments"
+    )
     ap.add_argument("--rebuild", action="store_true", help="rebuild both indexes")
     ap.add_argument(
         "--keep-index",
@@ -123,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             elif section == "cross":
                 from . import cross
 
-                results["cross"] = cross.run(systems)
+                results["cross"] = cross.run(systems, args.cross_set)
             elif section == "sighan":
                 from . import sighan
 
@@ -158,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             "corpus": str(args.corpus),
             "per_lang": args.per_lang,
             "probes": args.probes,
+            "cross_set": str(args.cross_set),
             "workdir": str(args.workdir),
             "sections": args.sections,
             "systems": names,

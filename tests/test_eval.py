@@ -168,10 +168,19 @@ def test_eval_run_smoke(tmp_path, capsys):
     _write_data(data)
     common = ["--data", str(data), "--workdir", str(tmp_path / "work")]
     common += ["--results", str(tmp_path / "results")]
+    cross_set = tmp_path / "cross.tsv"
+    cross_set.write_text(
+        "# qid, query language, query, target language, relevant\n"
+        "x01\ten\tdefence minister\tzh\tzh-1\n"
+        "x02\tzh\t东盟\ten\ten-1\n",
+        encoding="utf-8",
+    )
+    common += ["--cross-set", str(cross_set)]
     assert main([*common, "--per-lang", "3", "--probes", "5"]) == 0
     out = capsys.readouterr().out
     for heading in ("Malay topics (2)", "Known-item zh (3)", "Known-item ms", "Known-item en",
-                    "Chinese substrings", "SIGHAN 2005 pku", "SIGHAN 2005 msr"):  # fmt: skip
+                    "Chinese substrings", "Cross-language (2 queries)", "SIGHAN 2005 pku",
+                    "SIGHAN 2005 msr"):  # fmt: skip
         assert heading in out
     (written,) = (tmp_path / "results").glob("eval-*.json")
     payload = json.loads(written.read_text(encoding="utf-8"))
@@ -188,6 +197,10 @@ def test_eval_run_smoke(tmp_path, capsys):
         assert summary["sampled"] == 3
         assert 0.0 <= summary["mlsearch_full"]["success10"] <= 1.0
     assert all(0.0 <= r["mlsearch"] <= 1.0 for r in payload["report"] if "F1" in r["metric"])
+    # defence minister and 东盟 are in the glossary: found only with --cross
+    assert res["cross"]["mlsearch"]["recall10_target"] == 0.0
+    assert res["cross"]["mlsearch_cross"]["recall10_target"] == 1.0
+    assert res["cross"]["naive"]["recall10_all"] == 0.0
     for row in payload["report"]:
         assert row["status"] in ("", "met", "MISSED", "n/a")
 
