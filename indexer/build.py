@@ -29,6 +29,7 @@ from pathlib import Path
 
 from .article import Article, Skipped
 from .config import commit_every
+from .dedup import DupFinder
 from .errors import IndexLockedError, IndexMissingError, MlsearchError, SchemaVersionError
 from .locking import LOCK_FILE, IndexLock
 from .schema import META_FILE, SCHEMA_VERSION, lang_field, make_schema, read_meta, write_meta
@@ -145,18 +146,35 @@ def content_hash(a: Article) -> str:
     return h.hexdigest()
 
 
-def article_document(a: Article, root: str, digest: str) -> dict:
-    """The Whoosh fields of one article: each language's text routed to its own fields."""
+def language_texts(
+    title_text: str, body_text: str, lang_hint: str | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """Each language's text of a title and body, by field (``title_en``, ``body_zh2``, …),
+    and the languages present, most content first."""
     from .analysis import split_languages
 
-    hint = a.lang_hint if a.lang_hint in ("en", "ms") else None
-    body = split_languages(a.body, default_latin=hint)
+    hint = lang_hint if lang_hint in ("en", "ms") else None
+    body = split_languages(body_text, default_latin=hint)
     body_latin = next((lang for lang in body.langs if lang != "zh"), hint)
-    title = split_languages(a.title, default_latin=body_latin)
+    title = split_languages(title_text, default_latin=body_latin)
     langs = []
     for lang in body.langs + title.langs:
         if lang not in langs:
             langs.append(lang)
+    texts = {}
+    for part, split in (("title", title), ("body", body)):
+        for lang in ("en", "ms"):
+            if lang in split.values:
+                texts[lang_field(part, lang)] = split.values[lang]
+        if "zh" in split.values:
+            texts[lang_field(part, "zh")] = split.values["zh"]
+            texts[lang_field(part, "zh2")] = split.values["zh"]
+    return texts, langs
+
+
+def article_document(a: Article, root: str, digest: str) -> dict:
+    """The Whoosh fields of one article: each language's text routed to its own fields."""
+    texts, langs = language_texts(a.title, a.body, a.lang_hint)
     doc = {
         "id": a.id,
         "path": a.path,
@@ -173,13 +191,7 @@ def article_document(a: Article, root: str, digest: str) -> dict:
         doc["source"] = a.source
     if a.url:
         doc["url"] = a.url
-    for part, split in (("title", title), ("body", body)):
-        for lang in ("en", "ms"):
-            if lang in split.values:
-                doc[lang_field(part, lang)] = split.values[lang]
-        if "zh" in split.values:
-            doc[lang_field(part, "zh")] = split.values["zh"]
-            doc[lang_field(part, "zh2")] = split.values["zh"]
+    doc.update(texts)
     return doc
 
 
@@ -389,6 +401,7 @@ class _Run:
         self.writer = None
         self.pending = 0
         self.commit_every = commit_every()
+        self.dups = DupFinder(ix)
 
     def _write(self):
         if self.writer is None:
@@ -400,11 +413,13 @@ class _Run:
             self.writer.commit()
             self.writer = None
             self.pending = 0
+        self.dups.committed()
         self.state.save(self.index_dir, self.ix)
 
     def cancel(self) -> None:
         """Interrupted or failed: drop the uncommitted work and the lock with it. The index
         stays at its last commit; the next run finishes the job."""
+        self.dups.close()
         if self.writer is not None:
             writer, self.writer = self.writer, None
             # On a full disk cancelling can fail too: the last commit stands regardless.
@@ -487,6 +502,7 @@ class _Run:
                 self.state.docs[item.id] = [digest, root_key, rel]
             return
         doc = article_document(item, root_key, digest)
+        doc.update(self.dups.fields(item.id, item.title, item.body, doc.get("date")))
         if old is None:
             self._write().add_document(**doc)
             self.report.added += 1

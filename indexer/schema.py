@@ -11,7 +11,7 @@ from whoosh import fields
 from .analysis import ANALYZERS, SurfaceAnalyzer
 
 # Bump when the schema or the analysis changes in a way that needs a rebuild.
-SCHEMA_VERSION = 2  # 2: Han positions without gaps between runs
+SCHEMA_VERSION = 3  # 2: Han positions without gaps between runs; 3: near-duplicate groups
 META_FILE = "mlsearch.json"
 
 TEXT_PARTS = ("title", "body")
@@ -41,6 +41,12 @@ def make_schema() -> fields.Schema:
         "url": fields.STORED(),
         "hash": fields.STORED(),
         "spell": fields.TEXT(analyzer=SurfaceAnalyzer(), phrase=False),
+        # Near-duplicates (indexer/dedup.py): the group label (the id of the group's first
+        # article; a column, so that search can collapse on it), the MinHash signature,
+        # and its LSH band hashes, looked up like any term to find candidate copies.
+        "dup": fields.ID(stored=True, sortable=True),
+        "dupsig": fields.STORED(),
+        "dupband": fields.KEYWORD(scorable=False),
     }
     for part in TEXT_PARTS:
         for lang in LANG_FIELDS:

@@ -120,6 +120,14 @@ def use_colour(choice: str) -> bool:
     return sys.stdout.isatty()
 
 
+def similar_mark(hit, colour: bool) -> str:
+    """`` (+N similar)`` after a hit that stands for N other copies of itself."""
+    if not hit.similar:
+        return ""
+    text = f"(+{hit.similar} similar)"
+    return "  " + (click.style(text, fg="cyan") if colour else text)
+
+
 def mark(text: str, spans, colour: bool) -> str:
     """Highlight spans of ``text``: bold red on a terminal, **markers** when piped."""
     out, cursor = [], 0
@@ -148,6 +156,7 @@ def main(index_dir):
     mlsearch index corpus/          build or update the index
     mlsearch search "东盟 防长"      ranked results with highlighted snippets
     mlsearch show ID                one whole article
+    mlsearch similar ID             articles like it
     mlsearch stats                  what the index holds
     """
     if index_dir:
@@ -285,6 +294,12 @@ def _index_watch(paths, index_dir, rebuild, as_json, quiet, wait) -> None:
     help="Articles with any of the words, ranked (OR instead of AND).",
 )
 @click.option(
+    "--all",
+    "all_copies",
+    is_flag=True,
+    help="Every copy of a near-duplicate article, not one hit marked +N similar.",
+)
+@click.option(
     "--batch",
     type=click.Path(dir_okay=False, allow_dash=True),
     metavar="FILE",
@@ -306,6 +321,7 @@ def search(
     any_words,
     cross,
     glossary,
+    all_copies,
 ):
     """Ranked search. Words are ANDed; OR, NOT, "phrases", title:, lang:zh|ms|en, source:,
     date:2025, date:[2025-09-01 TO 2025-10-31], wild* and fuzzy~ work too."""
@@ -327,6 +343,7 @@ def search(
                 lang=lang,
                 any_words=any_words,
                 cross=cross,
+                collapse=not all_copies,
             )
         )
     if not query:
@@ -345,7 +362,13 @@ def search(
             any_words=any_words,
             fallback=True,
             cross=cross,
+            collapse=not all_copies,
         )
+    _print_hits(results, page, as_json, colour)
+
+
+def _print_hits(results, page: int, as_json: bool, colour: str) -> None:
+    """Hits as search shows them (or JSON Lines); exit 1 when there are none."""
     for note in results.notes:
         click.echo(f"note: {safe(note)}", err=True)
     if as_json:
@@ -445,7 +468,7 @@ def _print_results(results, colour: bool) -> None:
         )
         title = mark(hit.title or "(untitled)", hit.title_highlights, colour)
         head = click.style(f"{hit.rank:>3}.", bold=True) if colour else f"{hit.rank:>3}."
-        click.echo(f"{head} {title}", color=colour)
+        click.echo(f"{head} {title}{similar_mark(hit, colour)}", color=colour)
         click.echo(
             f"     {click.style(safe(meta), dim=True) if colour else safe(meta)}", color=colour
         )
@@ -478,6 +501,44 @@ def show(doc_id, index_dir, as_json):
     click.echo(safe("  ".join(meta)))
     click.echo()
     click.echo(safe(art.body))
+
+
+@main.command()
+@click.argument("doc_id", metavar="ID")
+@index_option
+@click.option(
+    "-n", "--limit", default=DEFAULT_LIMIT, show_default=True, type=click.IntRange(1, 10000)
+)
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--lang", type=click.Choice(["zh", "ms", "en"]), help="Only articles in this language."
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit per line.")
+@click.option(
+    "--all",
+    "all_copies",
+    is_flag=True,
+    help="Every copy of a near-duplicate article, not one hit marked +N similar.",
+)
+@click.option(
+    "--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto"
+)
+@handle_errors
+def similar(doc_id, index_dir, limit, page, lang, as_json, all_copies, colour):
+    """Articles like article ID (more-like-this), best first.
+
+    Searches for the article's key terms in each of its languages. Exit status 0 when
+    something similar was found, 1 when nothing was, 2 for an unknown ID.
+    """
+    from search.searcher import Searcher
+
+    with Searcher(index_dir) as searcher:
+        results = searcher.similar(
+            doc_id, limit=limit, page=page, lang=lang, collapse=not all_copies
+        )
+    if not as_json:
+        click.echo(f"like {safe(doc_id)}: {safe(results.query)}", err=True)
+    _print_hits(results, page, as_json, colour)
 
 
 @main.command()

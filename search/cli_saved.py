@@ -12,7 +12,16 @@ import click
 
 from indexer.config import DEFAULT_LIMIT
 
-from .cli import EXIT_HITS, EXIT_NO_HITS, handle_errors, index_option, mark, safe, use_colour
+from .cli import (
+    EXIT_HITS,
+    EXIT_NO_HITS,
+    handle_errors,
+    index_option,
+    mark,
+    safe,
+    similar_mark,
+    use_colour,
+)
 
 
 def _complete_names(ctx, param, incomplete):
@@ -256,6 +265,6 @@ def _print_hit(hit, colour: bool) -> None:
         tag = click.style(" [new]", fg="green", bold=True) if colour else " [new]"
     if colour:
         head = click.style(head, bold=True)
-    click.echo(f"{head} {title}{tag}", color=colour)
+    click.echo(f"{head} {title}{tag}{similar_mark(hit, colour)}", color=colour)
     click.echo(f"     {click.style(safe(meta), dim=True) if colour else safe(meta)}", color=colour)
     click.echo(f"     {mark(hit.snippet, hit.highlights, colour)}", color=colour)

@@ -25,7 +25,7 @@ never write at once.
 
 "New" means an article the query matches now and no earlier run of it matched. Article ids
 do not change when an article is re-indexed, so an update is never new again; an added
-article is.
+article is, unless it is a near-duplicate copy of an article an earlier run matched.
 """
 
 from __future__ import annotations
@@ -659,15 +659,19 @@ def _run_one(
 ) -> tuple[SavedRun, list[str]]:
     text = sq.full_query(since)
     try:
-        ids = s.ids(text, lang=sq.lang, cross=sq.cross)
+        groups = s.groups(text, lang=sq.lang, cross=sq.cross)
     except MlsearchError as exc:  # a query edited by hand, or an index that changed
         raise SavedQueryError(
             f"saved query {sq.name!r}: {exc.message}",
             hint=f"fix it in {SAVED_FILE}, or: mlsearch saved add --replace {sq.name} QUERY",
         ) from exc
+    ids = list(groups)
     seen = set(entry.get("seen", ())) if entry else set()
     first = entry is None
-    new_ids = [i for i in ids if i not in seen]
+    # A new copy of a story an earlier run found (the same Bernama piece from one more
+    # source) is not news: an article is new when nothing of its group was seen before.
+    seen_groups = {groups[i] for i in ids if i in seen} | (seen & set(groups.values()))
+    new_ids = [i for i in ids if i not in seen and groups[i] not in seen_groups]
     if new and not first:
         limit, only = max(1, len(new_ids)), new_ids
     elif since:

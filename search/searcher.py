@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 import zlib
@@ -10,11 +11,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from indexer.analysis import LANGS, analyze
+from indexer.analysis import LANGS, analyze, stop_words
 from indexer.build import open_index
 from indexer.config import DEFAULT_LIMIT, SNIPPET_CHARS, default_index_dir
 from indexer.errors import ArticleNotFoundError, MlsearchError, QuerySyntaxError
-from indexer.schema import text_fields
+from indexer.schema import TEXT_PARTS, lang_field, text_fields
 
 from .query import MAX_EXPANSION, Expansion, make_parser, parse_query, positive_terms
 from .snippets import find_spans, make_snippet, needles_from
@@ -23,6 +24,11 @@ from .suggest import WEAK_HITS
 # Version of the JSON Lines record shared by search --json, search --batch and saved run
 # --json (README, "JSON output"). Adding a field keeps it; renaming or removing one bumps it.
 JSON_SCHEMA_VERSION = 1
+
+KEY_TERMS = 15  # per language, for similar()
+# Search ranks title words 3x; for likeness the body says more (a copy under a rewritten
+# headline must still rank above another story with similar headline words).
+SIMILAR_TITLE_BOOST = 1.0
 
 
 @dataclass
@@ -37,6 +43,11 @@ class Hit:
     url: str | None
     snippet: str
     highlights: list[list[int]]
+    # Near-duplicates (README, "Near-duplicates"): the label of this article's group of
+    # copies, and the other copies that matched too but were collapsed into this hit.
+    group: str | None = None
+    similar: int = 0
+    similar_ids: list[str] = field(default_factory=list)
     title_highlights: list[list[int]] = field(default_factory=list, repr=False)
     path: str | None = field(default=None, repr=False)
 
@@ -51,6 +62,9 @@ class Hit:
 
 @dataclass
 class SearchResults:
+    """One page of hits. ``total`` counts what matched, each group of copies once unless
+    the search was asked not to collapse them (``collapse=False``)."""
+
     query: str
     total: int
     page: int
@@ -181,6 +195,77 @@ def _any_words(q):
     return wq.And([*constraints, loose]) if constraints else loose
 
 
+def _filtered(q, flt=None, mask=None):
+    """``q`` restricted by ``flt`` and without ``mask``, scored as ``q`` alone."""
+    from whoosh import query as wq
+
+    if flt is not None:
+        q = wq.Require(q, flt)
+    if mask is not None:
+        q = wq.AndNot(q, mask)
+    return q
+
+
+def _run_page(searcher, q, page: int, limit: int, sort: str, collapse: bool, flt=None, mask=None):
+    """One page of Whoosh results for ``q`` and the total it is a page of, in one pass.
+
+    Collapsed: one hit per group of copies (the ``dup`` column), the best ranked, and the
+    total counts groups. Whoosh's collapsing ignores a ``filter=`` (every copy comes back)
+    and counts every copy in its total, so filters become part of the query (scored as
+    ``q`` alone) and the groups are counted as the matches are collected.
+
+    Block-quality skipping is off: it saves little on unions over many fields, trips on
+    ``Require`` in whoosh3, and without it the matches are counted in the scoring pass
+    (with it, an exact total took a second full pass).
+    """
+    from whoosh import collectors
+
+    if not collapse:
+        kwargs: dict = {"sortedby": "date", "reverse": True} if sort == "date" else {}
+        results = searcher.search_page(
+            q, page, pagelen=limit, filter=flt, mask=mask, optimize=False, **kwargs
+        )
+        return results, results.total
+    if flt is not None or mask is not None:
+        q = _filtered(q, flt, mask)
+    if sort == "date":
+        top = collectors.SortingCollector("date", limit=page * limit, reverse=True)
+    else:
+        top = collectors.TopCollector(page * limit, usequality=False)
+    counter = _group_counter(top, searcher.reader().column_reader("dup"))
+    collapsing = collectors.CollapseCollector(counter, "dup")
+    searcher.search_with_collector(q, collapsing)
+    results = collapsing.results()
+    return results[(page - 1) * limit : page * limit], len(counter.groups)
+
+
+@functools.cache
+def _group_counter_class():
+    from whoosh import collectors
+
+    class GroupCounter(collectors.WrappingCollector):
+        """Sits under the collapsing collector, which reads every match through it, and
+        notes each match's group: the total counts groups without a second pass."""
+
+        def __init__(self, child, column):
+            super().__init__(child)
+            self.column = column
+            self.groups: set = set()
+
+        def matches(self):
+            offset, column, groups = self.child.offset, self.column, self.groups
+            for sub_docnum in self.child.matches():
+                docnum = offset + sub_docnum
+                groups.add(column[docnum] or docnum)
+                yield sub_docnum
+
+    return GroupCounter
+
+
+def _group_counter(child, column):
+    return _group_counter_class()(child, column)
+
+
 class Searcher:
     """``Searcher(index_dir)``: queries an index; use as a context manager or call close()."""
 
@@ -277,6 +362,7 @@ class Searcher:
         any_words: bool = False,
         fallback: bool = False,
         cross: bool = False,
+        collapse: bool = True,
     ) -> SearchResults:
         """Run ``query``; hits come back ranked (BM25F, title above body) or newest first.
 
@@ -286,6 +372,9 @@ class Searcher:
         pasted headline), answer as ``any_words`` would and say so in ``notes``.
         ``cross``: also look for the query's words in the other two languages, through the
         glossary (translations weigh less than the words as typed); ``expansions`` lists them.
+        ``collapse``: near-duplicate copies of one article come back as one hit, the best
+        ranked, with ``similar`` the number of other copies that matched (and their ids);
+        ``total`` then counts each group once. False: every copy, each its own hit.
         """
         from whoosh import query as wq
 
@@ -306,55 +395,25 @@ class Searcher:
             loose = _streamed_unions(loose)
         if any_words and loose is not None:
             q = loose
-        # optimize=False: block-quality skipping saves little on these many-field unions,
-        # and without it the collector counts the matches as it goes; with it, the exact
-        # total took a second full pass (about half the time of a query).
-        kwargs: dict = {"optimize": False}
-        if lang:
-            kwargs["filter"] = wq.Term("lang", lang)
-        if sort == "date":
-            kwargs.update(sortedby="date", reverse=True)
+        flt = wq.Term("lang", lang) if lang else None
         if ids is not None:
             if not ids:
                 return SearchResults(query=query, total=0, page=page, hits=[])
             only = wq.Or([wq.Term("id", i) for i in sorted(ids)])
-            kwargs["filter"] = wq.And([kwargs["filter"], only]) if "filter" in kwargs else only
+            flt = wq.And([flt, only]) if flt is not None else only
         fell_back = False
         try:
-            results = searcher.search_page(q, page, pagelen=limit, **kwargs)
-            if fallback and not any_words and loose is not None and results.total == 0:
-                results = searcher.search_page(loose, page, pagelen=limit, **kwargs)
-                if results.total:
+            results, total = _run_page(searcher, q, page, limit, sort, collapse, flt)
+            if fallback and not any_words and loose is not None and total == 0:
+                results, total = _run_page(searcher, loose, page, limit, sort, collapse, flt)
+                if total:
                     q, fell_back = loose, True
                     notes.append("no article has all the words: showing those with any of them")
         except MlsearchError:
             raise
         except Exception as exc:
             raise QuerySyntaxError(f"cannot run query: {exc}") from exc
-        needles = needles_from(positive_terms(q), searcher.reader())
-        hits = []
-        for hit in results:
-            stored = hit.fields()
-            body = zlib.decompress(stored["body"]).decode("utf-8", "surrogatepass")
-            snippet, highlights = make_snippet(body, find_spans(body, needles), SNIPPET_CHARS)
-            title = stored.get("title", "")
-            hits.append(
-                Hit(
-                    rank=hit.rank + 1,
-                    id=stored["id"],
-                    score=float(hit.score or 0.0),
-                    title=title,
-                    date=_iso(stored.get("date")),
-                    langs=_langs(stored.get("lang")),
-                    source=stored.get("source"),
-                    url=stored.get("url"),
-                    snippet=snippet,
-                    highlights=highlights,
-                    title_highlights=[list(s) for s in find_spans(title, needles)],
-                    path=stored.get("path"),
-                )
-            )
-        total = results.total
+        hits = self._hits(searcher, results, q, _filtered(q, flt) if collapse else None)
         suggestion = None
         if suggest and (total <= WEAK_HITS or fell_back):
             # After a fallback the query as typed found nothing.
@@ -369,16 +428,148 @@ class Searcher:
             expansions=expansions,
         )
 
+    def _hits(self, searcher, results, q, matching=None) -> list[Hit]:
+        """Hit dataclasses of a page of Whoosh results, with snippets for the words of ``q``.
+
+        ``matching``: the results were collapsed; this query (``q`` with its filters) finds
+        the other copies of each hit that matched as well, to count and name them.
+        """
+        from whoosh import query as wq
+
+        reader = searcher.reader()
+        needles = needles_from(positive_terms(q), reader)
+        hits = []
+        for hit in results:
+            stored = hit.fields()
+            body = zlib.decompress(stored["body"]).decode("utf-8", "surrogatepass")
+            snippet, highlights = make_snippet(body, find_spans(body, needles), SNIPPET_CHARS)
+            title = stored.get("title", "")
+            group = stored.get("dup")
+            others: list[str] = []
+            if matching is not None and group and reader.doc_frequency("dup", group) > 1:
+                # The copies collapsed into this hit: only a group of two or more has any.
+                copies = searcher.search(wq.And([matching, wq.Term("dup", group)]), limit=None)
+                others = [c["id"] for c in copies if c["id"] != stored["id"]]
+            hits.append(
+                Hit(
+                    rank=hit.rank + 1,
+                    id=stored["id"],
+                    score=float(hit.score or 0.0),
+                    title=title,
+                    date=_iso(stored.get("date")),
+                    langs=_langs(stored.get("lang")),
+                    source=stored.get("source"),
+                    url=stored.get("url"),
+                    snippet=snippet,
+                    highlights=highlights,
+                    group=group,
+                    similar=len(others),
+                    similar_ids=others,
+                    title_highlights=[list(s) for s in find_spans(title, needles)],
+                    path=stored.get("path"),
+                )
+            )
+        return hits
+
+    def similar(
+        self,
+        doc_id: str,
+        limit: int = DEFAULT_LIMIT,
+        page: int = 1,
+        lang: str | None = None,
+        collapse: bool = True,
+    ) -> SearchResults:
+        """Articles like article ``doc_id`` (more-like-this), best first, without itself.
+
+        The article's key terms in each of its languages (``_key_terms``) are searched for,
+        ORed and weighted, in the title and body fields of that language. ``lang``: only
+        articles containing that language. Copies of one article are collapsed as in
+        ``search`` (its own copies too, into one hit). ``query`` of the results is the
+        words searched for, most important first.
+        """
+        from whoosh import query as wq
+
+        if limit < 1:
+            raise QuerySyntaxError("limit must be at least 1")
+        if page < 1:
+            raise QuerySyntaxError("page must be at least 1")
+        if lang is not None and lang not in LANGS:
+            raise QuerySyntaxError(f"unknown language {lang!r} (use zh, ms or en)")
+        searcher = self._fresh()
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            raise ArticleNotFoundError(f"no article with id {doc_id!r} in {self.index_dir}")
+        key_terms = self._key_terms(docnum)
+        leaves = [
+            wq.Term(lang_field(part, tlang), term, boost=weight * boost)
+            for tlang, terms in key_terms.items()
+            for term, weight in terms
+            for part, boost in (("title", SIMILAR_TITLE_BOOST), ("body", 1.0))
+        ]
+        words = sorted(
+            ((w, t) for terms in key_terms.values() for t, w in terms), key=lambda x: -x[0]
+        )
+        shown = " ".join(t for _w, t in words)
+        if not leaves:
+            return SearchResults(query=shown, total=0, page=page, hits=[])
+        q = wq.Or(leaves)
+        flt = wq.Term("lang", lang) if lang else None
+        mask = wq.Term("id", doc_id)
+        results, total = _run_page(searcher, q, page, limit, "relevance", collapse, flt, mask)
+        hits = self._hits(searcher, results, q, _filtered(q, flt, mask) if collapse else None)
+        return SearchResults(query=shown, total=total, page=page, hits=hits)
+
+    def _key_terms(self, docnum: int) -> dict[str, list[tuple[str, float]]]:
+        """The terms that best tell an article apart, per language it contains:
+        ``{"en": [(term, weight), …], "zh": …}``, weights in (0, 1], heaviest first.
+
+        Terms are as indexed (stems for en and ms, jieba words for zh) and chosen by
+        Whoosh's Bo1 model over the article's title and body text in that language:
+        frequent in the article, rare in the index.
+        """
+        from indexer.build import language_texts
+
+        searcher = self._searcher
+        stored = searcher.stored_fields(docnum)
+        body = zlib.decompress(stored["body"]).decode("utf-8", "surrogatepass")
+        texts, _langs = language_texts(stored.get("title", ""), body)
+        stop = stop_words()
+        out: dict[str, list[tuple[str, float]]] = {}
+        for lang in LANGS:
+            text = "\n".join(t for t in (texts.get(lang_field(p, lang)) for p in TEXT_PARTS) if t)
+            if not text.strip():
+                continue
+            terms = searcher.key_terms_from_text(
+                lang_field("body", lang), text, numterms=3 * KEY_TERMS, normalize=True
+            )
+            # Indexing keeps stop words (for phrases); numbers, single letters and single
+            # Han characters (在, 月) say little about what a story is about.
+            terms = [
+                (t, float(w))
+                for t, w in terms
+                if w > 0 and len(t) > 1 and t not in stop and not t.isdigit()
+            ][:KEY_TERMS]
+            if terms:
+                top = terms[0][1]
+                out[lang] = [(t, w / top) for t, w in terms]
+        return out
+
     def count(self, query: str, lang: str | None = None, cross: bool = False) -> int:
         from whoosh import query as wq
 
+        searcher = self._fresh()
         q, _expansions = self._parse(query, cross)
+        q = _streamed_unions(_cap_expansions(q, searcher.reader(), []))
         flt = wq.Term("lang", lang) if lang else None
-        q = _streamed_unions(q)
-        return len(self._fresh().search(q, limit=1, filter=flt, optimize=False))
+        return len(searcher.search(q, limit=1, filter=flt, optimize=False))
 
     def ids(self, query: str, lang: str | None = None, cross: bool = False) -> list[str]:
         """The id of every article ``query`` matches, best first: no snippets, no limit."""
+        return list(self.groups(query, lang=lang, cross=cross))
+
+    def groups(self, query: str, lang: str | None = None, cross: bool = False) -> dict[str, str]:
+        """Every article ``query`` matches, best first, each with the label of its group of
+        near-duplicate copies (its own id when it has none): every copy, no collapsing."""
         from whoosh import query as wq
 
         searcher = self._fresh()
@@ -391,7 +582,7 @@ class Searcher:
             raise
         except Exception as exc:
             raise QuerySyntaxError(f"cannot run query: {exc}") from exc
-        return [hit["id"] for hit in results]
+        return {hit["id"]: hit.get("dup") or hit["id"] for hit in results}
 
     def suggest(self, query: str, lang: str | None = None, hits: int = 0) -> str | None:
         """A corrected query that finds something with the same ``lang`` filter, or None
@@ -405,7 +596,7 @@ class Searcher:
 
         def count(text: str) -> int:
             # Matching documents, unscored: a candidate is counted, never ranked.
-            q = self.parse(text)
+            q = _cap_expansions(self.parse(text), searcher.reader(), [])
             if lang:
                 q = wq.And([q, wq.Term("lang", lang)])
             try:

@@ -22,6 +22,9 @@ HIT_FIELDS = {
     "url": (str, type(None)),
     "snippet": str,
     "highlights": list,
+    "group": (str, type(None)),
+    "similar": int,
+    "similar_ids": list,
 }
 
 

@@ -37,6 +37,9 @@ SAVED_HIT_FIELDS = {
     "url",
     "snippet",
     "highlights",
+    "group",
+    "similar",
+    "similar_ids",
     "saved",
     "new",
 }

@@ -1,0 +1,351 @@
+"""Near-duplicates: detection at index time, collapsing in search, and `similar`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer import dedup
+from indexer.build import build_index
+from search import Searcher
+from search.cli import main
+from tests.conftest import FIXTURES
+
+DUPS = FIXTURES / "dups"
+EN_COPIES = {
+    "en/bernama_hotline.md",
+    "en/star_hotline.md",
+    "en/malaymail_hotline.md",
+    "en/nst_hotline.md",
+}
+ZH_COPIES = {"zh/xinhua_hotline.md", "zh/zaobao_hotline.md"}
+MS_COPIES = {"ms/bernama_talian.md", "ms/utusan_talian.md"}
+# Same topic, same day, many of the same words: different stories all the same.
+LONERS = {
+    "en/hotline_analysis.md",
+    "en/ministers_cyber.md",
+    "zh/asean_cyber.md",
+    "ms/latihan_siber.md",
+}
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def groups_of(index_dir: Path) -> dict[str, str]:
+    """Every article's group label."""
+    from whoosh import index
+
+    ix = index.open_dir(str(index_dir))
+    try:
+        with ix.reader() as reader:
+            return {f["id"]: f["dup"] for f in reader.all_stored_fields()}
+    finally:
+        ix.close()
+
+
+def copies(groups: dict[str, str]) -> list[set[str]]:
+    """The groups of two or more articles."""
+    by: dict[str, set[str]] = {}
+    for doc_id, group in groups.items():
+        by.setdefault(group, set()).add(doc_id)
+    return sorted((ids for ids in by.values() if len(ids) > 1), key=sorted)
+
+
+@pytest.fixture(scope="module")
+def dups_index(tmp_path_factory) -> Path:
+    index_dir = tmp_path_factory.mktemp("dups") / "index"
+    report = build_index([DUPS], index_dir)
+    assert report.added == 12 and not report.skipped
+    return index_dir
+
+
+@pytest.fixture
+def dups_copy(tmp_path) -> Path:
+    dest = tmp_path / "dups"
+    shutil.copytree(DUPS, dest)
+    return dest
+
+
+def edited_copy(src: Path, dest: Path, title: str, replace: tuple[str, str]) -> None:
+    """Another outlet's copy of ``src``: a new headline and one sentence reworded."""
+    text = src.read_text(encoding="utf-8")
+    old_title = next(line for line in text.splitlines() if line.startswith("title: "))
+    text = text.replace(old_title, f"title: {title}").replace(*replace)
+    assert replace[1] in text
+    dest.write_text(text, encoding="utf-8")
+
+
+# --- shingles and signatures --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("Navies agree on a hotline.", {"navies agree on", "agree on a", "on a hotline"}),
+        ("东盟防长会议", {"东 盟 防 长", "盟 防 长 会", "防 长 会 议"}),
+        ("東盟防長會議", {"东 盟 防 长", "盟 防 长 会", "防 长 会 议"}),  # Traditional = Simplified
+        ("ＡＳＥＡＮ  navies, AGREE!", {"asean navies agree"}),  # width, case, punctuation
+    ],
+)
+def test_shingles_are_word_trigrams_or_han_4grams(body, expected):
+    assert dedup.shingles("", body) == expected
+
+
+def test_title_counts_only_when_the_body_is_short():
+    long_body = " ".join(f"word{i}" for i in range(40))
+    assert dedup.shingles("A headline", long_body) == dedup.shingles("Other words", long_body)
+    assert dedup.shingles("A headline here", "short body") != dedup.shingles("", "short body")
+
+
+def test_signatures_estimate_jaccard():
+    words = [f"w{i}" for i in range(400)]
+    a = dedup.article_signature("", " ".join(words))
+    b = dedup.article_signature("", " ".join(words[:380] + [f"x{i}" for i in range(20)]))
+    c = dedup.article_signature("", " ".join(f"y{i}" for i in range(400)))
+    assert dedup.similarity(a, a) == 1.0
+    assert 0.8 <= dedup.similarity(a, b) < 1.0  # true Jaccard 378/422 = 0.90
+    assert dedup.similarity(a, c) < 0.1
+    assert dedup.sig_from_bytes(a.tobytes()) == a
+    assert len(dedup.band_terms(a)) == dedup.BANDS
+
+
+def test_too_little_text_has_no_signature():
+    assert dedup.article_signature("Hi", "Short.") is None
+
+
+# --- detection at index time ----------------------------------------------------------------
+
+
+def test_copies_group_and_stories_on_the_same_topic_do_not(dups_index):
+    groups = groups_of(dups_index)
+    assert copies(groups) == sorted([EN_COPIES, MS_COPIES, ZH_COPIES], key=sorted)
+    for doc_id in LONERS:
+        assert groups[doc_id] == doc_id
+    # the label is the id of a member, the first indexed
+    for members in copies(groups):
+        assert groups[next(iter(members))] in members
+
+
+def test_the_fixture_news_has_no_duplicates(news_index):
+    assert copies(groups_of(news_index)) == []
+
+
+def test_copies_published_weeks_apart_are_different_stories(dups_copy, tmp_path):
+    src = dups_copy / "en/bernama_hotline.md"
+    text = src.read_text(encoding="utf-8").replace("date: 2025-11-01", "date: 2026-11-01")
+    (dups_copy / "en/next_year.md").write_text(text, encoding="utf-8")
+    groups = _build_groups(dups_copy, tmp_path / "index")
+    assert groups["en/next_year.md"] == "en/next_year.md"
+
+
+def _build_groups(root: Path, index_dir: Path) -> dict[str, str]:
+    build_index([root], index_dir)
+    return groups_of(index_dir)
+
+
+def test_incremental_runs_keep_groups(dups_copy, tmp_path):
+    index_dir = tmp_path / "index"
+    label = _build_groups(dups_copy, index_dir)["en/star_hotline.md"]
+    # a new copy joins the group
+    edited_copy(
+        dups_copy / "en/bernama_hotline.md",
+        dups_copy / "en/fmt_hotline.md",
+        "Khaled: hotline will stop collisions becoming crises",
+        ("told a press conference", "told reporters"),
+    )
+    report = build_index([dups_copy], index_dir)
+    assert report.added == 1
+    groups = groups_of(index_dir)
+    assert groups["en/fmt_hotline.md"] == label
+    # deleting the article whose id is the label leaves the others collapsed
+    (dups_copy / label).unlink()
+    build_index([dups_copy], index_dir)
+    with Searcher(index_dir) as s:
+        results = s.search("hotline tabletop", lang="en")
+    assert [h.similar for h in results.hits] == [3]
+    assert set(results.hits[0].similar_ids) | {results.hits[0].id} == (
+        EN_COPIES | {"en/fmt_hotline.md"}
+    ) - {label}
+    # and a later copy still finds the group through the copies that are left
+    edited_copy(
+        dups_copy / "en/star_hotline.md",
+        dups_copy / "en/sun_hotline.md",
+        "Hotline for ASEAN navies",
+        ("ten member states", "10 member states"),
+    )
+    build_index([dups_copy], index_dir)
+    assert groups_of(index_dir)["en/sun_hotline.md"] == label
+
+
+def test_an_updated_article_that_is_no_longer_a_copy_leaves_its_group(dups_copy, tmp_path):
+    index_dir = tmp_path / "index"
+    build_index([dups_copy], index_dir)
+    other = (dups_copy / "en/ministers_cyber.md").read_text(encoding="utf-8")
+    (dups_copy / "en/star_hotline.md").write_text(other.replace("cyber", "space"), "utf-8")
+    report = build_index([dups_copy], index_dir)
+    assert report.updated == 1
+    groups = groups_of(index_dir)
+    assert groups["en/star_hotline.md"] != groups["en/nst_hotline.md"]
+
+
+# --- collapsing in search -----------------------------------------------------------------
+
+
+def test_search_collapses_copies_into_the_best_ranked_one(dups_index):
+    with Searcher(dups_index) as s:
+        results = s.search("hotline", lang="en")
+        every = s.search("hotline", lang="en", collapse=False)
+    assert results.total == 2  # groups
+    first, second = results.hits
+    assert first.id in EN_COPIES and first.similar == 3
+    assert set(first.similar_ids) == EN_COPIES - {first.id}
+    assert second.id == "en/hotline_analysis.md" and second.similar == 0
+    assert second.similar_ids == []
+    assert every.total == 5
+    assert [h.id for h in every.hits][0] == first.id  # the same ranking, copies kept
+    assert all(h.similar == 0 for h in every.hits)
+    assert {h.group for h in every.hits if h.id in EN_COPIES} == {first.group}
+
+
+def test_similar_counts_only_copies_that_match(dups_index):
+    with Searcher(dups_index) as s:
+        # "Bernama" is in one English copy's trailing line only
+        results = s.search("hotline bernama", lang="en")
+    assert [(h.id, h.similar) for h in results.hits] == [("en/star_hotline.md", 0)]
+
+
+def test_paging_and_total_count_groups(dups_index):
+    with Searcher(dups_index) as s:
+        pages = [s.search("hotline OR 热线 OR talian", limit=2, page=p) for p in (1, 2, 3)]
+        by_date = s.search("hotline OR 热线 OR talian", sort="date")
+    assert {p.total for p in pages} == {4}  # en, zh and ms copies, and the analysis
+    ids = [h.id for p in pages for h in p.hits]
+    assert len(ids) == 4 and pages[2].hits == []
+    assert [h.rank for p in pages for h in p.hits] == [1, 2, 3, 4]
+    assert by_date.total == 4
+    assert by_date.hits[0].id == "en/hotline_analysis.md"  # newest first
+
+
+def test_cli_marks_similar_and_all_shows_every_copy(dups_index):
+    res = run("search", "--index", dups_index, "hotline", "--lang", "en")
+    assert res.exit_code == 0
+    assert "(+3 similar)" in res.stdout
+    assert "2 hits, showing 1–2" in res.stderr
+    res = run("search", "--index", dups_index, "hotline", "--lang", "en", "--all")
+    assert res.exit_code == 0
+    assert "similar)" not in res.stdout
+    assert all(doc_id in res.stdout for doc_id in EN_COPIES)
+
+
+def test_json_carries_the_group(dups_index):
+    res = run("search", "--index", dups_index, "--json", "热线")
+    records = [json.loads(line) for line in res.stdout.splitlines()]
+    assert len(records) == 1
+    rec = records[0]
+    assert rec["schema_version"] == 1
+    assert rec["group"] == "zh/xinhua_hotline.md"
+    assert rec["similar"] == 1
+    assert rec["similar_ids"] == list(ZH_COPIES - {rec["id"]})
+    res = run("search", "--index", dups_index, "--json", "--all", "热线")
+    records = [json.loads(line) for line in res.stdout.splitlines()]
+    assert {r["id"] for r in records} == ZH_COPIES
+    assert {r["group"] for r in records} == {"zh/xinhua_hotline.md"}
+    assert {r["similar"] for r in records} == {0}
+
+
+def test_batch_collapses_unless_all(dups_index, tmp_path):
+    queries = tmp_path / "q.txt"
+    queries.write_text("talian\n", encoding="utf-8")
+    res = run("search", "--index", dups_index, "--batch", queries)
+    assert [json.loads(x)["similar"] for x in res.stdout.splitlines()] == [1]
+    res = run("search", "--index", dups_index, "--batch", queries, "--all")
+    assert [json.loads(x)["similar"] for x in res.stdout.splitlines()] == [0, 0]
+
+
+def test_saved_run_new_ignores_a_new_copy_of_a_seen_story(dups_copy, tmp_path):
+    index_dir = tmp_path / "index"
+    build_index([dups_copy], index_dir)
+    assert run("saved", "add", "--index", index_dir, "h", "hotline").exit_code == 0
+    res = run("saved", "run", "--index", index_dir, "h")
+    assert "(+3 similar)" in res.stdout
+    edited_copy(
+        dups_copy / "en/bernama_hotline.md",
+        dups_copy / "en/fmt_hotline.md",
+        "Khaled: hotline will stop collisions becoming crises",
+        ("told a press conference", "told reporters"),
+    )
+    build_index([dups_copy], index_dir)
+    res = run("saved", "run", "--index", index_dir, "h", "--new")
+    assert res.exit_code == 1, res.stdout
+    assert "nothing new" in res.stdout
+    # a story nobody had seen is new
+    (dups_copy / "en/other.md").write_text(
+        "Fishermen welcome naval hotline\n\ndate 2025-11-04\n\n"
+        "Fishing crews in Sabah said the new hotline between navies could make their trips "
+        "safer, as coast guard ships often shadow their boats for hours near the reefs.\n",
+        encoding="utf-8",
+    )
+    build_index([dups_copy], index_dir)
+    res = run("saved", "run", "--index", index_dir, "h", "--new", "--json")
+    assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["en/other.md"]
+
+
+# --- similar (more-like-this) -------------------------------------------------------------
+
+
+def test_similar_finds_the_copies_first_and_collapses_them(dups_index):
+    with Searcher(dups_index) as s:
+        results = s.similar("en/bernama_hotline.md", limit=5)
+        every = s.similar("en/bernama_hotline.md", limit=10, collapse=False)
+    first = results.hits[0]
+    assert first.id in EN_COPIES and first.similar == 2
+    assert "en/bernama_hotline.md" not in [h.id for h in every.hits]
+    assert {h.id for h in every.hits[:3]} == EN_COPIES - {"en/bernama_hotline.md"}
+    assert "hotlin" in results.query.split()  # the key terms it searched for
+
+
+def test_key_terms_per_language(dups_index):
+    with Searcher(dups_index) as s:
+        docnum = s._fresh().document_number(id="zh/xinhua_hotline.md")
+        terms = s._key_terms(docnum)
+    assert list(terms) == ["zh"]
+    words = [t for t, _w in terms["zh"]]
+    assert "热线" in words[:3]
+    weights = [w for _t, w in terms["zh"]]
+    assert weights[0] == 1.0 and weights == sorted(weights, reverse=True)
+
+
+def test_similar_cli(dups_index):
+    res = run("similar", "--index", dups_index, "zh/xinhua_hotline.md", "-n", "3")
+    assert res.exit_code == 0
+    assert res.stdout.lstrip().startswith("1.")
+    assert "zh/zaobao_hotline.md" in res.stdout.splitlines()[1]
+    assert "like zh/xinhua_hotline.md: 热线" in res.stderr
+    res = run("similar", "--index", dups_index, "--json", "--lang", "ms", "ms/bernama_talian.md")
+    records = [json.loads(line) for line in res.stdout.splitlines()]
+    assert records[0]["id"] == "ms/utusan_talian.md"
+    assert all("ms" in r["langs"] for r in records)
+    assert "ms/bernama_talian.md" not in [r["id"] for r in records]
+
+
+def test_similar_unknown_id_is_an_error(dups_index):
+    res = run("similar", "--index", dups_index, "no/such.md")
+    assert res.exit_code == 2
+    assert "no article with id 'no/such.md'" in res.stderr
+
+
+def test_similar_exit_1_when_nothing_is_similar(tmp_path):
+    root = tmp_path / "two"
+    root.mkdir()
+    (root / "a.txt").write_text("Palm oil\n\nPalm oil exports rose sharply.\n", "utf-8")
+    (root / "b.txt").write_text("Banjir\n\nBanjir kilat melanda Shah Alam.\n", "utf-8")
+    build_index([root], tmp_path / "index")
+    res = run("similar", "--index", tmp_path / "index", "a.txt")
+    assert res.exit_code == 1
+    assert res.stdout == ""
