@@ -523,21 +523,26 @@ def show(doc_id, index_dir, as_json):
 @click.option(
     "--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto"
 )
+@cross_options
 @handle_errors
-def similar(doc_id, index_dir, limit, page, lang, as_json, all_copies, colour):
+def similar(doc_id, index_dir, limit, page, lang, as_json, all_copies, colour, cross, glossary):
     """Articles like article ID (more-like-this), best first.
 
-    Searches for the article's key terms in each of its languages. Exit status 0 when
-    something similar was found, 1 when nothing was, 2 for an unknown ID.
+    Searches for the article's key terms in each of its languages; with --cross also for
+    the other-language forms of the glossary entries it mentions most. Exit status 0
+    when something similar was found, 1 when nothing was, 2 for an unknown ID.
     """
     from search.searcher import Searcher
 
-    with Searcher(index_dir) as searcher:
+    with Searcher(index_dir, glossary=glossary) as searcher:
         results = searcher.similar(
-            doc_id, limit=limit, page=page, lang=lang, collapse=not all_copies
+            doc_id, limit=limit, page=page, lang=lang, collapse=not all_copies, cross=cross
         )
     if not as_json:
         click.echo(f"like {safe(doc_id)}: {safe(results.query)}", err=True)
+        for exp in results.expansions:
+            added = "; ".join(f"{lang}: {' | '.join(forms)}" for lang, forms in exp.added.items())
+            click.echo(f"  and {safe(exp.matched)} ({exp.lang}) as {safe(added)}", err=True)
     _print_hits(results, page, as_json, colour)
 
 

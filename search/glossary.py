@@ -117,6 +117,37 @@ class Glossary:
                 return length, _unique_entries(found)
         return 0, []
 
+    def find_in_text(self, text: str) -> list[tuple[Entry, str, int]]:
+        """Entries whose forms occur in ``text``: (entry, language of the form, times),
+        most frequent first. Latin words and Han runs are matched as in a query."""
+        counts: dict[int, list] = {}
+
+        def found(entry, lang):
+            slot = counts.setdefault(id(entry), [entry, lang, 0])
+            slot[2] += 1
+
+        norm = normalize_text(text)
+        for run in HAN_RUN.findall(norm):
+            i = 0
+            while i < len(run):
+                length, entries = self.match_han(run, i)
+                for entry in entries:
+                    found(entry, "zh")
+                i += length or 1
+        words = latin_words(HAN_RUN.sub(" ", norm))
+        i = 0
+        while i < len(words):
+            for j in range(min(len(words), i + MAX_WORDS), i, -1):
+                matches = self._latin.get(words[i:j])
+                if matches:
+                    for entry, lang in _unique(matches):
+                        found(entry, lang)
+                    i = j
+                    break
+            else:
+                i += 1
+        return sorted(((e, lang, n) for e, lang, n in counts.values()), key=lambda x: -x[2])
+
 
 def _unique(pairs: list[tuple[Entry, str]]) -> list[tuple[Entry, str]]:
     seen, out = set(), []

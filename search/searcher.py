@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import time
@@ -26,6 +27,7 @@ from .suggest import WEAK_HITS
 JSON_SCHEMA_VERSION = 1
 
 KEY_TERMS = 15  # per language, for similar()
+KEY_ENTRIES = 8  # glossary entries of the article whose translations similar(cross) adds
 # Search ranks title words 3x; for likeness the body says more (a copy under a rewritten
 # headline must still rank above another story with similar headline words).
 SIMILAR_TITLE_BOOST = 1.0
@@ -478,6 +480,7 @@ class Searcher:
         page: int = 1,
         lang: str | None = None,
         collapse: bool = True,
+        cross: bool = False,
     ) -> SearchResults:
         """Articles like article ``doc_id`` (more-like-this), best first, without itself.
 
@@ -486,6 +489,10 @@ class Searcher:
         articles containing that language. Copies of one article are collapsed as in
         ``search`` (its own copies too, into one hit). ``query`` of the results is the
         words searched for, most important first.
+
+        ``cross``: also articles in the other languages: the glossary entries the article
+        mentions most are searched for in their other languages' forms, weighted as
+        translations are in ``search(cross=True)``; ``expansions`` lists them.
         """
         from whoosh import query as wq
 
@@ -510,14 +517,47 @@ class Searcher:
             ((w, t) for terms in key_terms.values() for t, w in terms), key=lambda x: -x[0]
         )
         shown = " ".join(t for _w, t in words)
+        expansions: list[Expansion] = []
+        if cross:
+            translated, expansions = self._translated_key_terms(docnum)
+            leaves.extend(translated)
         if not leaves:
             return SearchResults(query=shown, total=0, page=page, hits=[])
-        q = wq.Or(leaves)
+        q = _streamed_unions(wq.Or(leaves))
         flt = wq.Term("lang", lang) if lang else None
         mask = wq.Term("id", doc_id)
         results, total = _run_page(searcher, q, page, limit, "relevance", collapse, flt, mask)
         hits = self._hits(searcher, results, q, _filtered(q, flt, mask) if collapse else None)
-        return SearchResults(query=shown, total=total, page=page, hits=hits)
+        return SearchResults(query=shown, total=total, page=page, hits=hits, expansions=expansions)
+
+    def _translated_key_terms(self, docnum: int) -> tuple[list, list[Expansion]]:
+        """Queries for the other-language forms of the glossary entries article ``docnum``
+        mentions most (up to KEY_ENTRIES), each weighted by how often it is mentioned."""
+        from .query import CROSS_BOOST
+
+        stored = self._searcher.stored_fields(docnum)
+        body = zlib.decompress(stored["body"]).decode("utf-8", "surrogatepass")
+        found = self.glossary().find_in_text(stored.get("title", "") + "\n" + body)
+        found = found[:KEY_ENTRIES]
+        queries, expansions = [], []
+        for entry, form_lang, times in found:
+            weight = CROSS_BOOST * times / found[0][2]
+            added: dict[str, list[str]] = {}
+            for lang in LANGS:
+                if lang == form_lang:
+                    continue
+                for form in entry.forms.get(lang, ())[:2]:
+                    try:
+                        q = self.parse('"' + form.replace('"', " ") + '"')
+                    except QuerySyntaxError:
+                        continue
+                    q = copy.copy(q)
+                    q.boost = weight
+                    queries.append(q)
+                    added.setdefault(lang, []).append(form)
+            if added:
+                expansions.append(Expansion(entry.forms[form_lang][0], form_lang, entry, added))
+        return queries, expansions
 
     def _key_terms(self, docnum: int) -> dict[str, list[tuple[str, float]]]:
         """The terms that best tell an article apart, per language it contains:

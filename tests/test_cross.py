@@ -266,3 +266,30 @@ def test_cross_never_crashes_and_never_loses_a_hit(searcher, words):
         return
     if "NOT" not in q.upper().split() and "-" not in q:
         assert plain <= crossed
+
+
+# ---- similar --cross --------------------------------------------------------------------
+
+
+def test_similar_with_cross_finds_the_story_in_other_languages(searcher, news_index):
+    plain = searcher.similar("zh/asean_defence.txt", limit=20)
+    crossed = searcher.similar("zh/asean_defence.txt", limit=20, cross=True)
+    assert "ms/mesyuarat_menteri.txt" not in ids(plain)
+    assert "ms/mesyuarat_menteri.txt" in ids(crossed)
+    assert set(ids(plain)) <= set(ids(crossed))
+    # the Malay ADMM story ranks above the Malay and English stories that share less
+    order = ids(crossed)
+    assert order.index("ms/mesyuarat_menteri.txt") < order.index("en/defense_american.txt")
+    assert any(e.matched == "东盟防长会议" for e in crossed.expansions)
+    res = run("similar", "--index", news_index, "--cross", "zh/asean_defence.txt")
+    assert res.exit_code == 0 and "ms/mesyuarat_menteri.txt" in res.stdout
+    assert "and 东盟防长会议 (zh) as" in res.stderr
+
+
+def test_glossary_entries_found_in_a_text():
+    g = load_glossary()
+    found = {(e.forms["en"][0], lang, n) for e, lang, n in g.find_in_text(
+        "The navy and the Tentera Laut Diraja Malaysia held talks. 南海 南海 navy"
+    )}  # fmt: skip
+    assert ("navy", "en", 2) in found
+    assert any(en == "South China Sea" and lang == "zh" and n == 2 for en, lang, n in found)
