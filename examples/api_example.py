@@ -42,6 +42,13 @@ def main() -> int:
                 print(f"\n{query!r}: {results.total} hits")
                 for hit in results.hits:
                     print(f"  {hit.rank}. {hit.title[:60]} [{hit.id}, {hit.date}]")
+            # --cross: the words in the other two languages too, through the glossary.
+            wide = searcher.search("defence ministers", cross=True, limit=3)
+            added = [f"{e.matched} -> {e.added}" for e in wide.expansions]
+            print(f"\n'defence ministers' --cross: {wide.total} hits; added {added}")
+            top = wide.hits[0]
+            like = searcher.similar(top.id, cross=True, limit=3)  # more like this, any language
+            print(f"like {top.id}: " + ", ".join(h.id for h in like.hits))
             try:
                 searcher.search("date:someday")
             except MlsearchError as exc:
