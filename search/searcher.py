@@ -208,7 +208,9 @@ def _filtered(q, flt=None, mask=None):
     return q
 
 
-def _run_page(searcher, q, page: int, limit: int, sort: str, collapse: bool, flt=None, mask=None):
+def _run_page(
+    searcher, q, page: int, limit: int, sort: str, collapse: bool, flt=None, mask=None, columns=None
+):
     """One page of Whoosh results for ``q`` and the total it is a page of, in one pass.
 
     Collapsed: one hit per group of copies (the ``dup`` column), the best ranked, and the
@@ -220,7 +222,6 @@ def _run_page(searcher, q, page: int, limit: int, sort: str, collapse: bool, flt
     ``Require`` in whoosh3, and without it the matches are counted in the scoring pass
     (with it, an exact total took a second full pass).
     """
-    from whoosh import collectors
 
     if not collapse:
         kwargs: dict = {"sortedby": "date", "reverse": True} if sort == "date" else {}
@@ -230,42 +231,73 @@ def _run_page(searcher, q, page: int, limit: int, sort: str, collapse: bool, flt
         return results, results.total
     if flt is not None or mask is not None:
         q = _filtered(q, flt, mask)
-    if sort == "date":
-        top = collectors.SortingCollector("date", limit=page * limit, reverse=True)
-    else:
-        top = collectors.TopCollector(page * limit, usequality=False)
-    counter = _group_counter(top, searcher.reader().column_reader("dup"))
-    collapsing = collectors.CollapseCollector(counter, "dup")
-    searcher.search_with_collector(q, collapsing)
-    results = collapsing.results()
-    return results[(page - 1) * limit : page * limit], len(counter.groups)
+    top = _collapsing_collector_class()(page * limit, columns, by_date=sort == "date")
+    searcher.search_with_collector(q, top)
+    results = top.results()
+    return results[(page - 1) * limit : page * limit], len(top.best)
 
 
 @functools.cache
-def _group_counter_class():
+def _collapsing_collector_class():
     from whoosh import collectors
 
-    class GroupCounter(collectors.WrappingCollector):
-        """Sits under the collapsing collector, which reads every match through it, and
-        notes each match's group: the total counts groups without a second pass."""
+    class CollapsingTop(collectors.ScoredCollector):
+        """The best match of each group of copies (highest score, or with ``by_date`` the
+        newest, then highest score), the top ``limit`` of them, and every group counted,
+        in one pass that scores each match once. Whoosh's CollapseCollector scores each
+        match twice, reads the group column afresh for every query (warm queries 3.5x
+        slower on the 15k corpus), and in date order keeps each group's oldest copy.
 
-        def __init__(self, child, column):
-            super().__init__(child)
-            self.column = column
-            self.groups: set = set()
+        ``columns`` caches each segment's column readers: pass the same dict for queries
+        on one open index."""
 
-        def matches(self):
-            offset, column, groups = self.child.offset, self.column, self.groups
-            for sub_docnum in self.child.matches():
-                docnum = offset + sub_docnum
-                groups.add(column[docnum] or docnum)
-                yield sub_docnum
+        def __init__(self, limit: int, columns: dict | None, by_date: bool = False):
+            super().__init__()
+            self.limit = limit
+            self.by_date = by_date
+            self.columns = {} if columns is None else columns
+            self.best: dict = {}
+            self.groups = self.dates = None
 
-    return GroupCounter
+        def _column(self, reader, name: str):
+            cached = self.columns.get((id(reader), name))
+            if cached is None or cached[0] is not reader:
+                column = (
+                    reader.column_reader(name, translate=False) if reader.has_column(name) else None
+                )
+                cached = self.columns[(id(reader), name)] = (reader, column)
+            return cached[1]
 
+        def set_subsearcher(self, subsearcher, offset):
+            super().set_subsearcher(subsearcher, offset)
+            reader = subsearcher.reader()
+            self.groups = self._column(reader, "dup")
+            self.dates = self._column(reader, "date") if self.by_date else None
 
-def _group_counter(child, column):
-    return _group_counter_class()(child, column)
+        def _collect(self, global_docnum, score):
+            sub = global_docnum - self.offset
+            groups = self.groups
+            key = (groups[sub] if groups is not None else None) or global_docnum
+            if self.by_date:
+                when = self.dates[sub] if self.dates is not None else None
+                rank = (when or 0, score)  # raw column values: the order whoosh sorts by
+            else:
+                rank = score
+            best = self.best.get(key)
+            if best is None or rank > best[0]:
+                self.best[key] = (rank, score, global_docnum)
+            return 0 - score
+
+        def count(self):
+            return len(self.best)
+
+        def results(self):
+            import heapq
+
+            top = heapq.nlargest(self.limit, self.best.values(), key=lambda x: (x[0], -x[2]))
+            return self._results([(score, docnum) for _rank, score, docnum in top])
+
+    return CollapsingTop
 
 
 class Searcher:
@@ -298,6 +330,7 @@ class Searcher:
                 time.sleep(0.05)
                 continue
             self._ix, self._searcher = ix, searcher
+            self._columns: dict = {}  # per segment: its dup column reader (collapsing)
             return
 
     def __enter__(self) -> Searcher:
@@ -405,9 +438,13 @@ class Searcher:
             flt = wq.And([flt, only]) if flt is not None else only
         fell_back = False
         try:
-            results, total = _run_page(searcher, q, page, limit, sort, collapse, flt)
+            results, total = _run_page(
+                searcher, q, page, limit, sort, collapse, flt, columns=self._columns
+            )
             if fallback and not any_words and loose is not None and total == 0:
-                results, total = _run_page(searcher, loose, page, limit, sort, collapse, flt)
+                results, total = _run_page(
+                    searcher, loose, page, limit, sort, collapse, flt, columns=self._columns
+                )
                 if total:
                     q, fell_back = loose, True
                     notes.append("no article has all the words: showing those with any of them")
@@ -526,7 +563,9 @@ class Searcher:
         q = _streamed_unions(wq.Or(leaves))
         flt = wq.Term("lang", lang) if lang else None
         mask = wq.Term("id", doc_id)
-        results, total = _run_page(searcher, q, page, limit, "relevance", collapse, flt, mask)
+        results, total = _run_page(
+            searcher, q, page, limit, "relevance", collapse, flt, mask, columns=self._columns
+        )
         hits = self._hits(searcher, results, q, _filtered(q, flt, mask) if collapse else None)
         return SearchResults(query=shown, total=total, page=page, hits=hits, expansions=expansions)
 

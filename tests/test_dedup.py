@@ -349,3 +349,38 @@ def test_similar_exit_1_when_nothing_is_similar(tmp_path):
     res = run("similar", "--index", tmp_path / "index", "a.txt")
     assert res.exit_code == 1
     assert res.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "query, lang, sort",
+    [
+        ("hotline", None, "relevance"),
+        ("hotline", None, "date"),
+        ("ASEAN OR 东盟 OR talian", None, "relevance"),
+        ("ASEAN OR 东盟 OR talian", "en", "relevance"),
+        ("ASEAN OR 东盟 OR talian", None, "date"),
+        ("cyber OR siber OR 网络", None, "relevance"),
+    ],
+)
+def test_collapsed_pages_are_the_first_copy_of_each_group_of_the_full_list(
+    dups_index, query, lang, sort
+):
+    """Collapsing (our one-pass collector, or whoosh's for date order) agrees with taking
+    the uncollapsed ranking and keeping each group's first copy."""
+    with Searcher(dups_index) as s:
+        every = s.search(query, lang=lang, sort=sort, collapse=False, limit=1000)
+        firsts, seen = [], set()
+        for hit in every.hits:
+            if hit.group not in seen:
+                seen.add(hit.group)
+                firsts.append(hit)
+        pages = [s.search(query, lang=lang, sort=sort, limit=2, page=n) for n in (1, 2, 3, 4)]
+    assert all(p.total == len(firsts) for p in pages)
+    collapsed = [h for p in pages for h in p.hits]
+    if sort == "relevance":
+        assert [h.id for h in collapsed] == [h.id for h in firsts]
+    else:  # newest first; on one date, stories (and copies) may come in any order
+        by_date = lambda hits: sorted((h.date or "", h.group) for h in hits)  # noqa: E731
+        assert by_date(collapsed) == by_date(firsts)
+        dates = [h.date or "" for h in collapsed]
+        assert dates == sorted(dates, reverse=True)
