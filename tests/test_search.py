@@ -213,3 +213,36 @@ QUERY_TEXT = st.lists(
 def test_no_query_string_makes_the_parser_raise(searcher, text):
     with contextlib.suppress(QuerySyntaxError):
         searcher.search(text, limit=3)
+
+
+@pytest.fixture(scope="module")
+def wide_index(tmp_path_factory):
+    """Both fixture corpora: enough matches for a top-N collector to fill its heap."""
+    from indexer.build import build_index
+    from tests.conftest import FIXTURES
+
+    index_dir = tmp_path_factory.mktemp("wide") / "index"
+    build_index([FIXTURES / "news", FIXTURES / "suggest"], index_dir)
+    return index_dir
+
+
+@pytest.mark.parametrize(
+    "query", ["malaysia OR asean OR kerajaan OR 东盟 OR menteri", "said OR kata OR 表示"]
+)
+@pytest.mark.parametrize("limit", [1, 3])
+def test_totals_are_exact_whatever_the_page_size(wide_index, query, limit):
+    """Whoosh's top-N collector prunes unions once its heap is full and undercounted."""
+    from search import Searcher
+
+    with Searcher(wide_index) as s:
+        every = set(s.ids(query))
+        assert len(every) > 12
+        for collapse in (False, True):
+            res = s.search(query, limit=limit, collapse=collapse, suggest=False)
+            groups = set(s.groups(query).values())
+            assert res.total == (len(groups) if collapse else len(every))
+        assert s.count(query) == len(every)
+        ranked = s.search(query, limit=len(every), collapse=False, suggest=False)
+        assert [h.id for h in s.search(query, limit=limit, collapse=False).hits] == [
+            h.id for h in ranked.hits[:limit]
+        ]
