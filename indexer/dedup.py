@@ -41,6 +41,9 @@ LATIN_SHINGLE = 3  # words
 HAN_SHINGLE = 4  # characters
 MIN_TOKENS = 20  # shorter bodies are shingled together with their title
 MIN_SHINGLES = 8  # fewer: too little text to call anything a copy of it
+# Candidates looked at per band: the newest. Boilerplate shared by thousands of articles
+# (a paywall notice) would otherwise make each new article compare with all of them.
+MAX_PER_BAND = 32
 
 _TOKEN_RE = re.compile(f"[{HAN_CLASS}]|[^\\W_{HAN_CLASS}]+")
 _HAN_RE = re.compile(f"[{HAN_CLASS}]")
@@ -158,6 +161,7 @@ class DupFinder:
         self.ix = ix
         self._reader = None
         self._pending: dict[str, list[tuple[str, str, array, datetime | None]]] = {}
+        self._starts: dict[str, datetime | None] = {}  # group label -> its first copy's date
 
     def fields(self, doc_id: str, title: str, body: str, when: datetime | None) -> dict:
         """The ``dup``, ``dupband`` and ``dupsig`` fields of an article's document."""
@@ -167,20 +171,29 @@ class DupFinder:
         bands = band_terms(sig)
         best: tuple[float, str] | None = None
         for cand_id, group, cand_sig, cand_when in self._candidates(bands):
+            # Against the copy and the group's first copy: daily templated items would
+            # otherwise chain a year of them into one group, a week at a time.
             if cand_id == doc_id or _days_apart(when, cand_when) > MAX_DAYS_APART:
+                continue
+            if _days_apart(when, self._group_start(group, cand_id, cand_when)) > MAX_DAYS_APART:
                 continue
             sim = similarity(sig, cand_sig)
             if sim >= THRESHOLD and (best is None or sim > best[0]):
                 best = (sim, group)
         group = best[1] if best else doc_id
+        if group == doc_id:
+            self._starts[doc_id] = when
         for band in bands:
-            self._pending.setdefault(band, []).append((doc_id, group, sig, when))
+            entries = self._pending.setdefault(band, [])
+            entries.append((doc_id, group, sig, when))
+            if len(entries) > 2 * MAX_PER_BAND:
+                del entries[:-MAX_PER_BAND]
         return {"dup": group, "dupband": " ".join(bands), "dupsig": sig.tobytes()}
 
     def _candidates(self, bands: list[str]):
         seen: set[str] = set()
         for band in bands:
-            for entry in self._pending.get(band, ()):
+            for entry in self._pending.get(band, ())[-MAX_PER_BAND:]:
                 if entry[0] not in seen:
                     seen.add(entry[0])
                     yield entry
@@ -192,7 +205,8 @@ class DupFinder:
         docnums: set[int] = set()
         for band in bands:
             if ("dupband", band) in reader:
-                docnums.update(reader.postings("dupband", band).all_ids())
+                ids = list(reader.postings("dupband", band).all_ids())
+                docnums.update(ids[-MAX_PER_BAND:])  # the newest
         for docnum in sorted(docnums):
             if reader.is_deleted(docnum):
                 continue
@@ -202,6 +216,24 @@ class DupFinder:
             if cand_sig is None or stored["id"] in seen:
                 continue
             yield stored["id"], stored.get("dup") or stored["id"], cand_sig, stored.get("date")
+
+    def _group_start(self, group: str, cand_id: str, cand_when):
+        """The date of a group's first copy (its label's article), or the candidate's own
+        when that article is gone or undated."""
+        if group not in self._starts:
+            start = None
+            reader = self._index_reader()
+            if reader is not None:
+                live = (
+                    [d for d in reader.postings("id", group).all_ids() if not reader.is_deleted(d)]
+                    if ("id", group) in reader
+                    else []
+                )
+                if live:
+                    start = reader.stored_fields(live[0]).get("date")
+            self._starts[group] = start
+        start = self._starts[group]
+        return start if start is not None else cand_when
 
     def _index_reader(self):
         if self._reader is None:

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.analysis import DATA_DIR
+from indexer.analysis import DATA_DIR, stop_words
 from indexer.errors import MlsearchError
 from indexer.normalize import HAN_RUN, normalize_text
 
@@ -32,7 +33,6 @@ GLOSSARY_FILE = DATA_DIR / "glossary.tsv"
 GLOSSARY_ENV = "MLSEARCH_GLOSSARY"
 COLUMNS = ("en", "ms", "zh")
 KINDS = ("country", "place", "org", "title", "defence", "news", "person")
-MAX_WORDS = 8  # longest Latin form, in words, that a query span is compared with
 
 
 class GlossaryError(MlsearchError):
@@ -67,6 +67,12 @@ def latin_words(text: str) -> tuple[str, ...]:
     return tuple(m.group() for m in _LATIN_WORD.finditer(normalize_text(text)))
 
 
+def is_acronym(form: str) -> bool:
+    """AS, US, PM, KL, PAS: matched only when typed in capitals (as, us, pas are words)."""
+    letters = form.replace(".", "")
+    return letters.isupper() and len(letters) <= 4 and " " not in form
+
+
 def _en_stems(words: tuple[str, ...]) -> tuple[str, ...]:
     from indexer.analysis import stemmer_for
 
@@ -80,19 +86,23 @@ class Glossary:
     def __init__(self, entries: list[Entry], files: list[str]):
         self.entries = entries
         self.files = files
-        self._latin: dict[tuple[str, ...], list[tuple[Entry, str]]] = {}
-        self._stems: dict[tuple[str, ...], list[tuple[Entry, str]]] = {}
+        # words -> (entry, language of the form, an acronym matched only in capitals)
+        self._latin: dict[tuple[str, ...], list[tuple[Entry, str, bool]]] = {}
+        self._stems: dict[tuple[str, ...], list[tuple[Entry, str, bool]]] = {}
         self._han: dict[str, list[Entry]] = {}
         self.max_han = 1
+        self.max_words = 1
         for entry in entries:
             for lang in ("en", "ms"):
                 for form in entry.forms.get(lang, ()):
                     words = latin_words(form)
                     if not words or HAN_RUN.search(form):
                         continue
-                    self._latin.setdefault(words, []).append((entry, lang))
-                    if lang == "en":
-                        self._stems.setdefault(_en_stems(words), []).append((entry, lang))
+                    acronym = is_acronym(form)
+                    self._latin.setdefault(words, []).append((entry, lang, acronym))
+                    self.max_words = max(self.max_words, len(words))
+                    if lang == "en" and not acronym:
+                        self._stems.setdefault(_en_stems(words), []).append((entry, lang, False))
             for form in entry.forms.get("zh", ()):
                 key = normalize_text(form).replace(" ", "")
                 if key and HAN_RUN.fullmatch(key):
@@ -102,12 +112,17 @@ class Glossary:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def match_latin(self, words: tuple[str, ...]) -> list[tuple[Entry, str]]:
-        """Entries (and the language of the form) whose form is exactly ``words``."""
-        found = self._latin.get(words)
+    def match_latin(self, words: tuple[str, ...], typed: str = "") -> list[tuple[Entry, str]]:
+        """Entries (and the language of the form) whose form is exactly ``words``, or for
+        English forms the same stems. Words that are all stop words match nothing, and an
+        acronym form only when ``typed`` (the words as written) is in capitals."""
+        if all(w in stop_words() for w in words):
+            return []
+        capitals = typed.isupper()
+        found = [(e, lang) for e, lang, acr in self._latin.get(words, ()) if capitals or not acr]
         if found:
             return _unique(found)
-        return _unique(self._stems.get(_en_stems(words), []))
+        return _unique([(e, lang) for e, lang, _a in self._stems.get(_en_stems(words), ())])
 
     def match_han(self, run: str, start: int = 0) -> tuple[int, list[Entry]]:
         """The longest Chinese form starting at ``run[start]``: (its length, its entries)."""
@@ -135,15 +150,23 @@ class Glossary:
                     found(entry, "zh")
                 i += length or 1
         words = latin_words(HAN_RUN.sub(" ", norm))
+        # The words as written, for acronyms (AS is Amerika Syarikat, as is a word).
+        raw = _LATIN_WORD.findall(HAN_RUN.sub(" ", unicodedata.normalize("NFKC", text)))
+        if len(raw) != len(words):
+            raw = [""] * len(words)
+        stops = stop_words()
         i = 0
         while i < len(words):
-            for j in range(min(len(words), i + MAX_WORDS), i, -1):
+            for j in range(min(len(words), i + self.max_words), i, -1):
                 matches = self._latin.get(words[i:j])
-                if matches:
-                    for entry, lang in _unique(matches):
-                        found(entry, lang)
-                    i = j
-                    break
+                if matches and not all(w in stops for w in words[i:j]):
+                    capitals = " ".join(raw[i:j]).isupper()
+                    hits = [(e, lang) for e, lang, acr in matches if capitals or not acr]
+                    if hits:
+                        for entry, lang in _unique(hits):
+                            found(entry, lang)
+                        i = j
+                        break
             else:
                 i += 1
         return sorted(((e, lang, n) for e, lang, n in counts.values()), key=lambda x: -x[2])

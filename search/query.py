@@ -107,30 +107,49 @@ class CrossLanguagePlugin:
         return [(self.do_cross, 105)]
 
     def do_cross(self, parser, group):
+        """Operators are bound later (NOT, OR and AND take the node next to them): a word
+        beside an operator is only ever expanded on its own, so ``NOT South China Sea``
+        still excludes South alone and ``Malaysia OR South China Sea`` still ORs Sea."""
         out = []
         run: list = []
+        alone = False  # the previous node was an operator: this word stands alone
+
+        def flush(last_alone: bool = False):
+            nonlocal run
+            if last_alone and run:
+                out.extend(self._latin_run(run[:-1]))
+                out.extend(self._latin_run(run[-1:]))
+            else:
+                out.extend(self._latin_run(run))
+            run = []
+
         for node in group:
             if _is_phrase(node) and node.fieldname in (None, "title", "body"):
-                out.extend(self._latin_run(run))
-                run = []
+                flush()
                 out.append(self._phrase_node(node))
+                alone = False
                 continue
             if isinstance(node, syntax.WordNode) and node.fieldname in (None, "title", "body"):
                 if HAS_HAN.search(node.text):
-                    out.extend(self._latin_run(run))
-                    run = []
+                    flush()
                     out.append(self._han_node(node))
+                elif alone:
+                    flush()
+                    out.extend(self._latin_run([node]))
                 else:
                     run.append(node)
+                alone = False
                 continue
             if isinstance(node, syntax.Whitespace):
                 continue
-            out.extend(self._latin_run(run))
-            run = []
+            is_operator = isinstance(node, syntax.Operator)
+            # An infix operator takes the word before it too.
+            flush(last_alone=isinstance(node, syntax.InfixOperator))
             if isinstance(node, syntax.GroupNode):
                 node = self.do_cross(parser, node)
             out.append(node)
-        out.extend(self._latin_run(run))
+            alone = is_operator
+        flush()
         return _regroup(group, out)
 
     def _alternatives(self, entry, like, boost: float, matched_norm) -> tuple:
@@ -155,7 +174,7 @@ class CrossLanguagePlugin:
         return nodes, added
 
     def _latin_run(self, run: list) -> list:
-        from .glossary import MAX_WORDS, latin_words
+        from .glossary import latin_words
 
         if not run:
             return []
@@ -163,12 +182,13 @@ class CrossLanguagePlugin:
         out, i = [], 0
         while i < len(run):
             found = None
-            for j in range(min(len(run), i + MAX_WORDS), i, -1):
+            for j in range(min(len(run), i + self.glossary.max_words), i, -1):
                 span = run[i:j]
                 if any(n.fieldname != span[0].fieldname for n in span):
                     continue
                 key = tuple(w for ws in words[i:j] for w in ws)
-                if key and (matches := self.glossary.match_latin(key)):
+                typed = " ".join(n.text for n in span)
+                if key and (matches := self.glossary.match_latin(key, typed)):
                     found = (j, key, matches)
                     break
             if found is None:
@@ -197,7 +217,7 @@ class CrossLanguagePlugin:
             key, lang = (text, "zh") if length == len(text) else (None, None)
         else:
             key, lang = latin_words(node.text), None
-            entries = self.glossary.match_latin(key) if key else []
+            entries = self.glossary.match_latin(key, node.text) if key else []
         if not key or not entries:
             return node
         alternatives = [node]

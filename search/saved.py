@@ -140,8 +140,8 @@ class SavedRun:
     """One run of a saved query: ``hits`` are what to show (only new ones with new=True)."""
 
     saved: SavedQuery
-    total: int  # articles matched now
-    new: int  # of which no earlier run had matched
+    total: int  # stories matched now (copies of one article count once, as in search)
+    new: int  # of which no earlier run had matched any copy
     hits: list[SavedHit] = field(default_factory=list)
     first_run: bool = False  # no earlier run recorded: everything is new
     previous_run: str | None = None
@@ -639,17 +639,17 @@ def run_saved(
         for sq in chosen:
             run, ids = _run_one(s, sq, state.get(sq.name), new, since)
             runs.append(run)
-            matched[sq.name] = (ids, run.new)
+            matched[sq.name] = (ids, run.total, run.new)
     finally:
         if own:
             s.close()
     now = datetime.now().astimezone().isoformat(timespec="seconds")
     with _locked(index_dir):
         state = _load_state(index_dir)  # again: another run may have recorded since
-        for name, (ids, n_new) in matched.items():
+        for name, (ids, total, n_new) in matched.items():
             entry = state.get(name) or {}
             seen = set(entry.get("seen", ())) | set(ids)
-            state[name] = {"seen": sorted(seen), "last_run": now, "hits": len(ids), "new": n_new}
+            state[name] = {"seen": sorted(seen), "last_run": now, "hits": total, "new": n_new}
         _save_state(index_dir, state)
     return runs
 
@@ -692,8 +692,8 @@ def _run_one(
     ]
     run = SavedRun(
         saved=sq,
-        total=len(ids),
-        new=len(new_ids),
+        total=len(set(groups.values())),  # stories: copies of one count once, as in search
+        new=len({groups[i] for i in new_ids}),
         hits=hits,
         first_run=first,
         previous_run=entry.get("last_run") if entry else None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import os
 import time
@@ -569,7 +568,11 @@ class Searcher:
 
     def _translated_key_terms(self, docnum: int) -> tuple[list, list[Expansion]]:
         """Queries for the other-language forms of the glossary entries article ``docnum``
-        mentions most (up to KEY_ENTRIES), each weighted by how often it is mentioned."""
+        mentions most (up to KEY_ENTRIES): each form in its own language's title and body
+        fields, as the key terms are, weighted CROSS_BOOST times how often the article
+        mentions the entry relative to the entry it mentions most."""
+        from whoosh import query as wq
+
         from .query import CROSS_BOOST
 
         stored = self._searcher.stored_fields(docnum)
@@ -584,13 +587,15 @@ class Searcher:
                 if lang == form_lang:
                     continue
                 for form in entry.forms.get(lang, ())[:2]:
-                    try:
-                        q = self.parse('"' + form.replace('"', " ") + '"')
-                    except QuerySyntaxError:
+                    terms = [t for t, *_ in analyze(form, lang, "query")]
+                    if not terms:
                         continue
-                    q = copy.copy(q)
-                    q.boost = weight
-                    queries.append(q)
+                    for part, boost in (("title", SIMILAR_TITLE_BOOST), ("body", 1.0)):
+                        field = lang_field(part, lang)
+                        if len(terms) == 1:
+                            queries.append(wq.Term(field, terms[0], boost=weight * boost))
+                        else:
+                            queries.append(wq.Phrase(field, terms, boost=weight * boost))
                     added.setdefault(lang, []).append(form)
             if added:
                 expansions.append(Expansion(entry.forms[form_lang][0], form_lang, entry, added))

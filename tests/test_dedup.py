@@ -274,6 +274,8 @@ def test_saved_run_new_ignores_a_new_copy_of_a_seen_story(dups_copy, tmp_path):
     assert run("saved", "add", "--index", index_dir, "h", "hotline").exit_code == 0
     res = run("saved", "run", "--index", index_dir, "h")
     assert "(+3 similar)" in res.stdout
+    stories = run("search", "--index", index_dir, "hotline").stderr.split(" hits")[0]
+    assert f"== h: hotline — {stories} hits, first run" in res.stdout  # stories, as search
     edited_copy(
         dups_copy / "en/bernama_hotline.md",
         dups_copy / "en/fmt_hotline.md",
@@ -283,7 +285,7 @@ def test_saved_run_new_ignores_a_new_copy_of_a_seen_story(dups_copy, tmp_path):
     build_index([dups_copy], index_dir)
     res = run("saved", "run", "--index", index_dir, "h", "--new")
     assert res.exit_code == 1, res.stdout
-    assert "nothing new" in res.stdout
+    assert f"nothing new of {stories} hits" in res.stdout  # the new copy is no new story
     # a story nobody had seen is new
     (dups_copy / "en/other.md").write_text(
         "Fishermen welcome naval hotline\n\ndate 2025-11-04\n\n"
@@ -384,3 +386,48 @@ def test_collapsed_pages_are_the_first_copy_of_each_group_of_the_full_list(
         assert by_date(collapsed) == by_date(firsts)
         dates = [h.date or "" for h in collapsed]
         assert dates == sorted(dates, reverse=True)
+
+
+def test_daily_templated_items_do_not_chain_into_one_group():
+    """Each day's item is a copy of the day before; a group still spans at most a week."""
+    from datetime import datetime, timedelta
+
+    class EmptyIndex:
+        def doc_count(self):
+            return 0
+
+    body = (
+        "The weather service said on {} that skies over Kuala Lumpur will be mostly cloudy "
+        "with a chance of thunderstorms in the afternoon across the Klang Valley and parts of "
+        "Selangor, with temperatures between 24 and 33 degrees Celsius, and residents are "
+        "advised to stay indoors during storms."
+    )
+    finder = dedup.DupFinder(EmptyIndex())
+    groups: dict[str, list[datetime]] = {}
+    for day in range(60):
+        when = datetime(2024, 1, 1) + timedelta(days=day)
+        text = body.format("Monday" if day % 2 else "Tuesday")
+        groups.setdefault(finder.fields(f"w{day}", "Weather", text, when)["dup"], []).append(when)
+    assert len(groups) >= 60 // (dedup.MAX_DAYS_APART + 1)
+    assert all((max(d) - min(d)).days <= dedup.MAX_DAYS_APART for d in groups.values())
+
+
+def test_candidates_per_band_are_capped():
+    """A thousand articles of one boilerplate body: each compares with the newest few."""
+    from datetime import datetime
+
+    class EmptyIndex:
+        def doc_count(self):
+            return 0
+
+    finder = dedup.DupFinder(EmptyIndex())
+    body = " ".join(f"paywall notice word{i}" for i in range(40))
+    compared = []
+    real = dedup.similarity
+    try:
+        dedup.similarity = lambda a, b: compared.append(1) or real(a, b)
+        for n in range(1000):
+            finder.fields(f"p{n}", "Subscribe", body, datetime(2024, 1, 1))
+    finally:
+        dedup.similarity = real
+    assert len(compared) <= 1000 * dedup.MAX_PER_BAND

@@ -196,3 +196,13 @@ def test_cli_lang_filter_no_suggestion(suggest_index):
     res = run("search", "--index", suggest_index, "--lang", "ms", "projet")
     assert res.exit_code == 1
     assert "did you mean: projek" in res.stderr
+
+
+def test_a_pasted_paragraph_gets_no_suggestion(monkeypatch):
+    from search import suggest as sg
+
+    calls = []
+    text = "国防布长" * 30  # 120 characters of typos
+    assert sg.suggest(None, lambda q: calls.append(q) or 1, text) is None
+    assert calls == []
+    assert len(text) > sg.MAX_QUERY_CHARS
