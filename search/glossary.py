@@ -116,9 +116,13 @@ class Glossary:
         """Entries (and the language of the form) whose form is exactly ``words``, or for
         English forms the same stems. Words that are all stop words match nothing, and an
         acronym form only when ``typed`` (the words as written) is in capitals."""
+        capitals = typed.isupper()
+        if capitals:  # AS, typed so, is Amerika Syarikat even though "as" is a stop word
+            acronyms = [(e, lang) for e, lang, acr in self._latin.get(words, ()) if acr]
+            if acronyms:
+                return _unique(acronyms)
         if all(w in stop_words() for w in words):
             return []
-        capitals = typed.isupper()
         found = [(e, lang) for e, lang, acr in self._latin.get(words, ()) if capitals or not acr]
         if found:
             return _unique(found)
@@ -159,9 +163,14 @@ class Glossary:
         while i < len(words):
             for j in range(min(len(words), i + self.max_words), i, -1):
                 matches = self._latin.get(words[i:j])
-                if matches and not all(w in stops for w in words[i:j]):
+                if matches:
                     capitals = " ".join(raw[i:j]).isupper()
-                    hits = [(e, lang) for e, lang, acr in matches if capitals or not acr]
+                    stop = all(w in stops for w in words[i:j])
+                    hits = [
+                        (e, lang)
+                        for e, lang, acr in matches
+                        if (acr and capitals) or (not acr and not stop)
+                    ]
                     if hits:
                         for entry, lang in _unique(hits):
                             found(entry, lang)

@@ -293,3 +293,20 @@ def test_glossary_entries_found_in_a_text():
     )}  # fmt: skip
     assert ("navy", "en", 2) in found
     assert any(en == "South China Sea" and lang == "zh" and n == 2 for en, lang, n in found)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["NOT South China Sea", "ASEAN NOT South China Sea", "Malaysia OR South China Sea"],
+)
+def test_operators_keep_the_word_beside_them(searcher, query):
+    """A glossary phrase is not grouped across an operator: NOT and OR take one word."""
+    assert set(searcher.ids(query, cross=True)) == set(searcher.ids(query))
+
+
+def test_stop_words_and_lower_case_acronyms_are_not_expanded(searcher):
+    _q, expansions = searcher.parse_cross("ASEAN as pas kl")
+    assert [e.matched for e in expansions] == ["ASEAN"]
+    _q, expansions = searcher.parse_cross("AS KL")
+    assert {e.entry.forms["en"][0] for e in expansions} >= {"United States", "Kuala Lumpur"}
+    assert set(searcher.ids("ASEAN as")) <= set(searcher.ids("ASEAN as", cross=True))
