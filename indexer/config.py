@@ -31,7 +31,10 @@ def lock_timeout() -> float:
 
 def commit_every() -> int:
     """Articles between commits (bounds what an interruption loses): ``MLSEARCH_COMMIT_EVERY``."""
-    return int(env_number("MLSEARCH_COMMIT_EVERY", 5000, 1))
+    # Each commit leaves a segment, and every segment costs each query a matcher tree:
+    # one commit for the 15k corpus made warm p50/p95 21.1/61.2 -> 13.6/49.9 ms, the build
+    # 12% faster and the index 251 -> 219 MB (5 segments -> 1).
+    return int(env_number("MLSEARCH_COMMIT_EVERY", 20000, 1))
 
 
 def debounce_seconds() -> float:

@@ -183,9 +183,10 @@ class DupFinder:
         group = best[1] if best else doc_id
         if group == doc_id:
             self._starts[doc_id] = when
+        entry = (doc_id, group, sig, when)  # one tuple, shared by its 16 band lists
         for band in bands:
             entries = self._pending.setdefault(band, [])
-            entries.append((doc_id, group, sig, when))
+            entries.append(entry)
             if len(entries) > 2 * MAX_PER_BAND:
                 del entries[:-MAX_PER_BAND]
         return {"dup": group, "dupband": " ".join(bands), "dupsig": sig.tobytes()}
