@@ -263,8 +263,9 @@ def surface_words(text: str | Normalized) -> list[TokenTuple]:
 # --- language of each passage ------------------------------------------------------------
 
 _detector = None
-# Shorter lines are guessed badly (lingua calls "MALAYSIAN POLICE DENY RACE RIOT RUMOURS"
-# and "CHINA, PORTUGAL INITIAL MACAO PACT" Malay): they take the language of the rest.
+# Shorter lines are guessed badly (lingua calls the English headlines "SABAH PORT STRIKE
+# ENDS" and "MALAYSIA, SINGAPORE INITIAL WATER PACT" Malay): they take the language of the
+# rest.
 _MIN_WORDS_TO_DETECT = 8
 _WORD_COUNT_RE = re.compile(f"{_W}{{2,}}")
 

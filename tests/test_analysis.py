@@ -140,12 +140,12 @@ def test_languages_detected_per_line(text, langs):
 
 def test_short_lines_take_the_language_of_the_rest():
     text = (
-        "MALAYSIAN POLICE DENY RACE RIOT RUMOURS\n"
-        "KUALA LUMPUR, Oct 19 - Malaysian police today denied rumours of race riots in the "
-        "capital and urged the public not to believe messages spread by telephone."
+        "SABAH PORT STRIKE ENDS\n"
+        "KOTA KINABALU, March 3 - Dock workers at the main port returned to work today after "
+        "the operator agreed to review their pay, ending a strike that lasted nine days."
     )
     assert split_languages(text).langs == ["en"]
-    title = split_languages("CHINA, PORTUGAL INITIAL MACAO PACT", default_latin="en")
+    title = split_languages("MALAYSIA, SINGAPORE INITIAL WATER PACT", default_latin="en")
     assert title.langs == ["en"]
 
 

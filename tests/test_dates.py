@@ -246,8 +246,8 @@ def test_extract_article_date_leading_prefix_is_not_removed():
 
 
 def test_extract_article_date_byline():
-    lines = ["Proton improves quality", "By Mick Chan / 11 July 2018 6:43 pm / 0 comment"]
-    lines.append("National carmaker Proton announced its quality improvement plan.")
+    lines = ["Carmaker opens new plant", "By Staff Writer / 11 July 2018 6:43 pm / 0 comment"]
+    lines.append("The carmaker announced a new assembly plant in the north.")
     assert extract_article_date(lines) == (D(2018, 7, 11), set())
 
 
