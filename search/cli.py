@@ -327,25 +327,21 @@ def search(
     date:2025, date:[2025-09-01 TO 2025-10-31], wild* and fuzzy~ work too."""
     from search.searcher import Searcher
 
+    options = {
+        "limit": limit,
+        "page": page,
+        "sort": sort,
+        "lang": lang,
+        "any_words": any_words,
+        "cross": cross,
+        "collapse": not all_copies,
+    }
     if batch is not None:
         if query or explain:
             raise click.UsageError(
                 "--batch FILE takes its queries from FILE: no QUERY, no --explain"
             )
-        sys.exit(
-            _search_batch(
-                batch,
-                index_dir,
-                glossary,
-                limit=limit,
-                page=page,
-                sort=sort,
-                lang=lang,
-                any_words=any_words,
-                cross=cross,
-                collapse=not all_copies,
-            )
-        )
+        sys.exit(_search_batch(batch, index_dir, glossary, **options))
     if not query:
         raise click.UsageError("missing QUERY (or --batch FILE)")
 
@@ -353,17 +349,7 @@ def search(
     with Searcher(index_dir, glossary=glossary) as searcher:
         if explain:
             _print_explain(searcher.explain(text, cross=cross), as_json)
-        results = searcher.search(
-            text,
-            limit=limit,
-            page=page,
-            sort=sort,
-            lang=lang,
-            any_words=any_words,
-            fallback=True,
-            cross=cross,
-            collapse=not all_copies,
-        )
+        results = searcher.search(text, fallback=True, **options)
     _print_hits(results, page, as_json, colour)
 
 

@@ -18,15 +18,20 @@ def _isolated_env(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
 
 
+def build_fixture_index(tmp_path_factory, name: str, *roots: Path) -> Path:
+    """Fixture folders indexed into a fresh temporary index; every file must be read."""
+    from indexer.build import build_index
+
+    index_dir = tmp_path_factory.mktemp(name) / "index"
+    report = build_index(list(roots), index_dir)
+    assert not report.skipped, report.skipped
+    return index_dir
+
+
 @pytest.fixture(scope="session")
 def news_index(tmp_path_factory) -> Path:
     """The fixture corpus indexed once for the session: treat as read-only."""
-    from indexer.build import build_index
-
-    index_dir = tmp_path_factory.mktemp("news") / "index"
-    report = build_index([NEWS], index_dir)
-    assert not report.skipped, report.skipped
-    return index_dir
+    return build_fixture_index(tmp_path_factory, "news", NEWS)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from indexer import dedup
 from indexer.build import build_index
 from search import Searcher
 from search.cli import main
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, build_fixture_index
 
 DUPS = FIXTURES / "dups"
 EN_COPIES = {
@@ -59,9 +59,8 @@ def copies(groups: dict[str, str]) -> list[set[str]]:
 
 @pytest.fixture(scope="module")
 def dups_index(tmp_path_factory) -> Path:
-    index_dir = tmp_path_factory.mktemp("dups") / "index"
-    report = build_index([DUPS], index_dir)
-    assert report.added == 12 and not report.skipped
+    index_dir = build_fixture_index(tmp_path_factory, "dups", DUPS)
+    assert len(groups_of(index_dir)) == 12
     return index_dir
 
 

@@ -218,12 +218,9 @@ def test_no_query_string_makes_the_parser_raise(searcher, text):
 @pytest.fixture(scope="module")
 def wide_index(tmp_path_factory):
     """Both fixture corpora: enough matches for a top-N collector to fill its heap."""
-    from indexer.build import build_index
-    from tests.conftest import FIXTURES
+    from tests.conftest import FIXTURES, build_fixture_index
 
-    index_dir = tmp_path_factory.mktemp("wide") / "index"
-    build_index([FIXTURES / "news", FIXTURES / "suggest"], index_dir)
-    return index_dir
+    return build_fixture_index(tmp_path_factory, "wide", FIXTURES / "news", FIXTURES / "suggest")
 
 
 @pytest.mark.parametrize(

@@ -14,19 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from search.cli import main
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, build_fixture_index
 
 SUGGEST = FIXTURES / "suggest"
 
 
 @pytest.fixture(scope="module")
 def suggest_index(tmp_path_factory):
-    from indexer.build import build_index
-
-    index_dir = tmp_path_factory.mktemp("suggest") / "index"
-    report = build_index([SUGGEST], index_dir)
-    assert not report.skipped, report.skipped
-    return index_dir
+    return build_fixture_index(tmp_path_factory, "suggest", SUGGEST)
 
 
 @pytest.fixture(scope="module")
