@@ -28,13 +28,16 @@ from datetime import datetime
 from pathlib import Path
 
 from .article import Article, Skipped
-from .config import commit_every
+from .config import commit_every, index_procs
 from .dedup import DupFinder
 from .errors import IndexLockedError, IndexMissingError, MlsearchError, SchemaVersionError
 from .locking import LOCK_FILE, IndexLock
 from .schema import META_FILE, SCHEMA_VERSION, lang_field, make_schema, read_meta, write_meta
 
 STATE_FILE = "state.json"
+# A run that reads at least this many bytes of new or changed files uses several processes;
+# below it, starting them costs more than it saves.
+PARALLEL_BYTES = 2_000_000
 
 
 @dataclass
@@ -258,11 +261,16 @@ def _create(index_dir: Path):
     return ix
 
 
-def _writer(ix, index_dir: Path):
+def _writer(ix, index_dir: Path, procs: int = 1):
     from whoosh.index import LockError
 
+    options = {"limitmb": 64, "timeout": 30.0, "delay": 0.25}
     try:
-        return ix.writer(limitmb=64, timeout=30.0, delay=0.25)
+        if procs > 1:
+            from .parallel import ParallelWriter
+
+            return ParallelWriter(ix, index_dir, procs, **options)
+        return ix.writer(**options)
     except LockError as exc:
         raise IndexLockedError(
             f"another mlsearch process is writing to {index_dir}",
@@ -404,13 +412,14 @@ class _Run:
         self.report = IndexReport()
         self.state = _State.load(index_dir, ix)
         self.writer = None
+        self.procs = 1
         self.pending = 0
         self.commit_every = commit_every()
         self.dups = DupFinder(ix)
 
     def _write(self):
         if self.writer is None:
-            self.writer = _writer(self.ix, self.index_dir)
+            self.writer = _writer(self.ix, self.index_dir, self.procs)
         return self.writer
 
     def commit(self) -> None:
@@ -448,6 +457,14 @@ class _Run:
         by_file: dict[str, list[str]] = {}
         for doc_id, (_, r, p) in state.docs.items():
             by_file.setdefault(_State.key(r, p), []).append(doc_id)
+
+        todo = sum(
+            sf.size
+            for root_key, sf in files
+            if state.files.get(_State.key(root_key, sf.rel)) != [sf.size, sf.mtime_ns]
+        )
+        if todo >= PARALLEL_BYTES:
+            self.procs = index_procs()
 
         seen_files: set[str] = set()
         seen_ids: set[str] = set()

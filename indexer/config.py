@@ -40,3 +40,9 @@ def commit_every() -> int:
 def debounce_seconds() -> float:
     """Quiet time before ``index --watch`` indexes: ``MLSEARCH_WATCH_DEBOUNCE``, else 0.5 s."""
     return env_number("MLSEARCH_WATCH_DEBOUNCE", 0.5, 0.01)
+
+
+def index_procs() -> int:
+    """Processes that analyse and write a big indexing run: ``MLSEARCH_PROCS``, else one per
+    CPU up to 4 (each holds its own posting buffer and stemmer caches)."""
+    return int(env_number("MLSEARCH_PROCS", min(4, os.cpu_count() or 1), 1))

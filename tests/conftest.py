@@ -14,7 +14,13 @@ CORPUS = Path(__file__).parent.parent / "corpus"
 def _isolated_env(monkeypatch, tmp_path):
     """Every test gets its own default index location and no inherited settings."""
     monkeypatch.setenv("MLSEARCH_INDEX", str(tmp_path / "default-index"))
-    for name in ("NO_COLOR", "MLSEARCH_USERDICT", "MLSEARCH_DEBUG", "MLSEARCH_GLOSSARY"):
+    for name in (
+        "NO_COLOR",
+        "MLSEARCH_USERDICT",
+        "MLSEARCH_DEBUG",
+        "MLSEARCH_GLOSSARY",
+        "MLSEARCH_PROCS",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -1,0 +1,134 @@
+"""Indexing on several processes gives the index one process gives, and fails safely."""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+
+import pytest
+
+import indexer.analysis as analysis
+import indexer.build as build
+from indexer.build import build_index
+from indexer.errors import MlsearchError
+from search import Searcher
+
+from .conftest import CORPUS, FIXTURES, NEWS
+
+ROOTS = [NEWS, FIXTURES / "dups", FIXTURES / "suggest", CORPUS]
+QUERIES = [
+    "东盟 防长",
+    "南海",
+    "menteri pertahanan",
+    "latihan",
+    "navy exercise",
+    '"South China Sea"',
+]
+
+
+@pytest.fixture
+def parallel(monkeypatch):
+    """Every run uses two processes, however little it has to read."""
+    monkeypatch.setattr(build, "PARALLEL_BYTES", 0)
+    monkeypatch.setenv("MLSEARCH_PROCS", "2")
+
+
+def copy_roots(dest):
+    for root in ROOTS:
+        shutil.copytree(root, dest / root.name)
+    return [dest / root.name for root in ROOTS]
+
+
+def snapshot(index_dir):
+    with Searcher(index_dir) as s:
+        ids = sorted(f["id"] for f in s._searcher.reader().all_stored_fields())
+        hits = {}
+        for q in QUERIES:
+            res = s.search(q, limit=50)
+            hits[q] = sorted((h.id, round(h.score, 6)) for h in res.hits)
+    return ids, hits
+
+
+def segments(index_dir) -> int:
+    with Searcher(index_dir) as s:
+        return len(s._searcher.reader().leaf_readers())
+
+
+def test_two_processes_index_what_one_does(tmp_path, monkeypatch):
+    one = build_index(ROOTS, tmp_path / "one")
+    monkeypatch.setattr(build, "PARALLEL_BYTES", 0)
+    monkeypatch.setenv("MLSEARCH_PROCS", "2")
+    two = build_index(ROOTS, tmp_path / "two")
+    assert segments(tmp_path / "two") == 2
+    assert (two.added, len(two.skipped)) == (one.added, len(one.skipped))
+    ids, hits = snapshot(tmp_path / "two")
+    assert (ids, hits) == snapshot(tmp_path / "one")
+    assert all(hits[q] for q in QUERIES)  # the queries do find something
+    assert not multiprocessing.active_children()
+
+
+def test_incremental_runs_after_a_parallel_build(tmp_path, parallel):
+    roots = copy_roots(tmp_path / "docs")
+    index = tmp_path / "ix"
+    first = build_index(roots, index)
+    (roots[-1] / "new.txt").write_text("Patrol boats\n\nA new patrol off Labuan.\n", "utf-8")
+    gone = next(roots[0].glob("**/*.txt"))
+    gone.unlink()
+    r = build_index(roots, index)
+    assert (r.added, r.removed, r.unchanged) == (1, 1, first.added - 1)
+    with Searcher(index) as s:
+        assert s.count("Labuan") == 1
+    again = build_index(roots, index)
+    assert not again.changed
+
+
+def test_a_failing_sub_process_commits_nothing_and_leaves_no_files(tmp_path, parallel, monkeypatch):
+    roots = copy_roots(tmp_path / "docs")
+    index = tmp_path / "ix"
+    build_index(roots[:1], index)
+    before = snapshot(index)
+    real = analysis.surface_words
+
+    def boom(text):
+        if "Labuan" in str(text):
+            raise RuntimeError("analysis bug")
+        return real(text)
+
+    (roots[1] / "bad.txt").write_text("Labuan\n\nPatrol boats off Labuan.\n", "utf-8")
+    monkeypatch.setattr(analysis, "surface_words", boom)  # inherited by the forked writers
+    with pytest.raises(MlsearchError, match="sub-process failed"):
+        build_index(roots, index)
+    monkeypatch.setattr(analysis, "surface_words", real)
+    assert snapshot(index) == before
+    assert not list(index.glob("*.tmp")) and not list(index.glob("*.doclist"))
+    assert not multiprocessing.active_children()
+    r = build_index(roots, index)
+    assert r.added > 0 and not r.skipped
+    with Searcher(index) as s:
+        assert s.count("Labuan") == 1
+
+
+def test_an_interrupted_parallel_run_stops_its_processes(tmp_path, parallel, monkeypatch):
+    roots = copy_roots(tmp_path / "docs")
+    index = tmp_path / "ix"
+    build_index(roots[:1], index)
+    before = snapshot(index)
+    real = build.article_document
+    count = {"n": 0}
+
+    def interrupted(*a, **kw):
+        count["n"] += 1
+        if count["n"] == 80:  # after the first batches went to the writers
+            raise KeyboardInterrupt
+        return real(*a, **kw)
+
+    monkeypatch.setattr(build, "article_document", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(roots, index)
+    monkeypatch.setattr(build, "article_document", real)
+    assert not multiprocessing.active_children()
+    assert snapshot(index) == before
+    assert not list(index.glob("*.tmp"))
+    r = build_index(roots, index)
+    assert r.added > 0
+    assert segments(index) <= 3
