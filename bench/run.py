@@ -87,17 +87,56 @@ class Proc:
 # Children are started by a small launcher process, not by this one: a child's peak RSS as
 # the kernel reports it (ru_maxrss) is at least that of the process that forked it, and this
 # one grows to hundreds of MB once it holds three indexes open for the warm queries.
+# ru_maxrss is the peak of the largest single process; mlsearch indexes with sub-processes,
+# so the launcher also samples the whole process tree (proportional set sizes, so that pages
+# shared after fork count once) every 0.25 s and reports the larger of the two.
 _LAUNCHER_CODE = r"""
-import json, os, subprocess, sys, time
+import json, os, subprocess, sys, threading, time
+
+def tree_kb(root):
+    parent = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            parent[int(d)] = int(stat[stat.rfind(b")") + 2:].split()[1])
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(c for c, pp in parent.items() if pp == pid)
+    kb = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                kb += next(int(l.split()[1]) for l in f if l.startswith("Pss:"))
+        except (OSError, StopIteration, ValueError):
+            pass
+    return kb
+
 for line in sys.stdin:
     job = json.loads(line)
     with open(job["out"], "wb") as out, open(job["err"], "wb") as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(job["cmd"], stdout=out, stderr=err, env=job["env"], cwd=job["cwd"])
+        peak, done = [0], threading.Event()
+
+        def sample():
+            while not done.wait(0.25):
+                peak[0] = max(peak[0], tree_kb(p.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(p.pid, 0)
         seconds = time.perf_counter() - t0
+        done.set()
+        sampler.join()
         p.returncode = os.waitstatus_to_exitcode(status)
-    print(json.dumps({"rc": p.returncode, "s": seconds, "kb": usage.ru_maxrss}), flush=True)
+    kb = max(usage.ru_maxrss, peak[0])
+    print(json.dumps({"rc": p.returncode, "s": seconds, "kb": kb}), flush=True)
 """
 
 
