@@ -221,14 +221,68 @@ def _run_page(
     prunes unions by score bound once its heap is full even with ``optimize=False``, and
     then undercounts: 408 of 3,485 for ``malaysia``.)
     """
+    q, dates = _date_filters(q)
     if flt is not None or mask is not None:
         q = _filtered(q, flt, mask)
     top = _collapsing_collector_class()(
-        page * limit, columns, by_date=sort == "date", collapse=collapse
+        page * limit, columns, by_date=sort == "date", collapse=collapse, dates=dates
     )
     searcher.search_with_collector(q, top)
     results = top.results()
     return results[(page - 1) * limit : page * limit], len(top.best)
+
+
+def _date_filters(q):
+    """``date:`` ranges beside words, taken out of the query: ``(rest, [(low, high), …])``.
+
+    Whoosh matches a date range through the union of every indexed precision term it
+    covers: on 153k articles, ``date:2018 sumbangan`` took 461 ms, 434 of it in the range.
+    The collector checks each match's date column instead (the range only ever added
+    the same constant to every score). Bounds are column values; None is open."""
+    from whoosh import query as wq
+
+    if isinstance(q, wq.Require):
+        inner, ranges = _date_filters(q.a)
+        return (wq.Require(inner, q.b) if ranges else q), ranges
+    if not isinstance(q, wq.And):
+        return q, []
+    ranges, rest = [], []
+    for sub in q.subqueries:
+        if isinstance(sub, wq.NumericRange) and sub.fieldname == "date":
+            low = None if sub.start is None else sub.start + bool(sub.startexcl)
+            high = None if sub.end is None else sub.end - bool(sub.endexcl)
+            ranges.append((low, high))
+            continue
+        sub, inner = _date_filters(sub)
+        ranges.extend(inner)
+        rest.append(sub)
+    if not ranges or not rest:
+        return q, []
+    return (rest[0] if len(rest) == 1 else wq.And(rest, boost=q.boost)), ranges
+
+
+def _in_ranges(when, ranges) -> bool:
+    """A raw date column value inside every (low, high) range; 0 means no date."""
+    if not when:
+        return False
+    return all((lo is None or when >= lo) and (hi is None or when <= hi) for lo, hi in ranges)
+
+
+def _matching_docs(searcher, q):
+    """Global numbers of the documents ``q`` matches, unscored, with its ``date:`` ranges
+    checked against the date column (see ``_date_filters``)."""
+    q, ranges = _date_filters(q)
+    if not ranges:
+        yield from searcher.docs_for_query(q)
+        return
+    for sub, offset in searcher.subsearchers or [(searcher, 0)]:
+        reader = sub.reader()
+        if not reader.has_column("date"):
+            continue
+        column = reader.column_reader("date", translate=False)
+        for docnum in q.docs(sub):
+            if _in_ranges(column[docnum], ranges):
+                yield offset + docnum
 
 
 @functools.cache
@@ -246,11 +300,17 @@ def _collapsing_collector_class():
         on one open index."""
 
         def __init__(
-            self, limit: int, columns: dict | None, by_date: bool = False, collapse: bool = True
+            self,
+            limit: int,
+            columns: dict | None,
+            by_date: bool = False,
+            collapse: bool = True,
+            dates: list | None = None,
         ):
             super().__init__()
             self.limit = limit
             self.by_date = by_date
+            self.ranges = dates or []  # (low, high) column values a match's date must be in
             self.collapse = collapse
             self.columns = {} if columns is None else columns
             self.best: dict = {}
@@ -269,7 +329,14 @@ def _collapsing_collector_class():
             super().set_subsearcher(subsearcher, offset)
             reader = subsearcher.reader()
             self.groups = self._column(reader, "dup") if self.collapse else None
-            self.dates = self._column(reader, "date") if self.by_date else None
+            self.dates = self._column(reader, "date") if self.by_date or self.ranges else None
+
+        def collect(self, sub_docnum):
+            if self.ranges:
+                when = self.dates[sub_docnum] if self.dates is not None else 0
+                if not _in_ranges(when, self.ranges):
+                    return None
+            return super().collect(sub_docnum)
 
         def _collect(self, global_docnum, score):
             sub = global_docnum - self.offset
@@ -484,8 +551,9 @@ class Searcher:
             others: list[str] = []
             if matching is not None and group and reader.doc_frequency("dup", group) > 1:
                 # The copies collapsed into this hit: only a group of two or more has any.
-                copies = searcher.search(wq.And([matching, wq.Term("dup", group)]), limit=None)
-                others = [c["id"] for c in copies if c["id"] != stored["id"]]
+                copies = _matching_docs(searcher, wq.And([wq.Term("dup", group), matching]))
+                ids = (searcher.stored_fields(d)["id"] for d in copies)
+                others = [i for i in ids if i != stored["id"]]
             hits.append(
                 Hit(
                     rank=hit.rank + 1,
@@ -645,7 +713,7 @@ class Searcher:
         if lang:
             q = wq.Require(q, wq.Term("lang", lang))
         try:
-            return sum(1 for _ in searcher.docs_for_query(q))  # every copy, unscored
+            return sum(1 for _ in _matching_docs(searcher, q))  # every copy, unscored
         except Exception as exc:
             raise QuerySyntaxError(f"cannot run query: {exc}") from exc
 
@@ -686,7 +754,7 @@ class Searcher:
             if lang:
                 q = wq.And([q, wq.Term("lang", lang)])
             try:
-                return sum(1 for _ in searcher.docs_for_query(q))
+                return sum(1 for _ in _matching_docs(searcher, q))
             except Exception as exc:
                 raise QuerySyntaxError(f"cannot run query: {exc}") from exc
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -243,3 +244,35 @@ def test_totals_are_exact_whatever_the_page_size(wide_index, query, limit):
         assert [h.id for h in s.search(query, limit=limit, collapse=False).hits] == [
             h.id for h in ranked.hits[:limit]
         ]
+
+
+DATE_WORDS = ["", "navy", "defence OR latihan", "东盟", "lang:ms", "NOT banjir", "palm oil"]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    words=st.sampled_from(DATE_WORDS),
+    low=st.dates(min_value=datetime.date(2024, 12, 1), max_value=datetime.date(2026, 2, 1)),
+    days=st.integers(0, 400),
+    exclusive=st.booleans(),
+    open_end=st.sampled_from([None, "low", "high"]),
+)
+def test_date_filters_match_what_whoosh_matches(searcher, words, low, days, exclusive, open_end):
+    """Dates beside words are checked on the date column, not matched as a range: the
+    articles found are those whoosh's own range matching finds, counted alike."""
+    high = low + datetime.timedelta(days=days)
+    a = "" if open_end == "low" else low.isoformat()
+    b = "" if open_end == "high" else high.isoformat()
+    brackets = "{}" if exclusive and open_end is None else "[]"
+    query = f"date:{brackets[0]}{a} TO {b}{brackets[1]} {words}".strip()
+    try:
+        q = searcher.parse(query)
+    except QuerySyntaxError:
+        return
+    whoosh = searcher._searcher
+    expected = {whoosh.stored_fields(d)["id"] for d in whoosh.docs_for_query(q)}
+    found = searcher.search(query, limit=100, collapse=False)
+    assert {h.id for h in found.hits} == expected
+    assert found.total == len(expected) == searcher.count(query)
