@@ -866,6 +866,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--skip-baselines", action="store_true", help="mlsearch only")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the JSON")
     ap.add_argument("--workdir", type=Path, help="keep indexes here (default: a temp folder)")
+    ap.add_argument(
+        "--queries-only",
+        action="store_true",
+        help="with --workdir: measure queries on the indexes an earlier run left there",
+    )
     return ap.parse_args(argv)
 
 
@@ -875,6 +880,9 @@ def main(argv: list[str] | None = None) -> int:
     Launcher.get()  # while this process is still small
     warm_runs = args.runs or 3
     cold_runs = args.cold_runs if args.cold_runs is not None else (args.runs or 5)
+    if args.queries_only and args.workdir is None:
+        print("bench: --queries-only needs --workdir (where an earlier run kept its indexes)")
+        return 2
     corpus_src = args.corpus.resolve()
     if not corpus_src.exists():
         print(f"bench: no such corpus: {corpus_src}", file=sys.stderr)
@@ -934,6 +942,13 @@ def main(argv: list[str] | None = None) -> int:
         for s in candidates:
             results["systems"][s.name] = s.results
             stale = s.index_path()
+            if args.queries_only:
+                if not stale.exists():
+                    raise RuntimeError(f"--queries-only: no {s.name} index in {work}")
+                log(f"{s.name}: querying the index already in {stale}")
+                s.results["reused_index"] = str(stale)
+                systems.append(s)
+                continue
             if stale.is_dir():
                 shutil.rmtree(stale)
             elif stale.exists():
