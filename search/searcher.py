@@ -216,10 +216,11 @@ def _run_page(
     total counts groups; otherwise every match is its own group. Filters become part of
     the query (scored as ``q`` alone): whoosh's own collapsing ignored ``filter=``.
 
-    Our collector scores every match and never raises its minimum score, so Whoosh never
-    prunes the matcher: the total is exact from the one pass. (Whoosh's top-N collector
-    prunes unions by score bound once its heap is full even with ``optimize=False``, and
-    then undercounts: 408 of 3,485 for ``malaysia``.)
+    Every match is scored, so the total is exact from the one pass. (Whoosh's top-N
+    collector prunes unions by score bound once its heap is full even with
+    ``optimize=False``, and then undercounts: 408 of 3,485 for ``malaysia``.) Scores come
+    from ``search.fastscore`` a segment at a time, whoosh's BM25F computed from posting
+    blocks; with ``FAST_SCORING`` off, from whoosh's matchers (the tests compare the two).
     """
     q, dates = _date_filters(q)
     if flt is not None or mask is not None:
@@ -227,9 +228,26 @@ def _run_page(
     top = _collapsing_collector_class()(
         page * limit, columns, by_date=sort == "date", collapse=collapse, dates=dates
     )
-    searcher.search_with_collector(q, top)
+    if FAST_SCORING:
+        from .fastscore import SegmentScorer
+
+        context = searcher.context()
+        top.prepare(searcher, q, context)
+        cache = top.columns
+        for sub, offset in searcher.leaf_searchers():
+            top.start_segment(sub.reader(), offset)
+            scores = SegmentScorer(searcher, sub, context, cache).scores(q)
+            collect = top.collect_scored
+            for docnum in sorted(scores):
+                collect(docnum, scores[docnum])
+    else:
+        searcher.search_with_collector(q, top)
     results = top.results()
     return results[(page - 1) * limit : page * limit], len(top.best)
+
+
+# Score with search.fastscore (False: with whoosh's matchers, as the parity tests do).
+FAST_SCORING = True
 
 
 def _date_filters(q):
@@ -327,7 +345,11 @@ def _collapsing_collector_class():
 
         def set_subsearcher(self, subsearcher, offset):
             super().set_subsearcher(subsearcher, offset)
-            reader = subsearcher.reader()
+            self.start_segment(subsearcher.reader(), offset)
+
+        def start_segment(self, reader, offset):
+            """The columns of the segment whose matches come next (no matcher needed)."""
+            self.offset = offset
             self.groups = self._column(reader, "dup") if self.collapse else None
             self.dates = self._column(reader, "date") if self.by_date or self.ranges else None
 
@@ -337,6 +359,14 @@ def _collapsing_collector_class():
                 if not _in_ranges(when, self.ranges):
                     return None
             return super().collect(sub_docnum)
+
+        def collect_scored(self, sub_docnum, score):
+            """A match of the current segment, scored already (by ``search.fastscore``)."""
+            if self.ranges:
+                when = self.dates[sub_docnum] if self.dates is not None else 0
+                if not _in_ranges(when, self.ranges):
+                    return None
+            return self._collect(self.offset + sub_docnum, score)
 
         def _collect(self, global_docnum, score):
             sub = global_docnum - self.offset

@@ -1,0 +1,131 @@
+"""Block-at-a-time scoring (search.fastscore) ranks and counts exactly as whoosh's matchers."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import indexer.build as build
+import search.searcher as searcher_module
+from indexer.build import build_index
+from indexer.errors import QuerySyntaxError
+from search import Searcher
+
+from .conftest import CORPUS, FIXTURES, NEWS
+
+WORDS = [
+    "latihan",
+    "maritim",
+    "tentera",
+    "laut",
+    "menteri",
+    "pertahanan",
+    "ASEAN",
+    "navy",
+    "defence",
+    "exercise",
+    "hotline",
+    "cyber",
+    "Malaysia",
+    "palm",
+    "东盟",
+    "防长",
+    "南海",
+    "热线",
+    "国防",
+    "合作",
+    "moderni*",
+    "patrl~",
+    "missingword",
+]
+JOINS = [" ", " AND ", " OR ", " NOT ", " -", " +"]
+PREFIXES = ["", "title:", "body:", "lang:ms ", "lang:zh ", "date:2025 ", "date:[2025-08-01 TO] "]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    """Two segments (two writer processes) and deleted documents (an article changed)."""
+    root = tmp_path_factory.mktemp("fastscore")
+    docs = root / "docs"
+    for src in (NEWS, FIXTURES / "dups", CORPUS):
+        shutil.copytree(src, docs / src.name)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "PARALLEL_BYTES", 0)
+        mp.setenv("MLSEARCH_PROCS", "2")
+        build_index([docs], root / "ix")
+    changed = docs / "news" / "ms" / "latihan_maritim.txt"
+    changed.write_text(changed.read_text("utf-8") + "\nLatihan tambahan.\n", "utf-8")
+    assert build_index([docs], root / "ix").updated == 1
+    with Searcher(root / "ix") as s:
+        reader = s._searcher.reader()
+        assert reader.has_deletions() and len(list(reader.leaf_readers())) >= 2
+    return root / "ix"
+
+
+def both(index, query: str, **kw):
+    out = []
+    for fast in (True, False):
+        searcher_module.FAST_SCORING = fast
+        try:
+            with Searcher(index) as s:
+                out.append(s.search(query, limit=200, suggest=False, **kw))
+        finally:
+            searcher_module.FAST_SCORING = True
+    return out
+
+
+def assert_same(fast, slow):
+    assert fast.total == slow.total
+    got = {h.id: h.score for h in fast.hits}
+    want = {h.id: h.score for h in slow.hits}
+    assert got.keys() == want.keys()
+    for doc_id, score in want.items():
+        assert got[doc_id] == pytest.approx(score, rel=1e-9, abs=1e-9)
+    # the same order, up to documents whose scores differ only by rounding
+    key = [(-round(h.score, 6), h.id) for h in fast.hits]
+    assert [(-round(h.score, 6), h.id) for h in slow.hits] == key or sorted(key) == key
+    assert [h.similar for h in fast.hits] == [h.similar for h in slow.hits]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "latihan maritim",
+        "东盟 防长",
+        '"Laut China Selatan"',
+        "navy NOT exercise",
+        "(hotline OR 热线) AND NOT cyber",
+        "lang:ms tentera",
+        "date:2025-08 latihan",
+        "moderni* OR patrl~",
+        "title:hotline",
+        "NOT latihan",
+    ],
+)
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_known_queries_rank_and_count_alike(index, query, sort):
+    fast, slow = both(index, query, sort=sort)
+    assert fast.total > 0
+    assert_same(fast, slow)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    prefix=st.sampled_from(PREFIXES),
+    words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=4),
+    joins=st.lists(st.sampled_from(JOINS), min_size=3, max_size=3),
+    collapse=st.booleans(),
+    cross=st.booleans(),
+)
+def test_any_query_ranks_and_counts_alike(index, prefix, words, joins, collapse, cross):
+    query = prefix + words[0] + "".join(j + w for j, w in zip(joins, words[1:], strict=False))
+    try:
+        fast, slow = both(index, query, collapse=collapse, cross=cross)
+    except QuerySyntaxError:
+        return
+    assert_same(fast, slow)
