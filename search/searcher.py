@@ -286,21 +286,31 @@ def _in_ranges(when, ranges) -> bool:
     return all((lo is None or when >= lo) and (hi is None or when <= hi) for lo, hi in ranges)
 
 
-def _matching_docs(searcher, q):
-    """Global numbers of the documents ``q`` matches, unscored, with its ``date:`` ranges
-    checked against the date column (see ``_date_filters``)."""
+def _matching_docs(searcher, q, cache: dict | None = None):
+    """Global numbers of the documents ``q`` matches, in order, with its ``date:`` ranges
+    checked against the date column (see ``_date_filters``). ``cache``: the Searcher's
+    per-segment cache, as for ``_run_page``."""
     q, ranges = _date_filters(q)
-    if not ranges:
+    if not FAST_SCORING and not ranges:
         yield from searcher.docs_for_query(q)
         return
-    for sub, offset in searcher.subsearchers or [(searcher, 0)]:
+    from .fastscore import SegmentScorer
+
+    context = searcher.context()
+    cache = {} if cache is None else cache
+    for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
-        if not reader.has_column("date"):
-            continue
-        column = reader.column_reader("date", translate=False)
-        for docnum in q.docs(sub):
-            if _in_ranges(column[docnum], ranges):
-                yield offset + docnum
+        if FAST_SCORING:
+            docs = sorted(SegmentScorer(searcher, sub, context, cache).scores(q))
+        else:
+            docs = q.docs(sub)
+        if ranges:
+            if not reader.has_column("date"):
+                continue
+            column = reader.column_reader("date", translate=False)
+            docs = [d for d in docs if _in_ranges(column[d], ranges)]
+        for docnum in docs:
+            yield offset + docnum
 
 
 @functools.cache
@@ -581,7 +591,9 @@ class Searcher:
             others: list[str] = []
             if matching is not None and group and reader.doc_frequency("dup", group) > 1:
                 # The copies collapsed into this hit: only a group of two or more has any.
-                copies = _matching_docs(searcher, wq.And([wq.Term("dup", group), matching]))
+                copies = _matching_docs(
+                    searcher, wq.And([wq.Term("dup", group), matching]), self._columns
+                )
                 ids = (searcher.stored_fields(d)["id"] for d in copies)
                 others = [i for i in ids if i != stored["id"]]
             hits.append(
@@ -743,7 +755,7 @@ class Searcher:
         if lang:
             q = wq.Require(q, wq.Term("lang", lang))
         try:
-            return sum(1 for _ in _matching_docs(searcher, q))  # every copy, unscored
+            return sum(1 for _ in _matching_docs(searcher, q, self._columns))  # every copy
         except Exception as exc:
             raise QuerySyntaxError(f"cannot run query: {exc}") from exc
 
@@ -784,7 +796,7 @@ class Searcher:
             if lang:
                 q = wq.And([q, wq.Term("lang", lang)])
             try:
-                return sum(1 for _ in _matching_docs(searcher, q))
+                return sum(1 for _ in _matching_docs(searcher, q, self._columns))
             except Exception as exc:
                 raise QuerySyntaxError(f"cannot run query: {exc}") from exc
 

@@ -71,9 +71,13 @@ def both(index, query: str, **kw):
         searcher_module.FAST_SCORING = fast
         try:
             with Searcher(index) as s:
-                out.append(s.search(query, limit=200, suggest=False, **kw))
+                res = s.search(query, limit=200, suggest=False, **kw)
+                # count() finds every copy, uncollapsed, as search with collapse=False does
+                res.notes.append(("count", s.count(query, cross=kw.get("cross", False))))
+                out.append(res)
         finally:
             searcher_module.FAST_SCORING = True
+    assert out[0].notes == out[1].notes
     return out
 
 
