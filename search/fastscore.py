@@ -26,6 +26,14 @@ Scores = dict  # segment docnum -> score
 _LENGTHS = [byte_to_length(b) for b in range(256)]
 
 
+def _tree_sum(xs: list[float]) -> float:
+    """Sum as whoosh's binary matcher trees do: left half + right half."""
+    if len(xs) == 1:
+        return xs[0]
+    half = len(xs) // 2
+    return _tree_sum(xs[:half]) + _tree_sum(xs[half:])
+
+
 class SegmentScorer:
     """Scores queries on one segment (``sub``, a leaf searcher of ``top``)."""
 
@@ -54,6 +62,8 @@ class SegmentScorer:
         kind = type(q)
         if kind is wq.Term:
             return self._term(q, only)
+        if kind is wq.Phrase and q.slop == 1:
+            return self._phrase(q, only)
         if kind in (wq.Or, wq.And) and len(q.subqueries) == 1:
             return self._eval(q.subqueries[0], only)  # whoosh drops a lone child's parent
         if kind is wq.Or and not q.minmatch and not q.scale:
@@ -147,24 +157,77 @@ class SegmentScorer:
         return out
 
     def _term(self, q, only) -> Scores:
-        reader, fieldname = self.reader, q.fieldname
-        schema = self.sub.schema
-        if fieldname not in schema:
+        found = self._postings(q.fieldname, q.text, only)
+        if found is None:
+            return self._generic(q, only)
+        return self._boosted(found[0], q.boost)
+
+    def _phrase(self, q, only) -> Scores:
+        """Consecutive words (whoosh's Phrase, slop 1): where each word stands one position
+        after the one before, the words' term scores summed as whoosh's intersection
+        tree sums them. Chinese words of three or more characters are such phrases of
+        character bigrams, so every such query word is one."""
+        try:
+            field = self.sub.schema[q.fieldname]
+        except KeyError:
+            return {}
+        if not field.format or not field.format.supports("positions"):
+            return self._generic(q, only)
+        words = list(q.words)
+        if not words:
             return {}
         try:
-            text = schema[fieldname].to_bytes(q.text)
+            texts = [field.to_bytes(w) for w in words]
         except ValueError:
             return {}
-        if (fieldname, text) not in reader:
+        reader = self.reader
+        if any((q.fieldname, t) not in reader for t in texts):
             return {}
+        order = sorted(range(len(texts)), key=lambda i: reader.doc_frequency(q.fieldname, texts[i]))
+        found: list = [None] * len(texts)
+        for i in order:
+            got = self._postings(q.fieldname, texts[i], only, values=True)
+            if got is None:
+                return self._generic(q, only)
+            found[i] = got
+            only = set(got[0]) if only is None else only.intersection(got[0])
+            if not only:
+                return {}
+        decode = field.format.decode_positions
+        out: Scores = {}
+        for d in only:
+            starts = set(decode(found[0][1][d]))
+            for i in range(1, len(texts)):
+                here = decode(found[i][1][d])
+                starts &= {p - i for p in here}
+                if not starts:
+                    break
+            if starts:
+                out[d] = _tree_sum([found[i][0][d] for i in range(len(texts))])
+        return self._boosted(out, q.boost)
+
+    def _postings(self, fieldname, text, only, values: bool = False):
+        """A term's BM25F scores (and with ``values`` its encoded postings) by docnum, for
+        the documents in ``only`` when given; None when it is not ours to score."""
+        reader = self.reader
+        schema = self.sub.schema
+        if fieldname not in schema:
+            return {}, {}
+        try:
+            text = schema[fieldname].to_bytes(text)
+        except ValueError:
+            return {}, {}
+        if (fieldname, text) not in reader:
+            return {}, {}
         scorer = self.weighting.scorer(self.sub, fieldname, text)
         m = reader._terms.matcher(fieldname, text, schema[fieldname].format, scorer=scorer)
         if type(m) is not W3LeafMatcher or type(scorer) is not BM25FScorer:
-            return self._generic(q, only)
+            return None
         parts = self._length_parts(fieldname, scorer)
         lengths = self._lengths(fieldname)
         idf, k1p1 = scorer.idf, scorer.K1 + 1
         out: Scores = {}
+        vals: dict = {}
         if only is None:
             while m.is_active():
                 if m._ids is None:
@@ -174,6 +237,10 @@ class SegmentScorer:
                 for d, tf in zip(m._ids, m._weights, strict=True):
                     # whoosh.scoring.bm25, K1 * ((1 - B) + B * fl / avgfl) looked up by length
                     out[d] = idf * ((tf * k1p1) / (tf + parts[lengths[d]]))
+                if values:
+                    if m._values is None:
+                        m._read_values()
+                    vals.update(zip(m._ids, m._values, strict=True))
                 m._next_block()
         else:
             wanted = sorted(only)
@@ -185,13 +252,17 @@ class SegmentScorer:
                         m._read_ids()
                     if m._weights is None:
                         m._read_weights()
-                    for d, tf in zip(m._ids, m._weights, strict=True):
+                    if values and m._values is None:
+                        m._read_values()
+                    for k, (d, tf) in enumerate(zip(m._ids, m._weights, strict=True)):
                         if d in only:
                             out[d] = idf * ((tf * k1p1) / (tf + parts[lengths[d]]))
+                            if values:
+                                vals[d] = m._values[k]
                     while j < n and wanted[j] <= top:
                         j += 1
                 m._next_block()
-        return self._boosted(out, q.boost)
+        return out, vals
 
     # --- per-segment data, cached for the open index ------------------------------------
 
