@@ -773,12 +773,19 @@ class Searcher:
         q = _streamed_unions(_cap_expansions(q, searcher.reader(), []))  # as search() does
         flt = wq.Term("lang", lang) if lang else None
         try:
-            results = searcher.search(q, limit=None, filter=flt)
+            total = searcher.doc_count_all()
+            results, _total = _run_page(
+                searcher, q, 1, max(total, 1), "relevance", False, flt, columns=self._columns
+            )
         except MlsearchError:
             raise
         except Exception as exc:
             raise QuerySyntaxError(f"cannot run query: {exc}") from exc
-        return {hit["id"]: hit.get("dup") or hit["id"] for hit in results}
+        out = {}
+        for hit in results:
+            stored = hit.fields()
+            out[stored["id"]] = stored.get("dup") or stored["id"]
+        return out
 
     def suggest(self, query: str, lang: str | None = None, hits: int = 0) -> str | None:
         """A corrected query that finds something with the same ``lang`` filter, or None
