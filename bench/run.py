@@ -164,6 +164,7 @@ class Launcher:
         if cls._instance is not None:
             cls._instance.proc.stdin.close()
             cls._instance.proc.wait()
+            cls._instance.proc.stdout.close()
             cls._instance = None
 
     def run(self, cmd: list[str], env: dict | None, cwd: Path | None) -> Proc:

@@ -112,3 +112,44 @@ def test_query_set_covers_languages_phrases_filters_and_date_sort(tmp_path):
     assert any(q.sort == "date" for q in queries)
     assert strip_filters("lang:ms date:2025 banjir", keep_date=True) == "date:2025 banjir"
     assert strip_filters("lang:ms date:2025 banjir", keep_date=False) == "banjir"
+
+
+def test_queries_only_measures_the_indexes_a_run_left(tmp_path):
+    corpus = tiny_corpus(tmp_path / "tiny.jsonl.gz")
+    common = ["--corpus", corpus, "--runs", "1", "--cold-runs", "1", "--skip-baselines"]
+    common += ["--workdir", tmp_path / "work"]
+    for extra in ([], ["--queries-only"]):
+        out = tmp_path / ("again" if extra else "first")
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.run", *map(str, common + extra + ["--out", out])],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    (result,) = (tmp_path / "again").glob("bench-*.json")
+    mlsearch = json.loads(result.read_text("utf-8"))["systems"]["mlsearch"]
+    assert "build" not in mlsearch and mlsearch["reused_index"].endswith("mlsearch-index")
+    assert mlsearch["warm"]["queries_with_hits"] > 0
+    assert set(mlsearch["cold"]["median_s"]) == set(LANGS)
+
+
+def test_peak_memory_adds_up_concurrent_sub_processes():
+    """Indexing runs in several processes: their memory counts together, not the largest."""
+    from bench.run import Launcher, run_measured
+
+    hold = (
+        "b = bytearray(60 * 2**20); b[::4096] = b'x' * len(b[::4096]); import time; time.sleep(2)"
+    )
+    parent = (
+        "import subprocess, sys\n"
+        f"ps = [subprocess.Popen([sys.executable, '-c', {hold!r}]) for _ in range(2)]\n"
+        "[p.wait() for p in ps]\n"
+    )
+    try:
+        proc = run_measured([sys.executable, "-c", parent])
+    finally:
+        Launcher.stop()
+    assert proc.rc == 0, proc.stderr
+    assert proc.maxrss_mb > 110  # two children of 60 MB each, at once
