@@ -249,6 +249,9 @@ def _storage(index_dir: Path):
     lookup held whole segments in RAM (the 150k build peaked at 2.9 GB)."""
     from whoosh.filedb.filestore import FileStorage
 
+    from .runs import install
+
+    install()  # runs of postings written in chunks (indexer/runs.py)
     return FileStorage(str(index_dir), supports_mmap=False)
 
 
