@@ -29,6 +29,9 @@ class Needles:
     ms: set[str] = field(default_factory=set)
     han: set[str] = field(default_factory=set)
     surface: set[str] = field(default_factory=set)  # words as written (wildcards, fuzzy)
+    # word as found in a normalised body -> whether it matches: the hits of one query
+    # repeat their words, and each costs a few string operations and two stem lookups
+    seen: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.en or self.ms or self.han or self.surface)
@@ -89,27 +92,31 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
         # Sastrawi costs ~1 ms a new word: only words sharing a piece of a query stem can
         # stem to it (affixes and sound changes touch the edges: menyampaikan -> sampai).
         ms_keys = {n[1:4] if len(n) >= 4 else n for n in needles.ms}
+        seen = needles.seen
         for m in PART_RE.finditer(s):
             word = m.group()
-            if word[0] > "\u2fff":  # Han and other CJK are handled above
-                continue
-            w = word.replace("’", "'")
-            if w.endswith("'s"):
-                w = w[:-2]
-            w = w.replace("'", "")
-            if word in needles.surface:
-                hit = True
-            elif w.isdigit():
-                hit = w in needles.en or w in needles.ms
-            else:
-                hit = (en_stem is not None and en_stem(w) in needles.en) or (
-                    ms_stem is not None
-                    and any(k in w for k in ms_keys)
-                    and ms_stem(w) in needles.ms
-                )
+            hit = seen.get(word)
+            if hit is None:
+                hit = seen[word] = _matches(word, needles, en_stem, ms_stem, ms_keys)
             if hit:
                 spans.append(norm.span(m.start(), m.end()))
     return _merge(spans)
+
+
+def _matches(word: str, needles: Needles, en_stem, ms_stem, ms_keys) -> bool:
+    if word[0] > "\u2fff":  # Han and other CJK are found as substrings
+        return False
+    w = word.replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = w.replace("'", "")
+    if word in needles.surface:
+        return True
+    if w.isdigit():
+        return w in needles.en or w in needles.ms
+    return (en_stem is not None and en_stem(w) in needles.en) or (
+        ms_stem is not None and any(k in w for k in ms_keys) and ms_stem(w) in needles.ms
+    )
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
