@@ -12,6 +12,7 @@ interrupts to the parent, which cancels the writer: the index stays at its last 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import pickle
 import queue
@@ -32,9 +33,18 @@ from .errors import MlsearchError
 BATCH = 64
 
 
+# A sub-process that fails writing exits with ERRNO_EXIT + errno for these, so that the
+# parent can say "no space left" rather than "failed".
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS)
+ERRNO_EXIT = 64
+
+
 def _subwriter(storage, indexname, jobqueue, resultqueue, kwargs, multisegment):
-    # Ctrl-C reaches the whole process group; the parent handles it by cancelling.
+    # Ctrl-C reaches the whole process group; the parent handles it by cancelling. A
+    # SIGTERM handler of the parent's (index --watch has one) must not outlive the fork:
+    # cancel() terminates sub-processes with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     parent = os.getppid()
 
     def orphaned():
@@ -48,6 +58,8 @@ def _subwriter(storage, indexname, jobqueue, resultqueue, kwargs, multisegment):
     try:
         SubWriterTask(storage, indexname, jobqueue, resultqueue, kwargs, multisegment).run()
     except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+            os._exit(ERRNO_EXIT + exc.errno)  # the parent reports it as a write error
         # The parent reports the failure and cancels the run; say here what it was.
         print(f"mlsearch: indexing sub-process failed: {exc!r}", file=sys.stderr, flush=True)
         os._exit(1)
@@ -57,7 +69,11 @@ class ParallelWriter(MpWriter):
     """``procs`` sub-processes, each writing one segment per commit."""
 
     def __init__(self, ix, index_dir: Path, procs: int, **kwargs):
-        super().__init__(ix, procs=procs, batchsize=BATCH, multisegment=True, **kwargs)
+        # fork: the sub-processes must inherit the patched posting pool (indexer/runs.py)
+        # and watch this process, not a fork server (Python 3.14's default on Linux).
+        super().__init__(
+            ix, procs=procs, batchsize=BATCH, multisegment=True, start_method="fork", **kwargs
+        )
         self.index_dir = index_dir
 
     def _new_task(self):
@@ -83,6 +99,9 @@ class ParallelWriter(MpWriter):
             self._new_task()
         job = (filename, len(self.docbuffer))
         self.docbuffer = []
+        self._put(job)
+
+    def _put(self, job) -> None:
         # A sub-process that died stops taking jobs: don't wait on a full queue forever.
         while True:
             try:
@@ -96,6 +115,10 @@ class ParallelWriter(MpWriter):
         if finished and not dead:
             dead = [t for t in self.tasks if t.exitcode is not None]
         if dead:
+            for t in dead:
+                code = (t.exitcode or 0) - ERRNO_EXIT
+                if code in _WRITE_ERRNOS:
+                    raise OSError(code, os.strerror(code))  # build_index explains it
             codes = ", ".join(str(t.exitcode) for t in dead)
             raise MlsearchError(
                 f"an indexing sub-process failed (exit code {codes}); "
@@ -107,7 +130,7 @@ class ParallelWriter(MpWriter):
         if self.docbuffer:
             self._enqueue()
         for _task in self.tasks:
-            self.jobqueue.put(None)
+            self._put(None)
         finalsegments = self._merge_segments(mergetype, optimize, merge)
         results = []
         # A sub-process puts its segment on the queue before it exits; read while waiting,
@@ -137,6 +160,9 @@ class ParallelWriter(MpWriter):
                     task.terminate()
             for task in self.tasks:
                 task.join(5)
+                if task.is_alive():
+                    task.kill()
+                    task.join(5)
         finally:
             with contextlib.suppress(Exception):
                 SegmentWriter.cancel(self)

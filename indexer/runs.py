@@ -18,7 +18,8 @@ import pickle
 
 from whoosh import writing
 
-CHUNK = 20_000
+# Postings a chunk: merging runs holds one chunk of each open run (whoosh opens up to 128).
+CHUNK = 4096
 
 _original = writing.PostingPool
 

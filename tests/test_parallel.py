@@ -132,3 +132,57 @@ def test_an_interrupted_parallel_run_stops_its_processes(tmp_path, parallel, mon
     r = build_index(roots, index)
     assert r.added > 0
     assert segments(index) <= 3
+
+
+@pytest.mark.parametrize("batch, delay", [(2, 0.0), (11, 1.0)])
+def test_sub_processes_dying_on_a_full_disk_give_the_disk_full_message(
+    tmp_path, parallel, monkeypatch, batch, delay
+):
+    """Every sub-process fails while the parent still has jobs queued (while reading, or
+    at commit with a full queue): no hang, and the message says what happened."""
+    import errno
+    import time
+
+    from whoosh.multiproc import SubWriterTask
+
+    import indexer.parallel as par
+
+    roots = copy_roots(tmp_path / "docs")
+    monkeypatch.setattr(par, "BATCH", batch)  # more jobs than the queue holds (8)
+
+    def full_disk(self, filename, doc_count):
+        time.sleep(delay)  # 1 s: the parent has queued every job and is committing
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(SubWriterTask, "_process_file", full_disk)
+    with pytest.raises(MlsearchError, match="no space left"):
+        build_index(roots, tmp_path / "ix")
+    assert not multiprocessing.active_children()
+    assert not list((tmp_path / "ix").glob("*.tmp"))
+
+
+def test_cancel_stops_sub_processes_under_a_sigterm_handler(tmp_path, parallel, monkeypatch):
+    """index --watch installs a SIGTERM handler; forked writers must not keep it."""
+    import signal
+    import time
+
+    roots = copy_roots(tmp_path / "docs")
+    real = build.article_document
+    count = {"n": 0}
+
+    def interrupted(*a, **kw):
+        count["n"] += 1
+        if count["n"] == 80:
+            raise KeyboardInterrupt
+        return real(*a, **kw)
+
+    monkeypatch.setattr(build, "article_document", interrupted)
+    old = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            build_index(roots, tmp_path / "ix")
+        assert time.monotonic() - started < 4  # not join(5) per sub-process
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    assert not multiprocessing.active_children()
