@@ -16,6 +16,9 @@ and its matches and scores are read from it.
 
 from __future__ import annotations
 
+import sys
+from array import array
+
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.scoring import BM25FScorer
@@ -24,6 +27,22 @@ from whoosh.util.numeric import byte_to_length
 Scores = dict  # segment docnum -> score
 
 _LENGTHS = [byte_to_length(b) for b in range(256)]
+
+
+def _column_values(column):
+    """Every value of a whoosh numeric column, read at once (its reader reads one value a
+    call: 2.6 µs each). Bytes for a one-byte column (field lengths), else an array."""
+    count, fixed = column._count, column._fixedlen
+    raw = column._dbfile.get(column._basepos, count * fixed)
+    if column._typecode == "B":
+        values = raw
+        pad = bytes([column._default]) * (column._doccount - count)
+        return values + pad if pad else values
+    values = array(column._typecode, raw)
+    if sys.byteorder == "little":
+        values.byteswap()  # whoosh writes columns in network order
+    values.extend([column._default] * (column._doccount - count))
+    return values
 
 
 def _tree_sum(xs: list[float]) -> float:
@@ -64,6 +83,8 @@ class SegmentScorer:
             return self._term(q, only)
         if kind is wq.Phrase and q.slop == 1:
             return self._phrase(q, only)
+        if kind is wq.NumericRange and q.fieldname == "date" and q.constantscore:
+            return self._date_range(q, only)
         if kind in (wq.Or, wq.And) and len(q.subqueries) == 1:
             return self._eval(q.subqueries[0], only)  # whoosh drops a lone child's parent
         if kind is wq.Or and not q.minmatch and not q.scale:
@@ -114,7 +135,7 @@ class SegmentScorer:
         if not positive:
             return self._generic(wq.And(subs), only)
         # Smallest first: each later part is scored only where all before it matched.
-        positive.sort(key=lambda s: s.estimate_size(self.reader))
+        positive.sort(key=self._size)
         out = self._eval(positive[0], only)
         for sub in positive[1:]:
             if not out:
@@ -129,6 +150,11 @@ class SegmentScorer:
         if bonus:
             out = {d: s + bonus for d, s in out.items()}
         return out
+
+    def _size(self, q) -> int:
+        if isinstance(q, wq.NumericRange):
+            return self.reader.doc_count_all()  # checked per candidate: cheap last
+        return q.estimate_size(self.reader)
 
     def _minus(self, scores: Scores, q) -> Scores:
         if not scores:
@@ -206,6 +232,38 @@ class SegmentScorer:
                 out[d] = _tree_sum([found[i][0][d] for i in range(len(texts))])
         return self._boosted(out, q.boost)
 
+    def _date_range(self, q, only) -> Scores:
+        """``date:`` read from the date column rather than matched as the union of every
+        precision term the range covers (on 153k articles ``date:2018`` alone took
+        434 ms that way). Whoosh scores a range its boost, whatever the date."""
+        column = self._date_column()
+        if column is None:
+            return {}
+        low = None if q.start is None else q.start + bool(q.startexcl)
+        high = None if q.end is None else q.end - bool(q.endexcl)
+        missing = self._date_missing
+        docs = range(len(column)) if only is None else only
+        boost = q.boost
+        out: Scores = {}
+        for d in docs:
+            when = column[d]
+            if when != missing and (low is None or when >= low) and (high is None or when <= high):
+                out[d] = boost
+        return out
+
+    def _date_column(self):
+        """The segment's dates as a list of raw column values (``_date_missing``: none)."""
+        key = (id(self.reader), "dates")
+        cached = self.cache.get(key)
+        if cached is None or cached[0] is not self.reader:
+            values = missing = None
+            if self.reader.has_column("date"):
+                column = self.reader.column_reader("date", translate=False)
+                values, missing = _column_values(column), column._default
+            cached = self.cache[key] = (self.reader, values, missing)
+        self._date_missing = cached[2]
+        return cached[1]
+
     def _postings(self, fieldname, text, only, values: bool = False):
         """A term's BM25F scores (and with ``values`` its encoded postings) by docnum, for
         the documents in ``only`` when given; None when it is not ours to score."""
@@ -271,11 +329,7 @@ class SegmentScorer:
         cached = self.cache.get(key)
         if cached is None or cached[0] is not self.reader:
             column = self.reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            data = (
-                bytes(self.reader.doc_count_all())
-                if column is None
-                else column._dbfile.get(column._basepos, column._doccount)
-            )
+            data = bytes(self.reader.doc_count_all()) if column is None else _column_values(column)
             cached = self.cache[key] = (self.reader, data)
         return cached[1]
 

@@ -222,11 +222,10 @@ def _run_page(
     from ``search.fastscore`` a segment at a time, whoosh's BM25F computed from posting
     blocks; with ``FAST_SCORING`` off, from whoosh's matchers (the tests compare the two).
     """
-    q, dates = _date_filters(q)
     if flt is not None or mask is not None:
         q = _filtered(q, flt, mask)
     top = _collapsing_collector_class()(
-        page * limit, columns, by_date=sort == "date", collapse=collapse, dates=dates
+        page * limit, columns, by_date=sort == "date", collapse=collapse
     )
     if FAST_SCORING:
         from .fastscore import SegmentScorer
@@ -250,67 +249,23 @@ def _run_page(
 FAST_SCORING = True
 
 
-def _date_filters(q):
-    """``date:`` ranges beside words, taken out of the query: ``(rest, [(low, high), …])``.
-
-    Whoosh matches a date range through the union of every indexed precision term it
-    covers: on 153k articles, ``date:2018 sumbangan`` took 461 ms, 434 of it in the range.
-    The collector checks each match's date column instead (the range only ever added
-    the same constant to every score). Bounds are column values; None is open."""
-    from whoosh import query as wq
-
-    if isinstance(q, wq.Require):
-        inner, ranges = _date_filters(q.a)
-        return (wq.Require(inner, q.b) if ranges else q), ranges
-    if not isinstance(q, wq.And):
-        return q, []
-    ranges, rest = [], []
-    for sub in q.subqueries:
-        if isinstance(sub, wq.NumericRange) and sub.fieldname == "date":
-            low = None if sub.start is None else sub.start + bool(sub.startexcl)
-            high = None if sub.end is None else sub.end - bool(sub.endexcl)
-            ranges.append((low, high))
-            continue
-        sub, inner = _date_filters(sub)
-        ranges.extend(inner)
-        rest.append(sub)
-    if not ranges or not rest:
-        return q, []
-    return (rest[0] if len(rest) == 1 else wq.And(rest, boost=q.boost)), ranges
-
-
-def _in_ranges(when, ranges) -> bool:
-    """A raw date column value inside every (low, high) range; 0 means no date."""
-    if not when:
-        return False
-    return all((lo is None or when >= lo) and (hi is None or when <= hi) for lo, hi in ranges)
-
-
-def _matching_docs(searcher, q, cache: dict | None = None):
-    """Global numbers of the documents ``q`` matches, in order, with its ``date:`` ranges
-    checked against the date column (see ``_date_filters``). ``cache``: the Searcher's
-    per-segment cache, as for ``_run_page``."""
-    q, ranges = _date_filters(q)
-    if not FAST_SCORING and not ranges:
-        yield from searcher.docs_for_query(q)
-        return
+def _matching_docs(searcher, q, cache: dict | None = None) -> list[tuple[float, int]]:
+    """``(score, global docnum)`` of every document ``q`` matches, best first (ties in
+    docnum order, as whoosh ranks them). ``cache``: the Searcher's per-segment cache."""
     from .fastscore import SegmentScorer
 
-    context = searcher.context()
-    cache = {} if cache is None else cache
-    for sub, offset in searcher.leaf_searchers():
-        reader = sub.reader()
-        if FAST_SCORING:
-            docs = sorted(SegmentScorer(searcher, sub, context, cache).scores(q))
-        else:
-            docs = q.docs(sub)
-        if ranges:
-            if not reader.has_column("date"):
-                continue
-            column = reader.column_reader("date", translate=False)
-            docs = [d for d in docs if _in_ranges(column[d], ranges)]
-        for docnum in docs:
-            yield offset + docnum
+    found = []
+    if FAST_SCORING:
+        context = searcher.context()
+        cache = {} if cache is None else cache
+        for sub, offset in searcher.leaf_searchers():
+            scores = SegmentScorer(searcher, sub, context, cache).scores(q)
+            found.extend((score, offset + d) for d, score in scores.items())
+    else:
+        results = searcher.search(q, limit=None)
+        found = [(results.score(i), results.docnum(i)) for i in range(len(results))]
+    found.sort(key=lambda x: (-x[0], x[1]))
+    return found
 
 
 @functools.cache
@@ -333,12 +288,11 @@ def _collapsing_collector_class():
             columns: dict | None,
             by_date: bool = False,
             collapse: bool = True,
-            dates: list | None = None,
         ):
             super().__init__()
             self.limit = limit
             self.by_date = by_date
-            self.ranges = dates or []  # (low, high) column values a match's date must be in
+            self.undated = None  # the date column's value for an article without a date
             self.collapse = collapse
             self.columns = {} if columns is None else columns
             self.best: dict = {}
@@ -361,21 +315,11 @@ def _collapsing_collector_class():
             """The columns of the segment whose matches come next (no matcher needed)."""
             self.offset = offset
             self.groups = self._column(reader, "dup") if self.collapse else None
-            self.dates = self._column(reader, "date") if self.by_date or self.ranges else None
-
-        def collect(self, sub_docnum):
-            if self.ranges:
-                when = self.dates[sub_docnum] if self.dates is not None else 0
-                if not _in_ranges(when, self.ranges):
-                    return None
-            return super().collect(sub_docnum)
+            self.dates = self._column(reader, "date") if self.by_date else None
+            self.undated = getattr(self.dates, "_default", None)
 
         def collect_scored(self, sub_docnum, score):
             """A match of the current segment, scored already (by ``search.fastscore``)."""
-            if self.ranges:
-                when = self.dates[sub_docnum] if self.dates is not None else 0
-                if not _in_ranges(when, self.ranges):
-                    return None
             return self._collect(self.offset + sub_docnum, score)
 
         def _collect(self, global_docnum, score):
@@ -384,6 +328,8 @@ def _collapsing_collector_class():
             key = (groups[sub] if groups is not None else None) or global_docnum
             if self.by_date:
                 when = self.dates[sub] if self.dates is not None else None
+                if when == self.undated:
+                    when = None  # reads as the largest value: it would sort first
                 rank = (when or 0, score)  # raw column values: the order whoosh sorts by
             else:
                 rank = score
@@ -594,7 +540,7 @@ class Searcher:
                 copies = _matching_docs(
                     searcher, wq.And([wq.Term("dup", group), matching]), self._columns
                 )
-                ids = (searcher.stored_fields(d)["id"] for d in copies)
+                ids = (searcher.stored_fields(d)["id"] for _score, d in copies)
                 others = [i for i in ids if i != stored["id"]]
             hits.append(
                 Hit(
@@ -755,7 +701,7 @@ class Searcher:
         if lang:
             q = wq.Require(q, wq.Term("lang", lang))
         try:
-            return sum(1 for _ in _matching_docs(searcher, q, self._columns))  # every copy
+            return len(_matching_docs(searcher, q, self._columns))  # every copy
         except Exception as exc:
             raise QuerySyntaxError(f"cannot run query: {exc}") from exc
 
@@ -803,7 +749,7 @@ class Searcher:
             if lang:
                 q = wq.And([q, wq.Term("lang", lang)])
             try:
-                return sum(1 for _ in _matching_docs(searcher, q, self._columns))
+                return len(_matching_docs(searcher, q, self._columns))
             except Exception as exc:
                 raise QuerySyntaxError(f"cannot run query: {exc}") from exc
 

@@ -48,7 +48,18 @@ WORDS = [
     "missingword",
 ]
 JOINS = [" ", " AND ", " OR ", " NOT ", " -", " +"]
-PREFIXES = ["", "title:", "body:", "lang:ms ", "lang:zh ", "date:2025 ", "date:[2025-08-01 TO] "]
+PREFIXES = [
+    "",
+    "title:",
+    "body:",
+    "lang:ms ",
+    "lang:zh ",
+    "date:2025 ",
+    "date:[2025-08-01 TO] ",
+    "date:[TO 2025-09-01] ",
+    "NOT date:2025-10 ",
+    "date:{2025-07-01 TO 2025-12-02} ",
+]
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +73,10 @@ def index(tmp_path_factory):
         mp.setattr(build, "PARALLEL_BYTES", 0)
         mp.setenv("MLSEARCH_PROCS", "2")
         build_index([docs], root / "ix")
+    (docs / "undated.txt").write_text(
+        "Latihan navy hotline\n\nLatihan maritim, navy exercise, ASEAN hotline: 东盟 南海.\n",
+        "utf-8",
+    )  # no date: matches no date range
     changed = docs / "news" / "ms" / "latihan_maritim.txt"
     changed.write_text(changed.read_text("utf-8") + "\nLatihan tambahan.\n", "utf-8")
     assert build_index([docs], root / "ix").updated == 1

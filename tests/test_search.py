@@ -276,3 +276,20 @@ def test_date_filters_match_what_whoosh_matches(searcher, words, low, days, excl
     found = searcher.search(query, limit=100, collapse=False)
     assert {h.id for h in found.hits} == expected
     assert found.total == len(expected) == searcher.count(query)
+
+
+def test_undated_articles_match_no_date_range_and_sort_last(tmp_path):
+    from indexer.build import build_index
+    from search import Searcher
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "dated.txt").write_text("Navy drill\n\ndate 2025-03-01\n\nA navy drill.\n", "utf-8")
+    (docs / "undated.txt").write_text("Navy parade\n\nA navy parade, no date given.\n", "utf-8")
+    build_index([docs], tmp_path / "ix")
+    with Searcher(tmp_path / "ix") as s:
+        for query in ("date:[2025-01-01 TO] navy", "date:[TO 2030-01-01] navy", "date:2025 navy"):
+            assert [h.id for h in s.search(query).hits] == ["dated.txt"], query
+            assert s.count(query) == 1
+        assert [h.id for h in s.search("navy NOT date:2025").hits] == ["undated.txt"]
+        assert [h.id for h in s.search("navy", sort="date").hits] == ["dated.txt", "undated.txt"]
