@@ -138,6 +138,57 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
             assert s.search(f"marker{i:05d}").total == 1
 
 
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_sigkill_of_a_parallel_run_leaves_no_process_and_loses_nothing(tmp_path):
+    """kill -9 of mlsearch while its writer sub-processes work: they go within seconds,
+    the index stays at its last commit, and the next run finishes."""
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    expected = make_corpus(docs, 600)
+    marker = f"parallel-kill-{tmp_path.name}"
+    script = (
+        f"# {marker}\n"
+        "import sys, indexer.build as b\n"
+        "b.PARALLEL_BYTES = 0\n"
+        "b.build_index([sys.argv[1]], sys.argv[2])\n"
+    )
+    env = cli_env(MLSEARCH_PROCS="2", MLSEARCH_COMMIT_EVERY="100")
+    rng = random.Random(7)
+    for _ in range(3):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script, str(docs), str(index)], cwd=ROOT, env=env
+        )
+        deadline = time.monotonic() + 30
+        while len(_processes_with(marker)) < 3 and proc.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.1, 1.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 5
+        while _processes_with(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _processes_with(marker)
+        if any(index.glob("*.toc")):
+            ids = index_ids(index)
+            assert len(ids) == len(set(ids)) and set(ids) <= expected
+    proc = run_index_process(docs, index)
+    _out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()
+    assert sorted(index_ids(index)) == sorted(expected)
+
+
 def test_sigkill_during_rebuild_keeps_the_old_index(tmp_path):
     docs, index = tmp_path / "docs", tmp_path / "ix"
     expected = make_corpus(docs, 120)
