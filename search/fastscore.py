@@ -21,7 +21,7 @@ from array import array
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.scoring import BM25FScorer
+from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
 Scores = dict  # segment docnum -> score
@@ -279,11 +279,17 @@ class SegmentScorer:
             return {}, {}
         scorer = self.weighting.scorer(self.sub, fieldname, text)
         m = reader._terms.matcher(fieldname, text, schema[fieldname].format, scorer=scorer)
-        if type(m) is not W3LeafMatcher or type(scorer) is not BM25FScorer:
+        if type(m) is not W3LeafMatcher:
             return None
-        parts = self._length_parts(fieldname, scorer)
-        lengths = self._lengths(fieldname)
-        idf, k1p1 = scorer.idf, scorer.K1 + 1
+        if type(scorer) is BM25FScorer:
+            plain = False
+            parts = self._length_parts(fieldname, scorer)
+            lengths = self._lengths(fieldname)
+            idf, k1p1 = scorer.idf, scorer.K1 + 1
+        elif type(scorer) is WeightScorer:
+            plain = True  # a field without lengths (lang:, source:): its weight is its score
+        else:
+            return None
         out: Scores = {}
         vals: dict = {}
         if only is None:
@@ -292,9 +298,12 @@ class SegmentScorer:
                     m._read_ids()
                 if m._weights is None:
                     m._read_weights()
-                for d, tf in zip(m._ids, m._weights, strict=True):
-                    # whoosh.scoring.bm25, K1 * ((1 - B) + B * fl / avgfl) looked up by length
-                    out[d] = idf * ((tf * k1p1) / (tf + parts[lengths[d]]))
+                if plain:
+                    out.update(zip(m._ids, m._weights, strict=True))
+                else:
+                    for d, tf in zip(m._ids, m._weights, strict=True):
+                        # whoosh.scoring.bm25, K1 * ((1 - B) + B * fl / avgfl) by length
+                        out[d] = idf * ((tf * k1p1) / (tf + parts[lengths[d]]))
                 if values:
                     if m._values is None:
                         m._read_values()
@@ -314,7 +323,7 @@ class SegmentScorer:
                         m._read_values()
                     for k, (d, tf) in enumerate(zip(m._ids, m._weights, strict=True)):
                         if d in only:
-                            out[d] = idf * ((tf * k1p1) / (tf + parts[lengths[d]]))
+                            out[d] = tf if plain else idf * ((tf * k1p1) / (tf + parts[lengths[d]]))
                             if values:
                                 vals[d] = m._values[k]
                     while j < n and wanted[j] <= top:
