@@ -311,12 +311,30 @@ def _collapsing_collector_class():
             super().set_subsearcher(subsearcher, offset)
             self.start_segment(subsearcher.reader(), offset)
 
+        def _loaded(self, reader, name: str, load):
+            """``load(column)`` of a segment's column, once for the open index."""
+            key = (id(reader), "loaded", name)
+            cached = self.columns.get(key)
+            if cached is None or cached[0] is not reader:
+                column = self._column(reader, name)
+                cached = self.columns[key] = (reader, None if column is None else load(column))
+            return cached[1]
+
         def start_segment(self, reader, offset):
-            """The columns of the segment whose matches come next (no matcher needed)."""
+            """The columns of the segment whose matches come next (no matcher needed).
+
+            Read whole, once: whoosh's column readers read the file at every lookup, and
+            a group label and a date are looked up for every match (date order on 15k
+            articles was the slowest kind of warm query, p50 34 ms)."""
+            from .fastscore import column_values, var_bytes
+
             self.offset = offset
-            self.groups = self._column(reader, "dup") if self.collapse else None
-            self.dates = self._column(reader, "date") if self.by_date else None
-            self.undated = getattr(self.dates, "_default", None)
+            self.groups = self._loaded(reader, "dup", var_bytes) if self.collapse else None
+            self.dates = self.undated = None
+            if self.by_date:
+                loaded = self._loaded(reader, "date", lambda c: (column_values(c), c._default))
+                if loaded is not None:
+                    self.dates, self.undated = loaded
 
         def collect_scored(self, sub_docnum, score):
             """A match of the current segment, scored already (by ``search.fastscore``)."""
@@ -325,7 +343,11 @@ def _collapsing_collector_class():
         def _collect(self, global_docnum, score):
             sub = global_docnum - self.offset
             groups = self.groups
-            key = (groups[sub] if groups is not None else None) or global_docnum
+            key = global_docnum
+            if groups is not None:
+                data, starts, lengths = groups
+                if lengths[sub]:
+                    key = data[starts[sub] : starts[sub] + lengths[sub]]
             if self.by_date:
                 when = self.dates[sub] if self.dates is not None else None
                 if when == self.undated:
