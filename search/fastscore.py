@@ -56,7 +56,7 @@ def var_bytes(column):
             at += len(v)
         return b"".join(values), starts, [len(v) for v in values]
     lengths, starts = column._lengths, column._offsets
-    end = max((o + n for o, n in zip(starts, lengths, strict=True)), default=0)
+    end = starts[-1] + lengths[-1] if len(starts) else 0  # values are stored in doc order
     return column._dbfile.get(column._basepos, end), starts, lengths
 
 
