@@ -293,3 +293,68 @@ def test_undated_articles_match_no_date_range_and_sort_last(tmp_path):
             assert s.count(query) == 1
         assert [h.id for h in s.search("navy NOT date:2025").hits] == ["undated.txt"]
         assert [h.id for h in s.search("navy", sort="date").hits] == ["dated.txt", "undated.txt"]
+
+
+def _spans_word_by_word(text, needles):
+    """find_spans without the memo a query's hits share: every word judged afresh."""
+    from indexer.analysis import PART_RE, stemmer_for
+    from indexer.normalize import normalize
+    from search.snippets import _matches, _merge
+
+    norm = normalize(text)
+    spans = []
+    for needle in needles.han:
+        start = norm.text.find(needle)
+        while start != -1:
+            spans.append(norm.span(start, start + len(needle)))
+            start = norm.text.find(needle, start + len(needle))
+    en = stemmer_for("en") if needles.en else None
+    ms = stemmer_for("ms") if needles.ms else None
+    keys = {n[1:4] if len(n) >= 4 else n for n in needles.ms}
+    for m in PART_RE.finditer(norm.text):
+        if _matches(m.group(), needles, en, ms, keys):
+            spans.append(norm.span(m.start(), m.end()))
+    return _merge(spans)
+
+
+SNIPPET_PIECES = [
+    "Minister",
+    "ministers'",
+    "minister's",
+    "o'minister",
+    "ministerial",
+    "defence",
+    "DEFENSE",
+    "pertahanan",
+    "mempertahankan",
+    "F-16",
+    "16",
+    "2016",
+    "16th",
+    "东盟",
+    "东盟minister",
+    "’",
+    "'",
+    " ",
+    ", ",
+    "\n",
+    "-",
+    "x",
+    "٣",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pieces=st.lists(st.sampled_from(SNIPPET_PIECES), max_size=30),
+    query=st.sampled_from(["minister", "defense 16", "pertahanan", "东盟 minister", "minist*"]),
+)
+def test_spans_are_those_the_word_by_word_scan_finds(searcher, pieces, query):
+    from search.query import positive_terms
+    from search.snippets import find_spans, needles_from
+
+    reader = searcher._searcher.reader()
+    needles = needles_from(positive_terms(searcher.parse(query)), reader)
+    text = "".join(pieces)
+    for _ in range(2):  # the second time from the memo
+        assert find_spans(text, needles) == _spans_word_by_word(text, needles)
