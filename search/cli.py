@@ -68,6 +68,17 @@ def cross_options(fn):
     )(fn)
 
 
+colour_option = click.option(
+    "--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto"
+)
+all_copies_option = click.option(
+    "--all",
+    "all_copies",
+    is_flag=True,
+    help="Every copy of a near-duplicate article, not one hit marked +N similar.",
+)
+
+
 def handle_errors(fn):
     """Turn library exceptions into a Failure; nothing else reaches the user as a traceback."""
 
@@ -284,21 +295,14 @@ def _index_watch(paths, index_dir, rebuild, as_json, quiet, wait) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit per line.")
 @click.option("--explain", is_flag=True, help="Show how the query was normalised and tokenised.")
-@click.option(
-    "--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto"
-)
+@colour_option
 @click.option(
     "--any",
     "any_words",
     is_flag=True,
     help="Articles with any of the words, ranked (OR instead of AND).",
 )
-@click.option(
-    "--all",
-    "all_copies",
-    is_flag=True,
-    help="Every copy of a near-duplicate article, not one hit marked +N similar.",
-)
+@all_copies_option
 @click.option(
     "--batch",
     type=click.Path(dir_okay=False, allow_dash=True),
@@ -500,15 +504,8 @@ def show(doc_id, index_dir, as_json):
     "--lang", type=click.Choice(["zh", "ms", "en"]), help="Only articles in this language."
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit per line.")
-@click.option(
-    "--all",
-    "all_copies",
-    is_flag=True,
-    help="Every copy of a near-duplicate article, not one hit marked +N similar.",
-)
-@click.option(
-    "--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto"
-)
+@all_copies_option
+@colour_option
 @cross_options
 @handle_errors
 def similar(doc_id, index_dir, limit, page, lang, as_json, all_copies, colour, cross, glossary):

@@ -15,6 +15,7 @@ from indexer.config import DEFAULT_LIMIT
 from .cli import (
     EXIT_HITS,
     EXIT_NO_HITS,
+    colour_option,
     handle_errors,
     index_option,
     mark,
@@ -201,9 +202,7 @@ def rm(names, index_dir):
     "--since", metavar="DATE", help="Only articles dated DATE or later (2025-10-29, 2025-10)."
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit per line.")
-@click.option(
-    "--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto"
-)
+@colour_option
 @handle_errors
 def run(names, index_dir, run_all, only_new, since, as_json, colour):
     """Run saved queries and record what they found.

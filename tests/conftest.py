@@ -48,9 +48,29 @@ def searcher(news_index):
         yield s
 
 
+def fixture_copy(src: Path, parent: Path) -> Path:
+    """A private, writable copy of a fixture folder, under ``parent`` by its own name."""
+    dest = parent / src.name
+    shutil.copytree(src, dest)
+    return dest
+
+
+def interrupt_after(monkeypatch, n: int) -> None:
+    """Ctrl-C while indexing, as the ``n``-th article is being prepared."""
+    import indexer.build as build
+
+    real, count = build.article_document, {"n": 0}
+
+    def interrupted(*a, **kw):
+        count["n"] += 1
+        if count["n"] == n:
+            raise KeyboardInterrupt
+        return real(*a, **kw)
+
+    monkeypatch.setattr(build, "article_document", interrupted)
+
+
 @pytest.fixture
 def news_copy(tmp_path) -> Path:
     """A private, writable copy of the fixture corpus."""
-    dest = tmp_path / "news"
-    shutil.copytree(NEWS, dest)
-    return dest
+    return fixture_copy(NEWS, tmp_path)

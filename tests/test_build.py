@@ -13,6 +13,8 @@ from indexer.errors import IndexMissingError, MlsearchError, SchemaVersionError
 from indexer.schema import META_FILE
 from search import Searcher
 
+from .conftest import interrupt_after
+
 
 def write(path, title, body):
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,15 +147,7 @@ def test_interrupted_run_leaves_the_last_commit_and_the_next_run_finishes(tmp_pa
         write(docs / f"{i}.txt", f"Title {i}", f"Navy story {i}.")
 
     real = build.article_document
-    count = {"n": 0}
-
-    def dying(*a, **kw):
-        count["n"] += 1
-        if count["n"] == 4:
-            raise KeyboardInterrupt
-        return real(*a, **kw)
-
-    monkeypatch.setattr(build, "article_document", dying)
+    interrupt_after(monkeypatch, 4)
     with pytest.raises(KeyboardInterrupt):
         build_index([docs], index)
     monkeypatch.setattr(build, "article_document", real)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from indexer import dedup
 from indexer.build import build_index
 from search import Searcher
 from search.cli import main
-from tests.conftest import FIXTURES, build_fixture_index
+from tests.conftest import FIXTURES, build_fixture_index, fixture_copy
 
 DUPS = FIXTURES / "dups"
 EN_COPIES = {
@@ -66,9 +65,7 @@ def dups_index(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def dups_copy(tmp_path) -> Path:
-    dest = tmp_path / "dups"
-    shutil.copytree(DUPS, dest)
-    return dest
+    return fixture_copy(DUPS, tmp_path)
 
 
 def edited_copy(src: Path, dest: Path, title: str, replace: tuple[str, str]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import shutil
 
 import pytest
 
@@ -13,7 +12,7 @@ from indexer.build import build_index
 from indexer.errors import MlsearchError
 from search import Searcher
 
-from .conftest import CORPUS, FIXTURES, NEWS
+from .conftest import CORPUS, FIXTURES, NEWS, fixture_copy, interrupt_after
 
 ROOTS = [NEWS, FIXTURES / "dups", FIXTURES / "suggest", CORPUS]
 QUERIES = [
@@ -34,9 +33,7 @@ def parallel(monkeypatch):
 
 
 def copy_roots(dest):
-    for root in ROOTS:
-        shutil.copytree(root, dest / root.name)
-    return [dest / root.name for root in ROOTS]
+    return [fixture_copy(root, dest) for root in ROOTS]
 
 
 def snapshot(index_dir):
@@ -114,15 +111,7 @@ def test_an_interrupted_parallel_run_stops_its_processes(tmp_path, parallel, mon
     build_index(roots[:1], index)
     before = snapshot(index)
     real = build.article_document
-    count = {"n": 0}
-
-    def interrupted(*a, **kw):
-        count["n"] += 1
-        if count["n"] == 80:  # after the first batches went to the writers
-            raise KeyboardInterrupt
-        return real(*a, **kw)
-
-    monkeypatch.setattr(build, "article_document", interrupted)
+    interrupt_after(monkeypatch, 80)  # after the first batches went to the writers
     with pytest.raises(KeyboardInterrupt):
         build_index(roots, index)
     monkeypatch.setattr(build, "article_document", real)
@@ -167,16 +156,7 @@ def test_cancel_stops_sub_processes_under_a_sigterm_handler(tmp_path, parallel, 
     import time
 
     roots = copy_roots(tmp_path / "docs")
-    real = build.article_document
-    count = {"n": 0}
-
-    def interrupted(*a, **kw):
-        count["n"] += 1
-        if count["n"] == 80:
-            raise KeyboardInterrupt
-        return real(*a, **kw)
-
-    monkeypatch.setattr(build, "article_document", interrupted)
+    interrupt_after(monkeypatch, 80)
     old = signal.signal(signal.SIGTERM, lambda *_: None)
     try:
         started = time.monotonic()
