@@ -39,21 +39,41 @@ _WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.ER
 ERRNO_EXIT = 64
 
 
-def _subwriter(storage, indexname, jobqueue, resultqueue, kwargs, multisegment):
+def _die_with_parent() -> None:
+    """Ask the kernel to kill this process when its parent dies (Linux's
+    PR_SET_PDEATHSIG); elsewhere the watch thread of ``_subwriter`` does it, a second
+    later."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _subwriter(parent, storage, indexname, jobqueue, resultqueue, kwargs, multisegment):
     # Ctrl-C reaches the whole process group; the parent handles it by cancelling. A
     # SIGTERM handler of the parent's (index --watch has one) must not outlive the fork:
     # cancel() terminates sub-processes with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    parent = os.getppid()
+    # A parent killed outright (SIGKILL) can't stop us, and the job queue never closes
+    # (we hold its pipe too). ``parent`` is the pid the parent had before the fork: had
+    # we read os.getppid() here, a parent that died in between would leave us recording
+    # pid 1 (or a subreaper) as "the parent" and never noticing that it had gone.
+    _die_with_parent()
 
     def orphaned():
-        # A parent killed outright (SIGKILL) can't stop us, and the job queue never
-        # closes (we hold its pipe too): leave once the parent is gone.
         while os.getppid() == parent:
             time.sleep(1.0)
         os._exit(1)
 
+    if os.getppid() != parent:  # died before the death signal was armed
+        os._exit(1)
     threading.Thread(target=orphaned, daemon=True).start()
     try:
         SubWriterTask(storage, indexname, jobqueue, resultqueue, kwargs, multisegment).run()
@@ -78,6 +98,7 @@ class ParallelWriter(MpWriter):
 
     def _new_task(self):
         args = (
+            os.getpid(),  # taken before the fork: see _subwriter
             self.storage,
             self.indexname,
             self.jobqueue,

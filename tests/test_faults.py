@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -156,7 +157,7 @@ def test_sigkill_of_a_parallel_run_leaves_no_process_and_loses_nothing(tmp_path)
     the index stays at its last commit, and the next run finishes."""
     docs, index = tmp_path / "docs", tmp_path / "ix"
     expected = make_corpus(docs, 600)
-    marker = f"parallel-kill-{tmp_path.name}"
+    marker = f"parallel-kill-{uuid.uuid4().hex}"  # unique per run: tmp_path names repeat
     script = (
         f"# {marker}\n"
         "import sys, indexer.build as b\n"
