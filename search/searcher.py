@@ -358,7 +358,15 @@ def _collapsing_collector_class():
             best = self.best.get(key)
             if best is None or rank > best[0]:
                 self.best[key] = (rank, score, global_docnum)
+            elif rank == best[0] and self._id(global_docnum) < self._id(best[2]):
+                # Copies that tie (exact duplicates): the smaller id, not the one that
+                # happens to come first in the index, which depends on how a parallel
+                # build split the articles across its segments.
+                self.best[key] = (rank, score, global_docnum)
             return 0 - score
+
+        def _id(self, global_docnum) -> str:
+            return self.top_searcher.stored_fields(global_docnum)["id"]
 
         def count(self):
             return len(self.best)
@@ -366,8 +374,17 @@ def _collapsing_collector_class():
         def results(self):
             import heapq
 
-            top = heapq.nlargest(self.limit, self.best.values(), key=lambda x: (x[0], -x[2]))
-            return self._results([(score, docnum) for _rank, score, docnum in top])
+            # Ties in rank go by group label (its first copy's id), which no index layout
+            # changes; docnum order, whoosh's, depends on how a parallel build split the
+            # articles across segments. Uncollapsed (every copy its own group), ties stay
+            # in index order.
+            def order(item):
+                key, (rank, _score, docnum) = item
+                neg = tuple(-r for r in rank) if isinstance(rank, tuple) else -rank
+                return (neg, key if isinstance(key, bytes) else b"", docnum)
+
+            top = heapq.nsmallest(self.limit, self.best.items(), key=order)
+            return self._results([(score, docnum) for _key, (_rank, score, docnum) in top])
 
     return CollapsingTop
 

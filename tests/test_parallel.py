@@ -51,10 +51,21 @@ def segments(index_dir) -> int:
         return len(s._searcher.reader().leaf_readers())
 
 
-def test_two_processes_index_what_one_does(tmp_path, monkeypatch):
+@pytest.mark.parametrize("reverse", [False, True], ids=["as-committed", "segments-reversed"])
+def test_two_processes_index_what_one_does(tmp_path, monkeypatch, reverse):
+    """Which sub-process takes which batch, and whose segment is listed first, depend on
+    timing; the results must not. Reversing the segments' order stands for the other
+    timings (exact copies tie, and a tie must not go to whichever copy came first)."""
+    from indexer.parallel import ParallelWriter
+
     one = build_index(ROOTS, tmp_path / "one")
     monkeypatch.setattr(build, "PARALLEL_BYTES", 0)
     monkeypatch.setenv("MLSEARCH_PROCS", "2")
+    if reverse:
+        commit_toc = ParallelWriter._commit_toc
+        monkeypatch.setattr(
+            ParallelWriter, "_commit_toc", lambda self, segs: commit_toc(self, segs[::-1])
+        )
     two = build_index(ROOTS, tmp_path / "two")
     assert segments(tmp_path / "two") == 2
     assert (two.added, len(two.skipped)) == (one.added, len(one.skipped))
@@ -166,3 +177,34 @@ def test_cancel_stops_sub_processes_under_a_sigterm_handler(tmp_path, parallel, 
     finally:
         signal.signal(signal.SIGTERM, old)
     assert not multiprocessing.active_children()
+
+
+def _gone_pid() -> int:
+    """The pid of a process that has exited and been reaped."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_writer_whose_parent_died_before_it_started_exits(tmp_path):
+    """The parent's pid is taken before the fork. A parent that dies between the fork and
+    the sub-process's first line must not leave it waiting on its job queue for ever (it
+    would have recorded pid 1 as its parent and never seen it go)."""
+    import indexer.parallel as par
+
+    build_index([NEWS], tmp_path / "ix")
+    storage = build._storage(tmp_path / "ix")
+    ctx = multiprocessing.get_context("fork")
+    jobs, results = ctx.Queue(), ctx.Queue()  # no job ever comes: it would wait for ever
+    args = (_gone_pid(), storage, "MAIN", jobs, results, {}, True)
+    task = ctx.Process(target=par._subwriter, args=args, daemon=True)
+    task.start()
+    task.join(60)  # a hang guard: it exits at once, or never
+    alive = task.is_alive()
+    if alive:
+        task.kill()
+        task.join()
+    assert not alive and task.exitcode == 1
