@@ -30,7 +30,13 @@ from pathlib import Path
 from .article import Article, Skipped
 from .config import commit_every, index_procs
 from .dedup import DupFinder
-from .errors import IndexLockedError, IndexMissingError, MlsearchError, SchemaVersionError
+from .errors import (
+    IndexDamagedError,
+    IndexLockedError,
+    IndexMissingError,
+    MlsearchError,
+    SchemaVersionError,
+)
 from .locking import LOCK_FILE, IndexLock
 from .schema import META_FILE, SCHEMA_VERSION, lang_field, make_schema, read_meta, write_meta
 
@@ -82,9 +88,29 @@ def index_exists(index_dir: Path) -> bool:
     return index_dir.is_dir() and any(index_dir.glob("_MAIN_*.toc"))
 
 
+def looks_damaged(index_dir: Path) -> bool:
+    """An index folder without a table of contents, but with segments or our metadata: an
+    index whose TOC was lost, not an empty or foreign folder."""
+    return (
+        index_dir.is_dir()
+        and not index_exists(index_dir)
+        and ((index_dir / META_FILE).exists() or any(index_dir.glob("MAIN_*.seg")))
+    )
+
+
+def _damaged(index_dir: Path, what: str) -> IndexDamagedError:
+    from .check import check_hint
+
+    return IndexDamagedError(f"the index in {index_dir} is damaged: {what}", check_hint(index_dir))
+
+
 def check_version(index_dir: Path) -> None:
     meta = read_meta(index_dir)
-    if meta is None or meta.get("schema_version") != SCHEMA_VERSION:
+    if meta is None or not isinstance(meta, dict):
+        if (index_dir / META_FILE).exists():
+            raise _damaged(index_dir, f"its {META_FILE} cannot be read")
+        raise _damaged(index_dir, f"its {META_FILE} is missing")
+    if meta.get("schema_version") != SCHEMA_VERSION:
         found = "unknown" if meta is None else meta.get("schema_version")
         raise SchemaVersionError(
             f"the index in {index_dir} was built with schema version {found}, "
@@ -110,6 +136,8 @@ def open_index(index_dir: Path):
         _fresh, old = _swap_names(index_dir)
         if not index_dir.exists() and index_exists(old):
             index_dir = old  # a rebuild was interrupted between its two renames
+        elif looks_damaged(index_dir):
+            raise _damaged(index_dir, "its table of contents (_MAIN_N.toc) is missing")
         else:
             raise IndexMissingError(
                 f"no index at {index_dir}",
@@ -128,10 +156,11 @@ def open_index(index_dir: Path):
                 raise
             time.sleep(0.05)
         except Exception as exc:  # whoosh raises many kinds on a damaged index
-            raise MlsearchError(
-                f"cannot open the index in {index_dir}: {exc}",
-                hint="rebuild it: mlsearch index --rebuild",
-            ) from exc
+            from .check import damaged
+
+            if os.environ.get("MLSEARCH_DEBUG"):
+                raise
+            raise damaged(index_dir, exc, "open") from exc
     raise AssertionError("unreachable")
 
 
@@ -204,6 +233,7 @@ class _State:
     def __init__(self):
         self.docs: dict[str, list] = {}  # id -> [hash, root, rel]
         self.files: dict[str, list] = {}  # root\0rel -> [size, mtime_ns]
+        self.unreadable: str | None = None  # why a state file there could not be used
 
     @staticmethod
     def key(root: str, rel: str) -> str:
@@ -214,13 +244,24 @@ class _State:
         state = cls()
         try:
             raw = json.loads((index_dir / STATE_FILE).read_text(encoding="utf-8"))
-            if raw.get("generation") == ix.latest_generation() and raw.get("doc_count") == (
-                ix.doc_count()
+            if not (
+                isinstance(raw, dict)
+                and isinstance(raw.get("docs"), dict)
+                and isinstance(raw.get("files"), dict)
+            ):
+                raise ValueError("not a state file")
+            count = ix.doc_count()
+            if (
+                raw.get("generation") == ix.latest_generation()
+                and raw.get("doc_count") == count
+                and len(raw["docs"]) == count
             ):
                 state.docs, state.files = raw["docs"], raw["files"]
                 return state
-        except (OSError, ValueError, KeyError, TypeError):
+        except FileNotFoundError:
             pass
+        except (OSError, ValueError) as exc:
+            state.unreadable = str(exc) or type(exc).__name__
         # Slow path: read the state back from the index; every file is re-read and compared.
         with ix.reader() as reader:
             for stored in reader.all_stored_fields():
@@ -304,6 +345,7 @@ def build_index(
     if (
         index_dir.is_dir()
         and not index_exists(index_dir)
+        and not looks_damaged(index_dir)
         and any(p.name not in ours for p in index_dir.iterdir())
     ):
         raise MlsearchError(
@@ -313,7 +355,7 @@ def build_index(
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         with IndexLock(index_dir, lock_timeout) as lock:
-            if rebuild and index_exists(index_dir):
+            if rebuild and (index_exists(index_dir) or looks_damaged(index_dir)):
                 report = _rebuild(roots, index_dir, progress)
             else:
                 report = _build(roots, index_dir, progress)
@@ -327,15 +369,20 @@ def build_index(
 
 
 def _build(roots: list[Path], index_dir: Path, progress) -> IndexReport:
-    if index_exists(index_dir):
-        check_version(index_dir)
-        ix = _storage(index_dir).open_index()
-    else:
-        ix = _create(index_dir)
-    try:
-        return _update(ix, index_dir, roots, progress)
-    finally:
-        ix.close()
+    from .check import reading
+
+    if looks_damaged(index_dir):
+        raise _damaged(index_dir, "its table of contents (_MAIN_N.toc) is missing")
+    with reading(index_dir, "update"):
+        if index_exists(index_dir):
+            check_version(index_dir)
+            ix = _storage(index_dir).open_index()
+        else:
+            ix = _create(index_dir)
+        try:
+            return _update(ix, index_dir, roots, progress)
+        finally:
+            ix.close()
 
 
 def _write_error(exc: OSError, index_dir: Path) -> Exception:
@@ -414,6 +461,11 @@ class _Run:
         self.progress = progress
         self.report = IndexReport()
         self.state = _State.load(index_dir, ix)
+        if self.state.unreadable:
+            self.report.notes.append(
+                f"{STATE_FILE} could not be used ({self.state.unreadable}): every file was "
+                "re-read and compared, and the state written anew"
+            )
         self.writer = None
         self.procs = 1
         self.pending = 0

@@ -32,3 +32,8 @@ class ArticleNotFoundError(MlsearchError):
 
 class UnreadableFileError(MlsearchError):
     """A file that cannot be read, decoded or parsed: skipped and counted, never fatal."""
+
+
+class IndexDamagedError(MlsearchError):
+    """The index's files cannot be read as an index: `mlsearch check` says what is wrong,
+    `mlsearch index --rebuild` builds a new one."""

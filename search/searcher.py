@@ -13,6 +13,7 @@ from pathlib import Path
 
 from indexer.analysis import LANGS, analyze, stop_words
 from indexer.build import open_index
+from indexer.check import damaged, is_damage, reading
 from indexer.config import DEFAULT_LIMIT, SNIPPET_CHARS, default_index_dir
 from indexer.errors import ArticleNotFoundError, MlsearchError, QuerySyntaxError
 from indexer.schema import TEXT_PARTS, lang_field, text_fields
@@ -174,6 +175,27 @@ def _streamed_unions(q):
 
     visit(q)
     return q
+
+
+def _query_failed(index_dir, exc: Exception):
+    """In an ``except`` block around running a query: the index is damaged, or the query
+    cannot be run."""
+    if is_damage(exc):
+        if os.environ.get("MLSEARCH_DEBUG"):
+            raise exc
+        raise damaged(index_dir, exc) from exc
+    raise QuerySyntaxError(f"cannot run query: {exc}") from exc
+
+
+def _reads_index(method):
+    """A Searcher method that reads the index: damage becomes an IndexDamagedError."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with reading(self.index_dir):
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 def _any_words(q):
@@ -410,7 +432,8 @@ class Searcher:
         for attempt in range(20):
             ix = open_index(self.index_dir)
             try:
-                searcher = ix.searcher(weighting=self._weighting)
+                with reading(self.index_dir, "open"):
+                    searcher = ix.searcher(weighting=self._weighting)
             except FileNotFoundError:
                 # A commit merged away the segments of the generation we just read.
                 ix.close()
@@ -418,6 +441,9 @@ class Searcher:
                     raise
                 time.sleep(0.05)
                 continue
+            except BaseException:
+                ix.close()
+                raise
             self._ix, self._searcher = ix, searcher
             self._columns: dict = {}  # per segment: its dup column reader (collapsing)
             return
@@ -474,6 +500,7 @@ class Searcher:
     def _parse(self, query: str, cross: bool) -> tuple[object, list[Expansion]]:
         return self.parse_cross(query) if cross else (self.parse(query), [])
 
+    @_reads_index
     def search(
         self,
         query: str,
@@ -540,7 +567,7 @@ class Searcher:
         except MlsearchError:
             raise
         except Exception as exc:
-            raise QuerySyntaxError(f"cannot run query: {exc}") from exc
+            _query_failed(self.index_dir, exc)
         hits = self._hits(searcher, results, q, _filtered(q, flt) if collapse else None)
         suggestion = None
         if suggest and (total <= WEAK_HITS or fell_back):
@@ -602,6 +629,7 @@ class Searcher:
             )
         return hits
 
+    @_reads_index
     def similar(
         self,
         doc_id: str,
@@ -731,6 +759,7 @@ class Searcher:
                 out[lang] = [(t, w / top) for t, w in terms]
         return out
 
+    @_reads_index
     def count(self, query: str, lang: str | None = None, cross: bool = False) -> int:
         from whoosh import query as wq
 
@@ -742,12 +771,13 @@ class Searcher:
         try:
             return len(_matching_docs(searcher, q, self._columns))  # every copy
         except Exception as exc:
-            raise QuerySyntaxError(f"cannot run query: {exc}") from exc
+            _query_failed(self.index_dir, exc)
 
     def ids(self, query: str, lang: str | None = None, cross: bool = False) -> list[str]:
         """The id of every article ``query`` matches, best first: no snippets, no limit."""
         return list(self.groups(query, lang=lang, cross=cross))
 
+    @_reads_index
     def groups(self, query: str, lang: str | None = None, cross: bool = False) -> dict[str, str]:
         """Every article ``query`` matches, best first, each with the label of its group of
         near-duplicate copies (its own id when it has none): every copy, no collapsing."""
@@ -765,13 +795,14 @@ class Searcher:
         except MlsearchError:
             raise
         except Exception as exc:
-            raise QuerySyntaxError(f"cannot run query: {exc}") from exc
+            _query_failed(self.index_dir, exc)
         out = {}
         for hit in results:
             stored = hit.fields()
             out[stored["id"]] = stored.get("dup") or stored["id"]
         return out
 
+    @_reads_index
     def suggest(self, query: str, lang: str | None = None, hits: int = 0) -> str | None:
         """A corrected query that finds something with the same ``lang`` filter, or None
         (see ``search.suggest``). ``hits``: what ``query`` finds; when above 0 the
@@ -790,10 +821,11 @@ class Searcher:
             try:
                 return len(_matching_docs(searcher, q, self._columns))
             except Exception as exc:
-                raise QuerySyntaxError(f"cannot run query: {exc}") from exc
+                _query_failed(self.index_dir, exc)
 
         return suggest(searcher.reader(), count, query, lang, hits)
 
+    @_reads_index
     def get(self, doc_id: str) -> ArticleRecord:
         stored = self._fresh().document(id=doc_id)
         if stored is None:
@@ -809,6 +841,7 @@ class Searcher:
             path=stored.get("path"),
         )
 
+    @_reads_index
     def stats(self) -> IndexStats:
         reader = self._fresh().reader()
         by_lang = {lang: reader.doc_frequency("lang", lang) for lang in LANGS}
