@@ -20,6 +20,9 @@ def _isolated_env(monkeypatch, tmp_path):
         "MLSEARCH_DEBUG",
         "MLSEARCH_GLOSSARY",
         "MLSEARCH_PROCS",
+        "MLSEARCH_COMMIT_EVERY",
+        "MLSEARCH_LOCK_TIMEOUT",
+        "MLSEARCH_WATCH_DEBOUNCE",
     ):
         monkeypatch.delenv(name, raising=False)
 
