@@ -6,13 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from indexer import dedup
 from indexer.build import build_index
 from search import Searcher
-from search.cli import main
-from tests.conftest import FIXTURES, build_fixture_index, fixture_copy
+from tests.conftest import FIXTURES, build_fixture_index, fixture_copy, invoke
 
 DUPS = FIXTURES / "dups"
 EN_COPIES = {
@@ -32,8 +30,7 @@ LONERS = {
 }
 
 
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+run = invoke  # mlsearch ARGS; fails the test on an internal error or a traceback
 
 
 def groups_of(index_dir: Path) -> dict[str, str]:

@@ -12,19 +12,17 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from indexer.watch import WatchEvent, watch
 from search import Searcher
-from search.cli import main
+from tests.conftest import invoke
 
 ROOT = Path(__file__).parent.parent
 DEBOUNCE = 0.1
 TIMEOUT = 10.0
 
 
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+run = invoke  # mlsearch ARGS; fails the test on an internal error or a traceback
 
 
 def wait_for(condition, what: str):
