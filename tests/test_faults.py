@@ -11,6 +11,7 @@ import gzip
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from .conftest import assert_no_crash
 pytestmark = pytest.mark.faults
 
 ROOT = Path(__file__).resolve().parent.parent
+TOC = re.compile(r"^_MAIN_([0-9]+)\.toc$")  # whoosh's TOC files, one per commit
 WORDS = [
     "navy",
     "army",
@@ -113,23 +115,55 @@ def run_index_process(docs: Path, index: Path, *args, **env):
 # --- crash safety ------------------------------------------------------------------------------
 
 
+def generation(index: Path) -> int:
+    """The index's last commit: the number of its newest TOC file (-1: none yet)."""
+    gens = [int(m.group(1)) for p in index.glob("_MAIN_*.toc") if (m := TOC.match(p.name))]
+    return max(gens, default=-1)
+
+
+def lock_holder(index: Path) -> int | None:
+    """The pid recorded in mlsearch.lock: a run writes it on taking the lock and empties
+    the file on letting go, so a recorded pid after a kill means the run never finished."""
+    try:
+        return json.loads((index / "mlsearch.lock").read_text("utf-8") or "{}").get("pid")
+    except (OSError, ValueError):
+        return None  # not there yet, or being written
+
+
+def kill_mid_run(proc, index: Path, commits: int, lock_dir: Path | None = None) -> None:
+    """SIGKILL an indexing process once it is observably at work: it holds the index lock
+    and ``commits`` commits (0: none needed) have landed in ``index`` since it began. A
+    process that ends first fails the test; so does one the kill did not stop mid-run."""
+    lock_dir = lock_dir or index
+    deadline = time.monotonic() + 120  # a hang guard, not a speed limit
+    start = None
+    while True:
+        assert proc.poll() is None, f"the run ended before the kill: {proc.communicate()}"
+        assert time.monotonic() < deadline, "the run never got under way"
+        if lock_holder(lock_dir) == proc.pid:
+            if start is None:
+                start = generation(index)
+            if generation(index) - max(start, 0) >= commits:
+                break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    assert lock_holder(lock_dir) == proc.pid  # it had not finished: it never let go
+
+
 def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
     docs, index = tmp_path / "docs", tmp_path / "ix"
     expected = make_corpus(docs, 1500)
     rng = random.Random(2026)
-    kills = 0
     for _ in range(5):
         proc = run_index_process(docs, index, MLSEARCH_COMMIT_EVERY="40")
-        time.sleep(rng.uniform(0.5, 2.5))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.communicate()
+        # 0 to 5 commits of 40 into the run: 5 runs cannot get through the 1500 articles
+        kill_mid_run(proc, index, commits=rng.randrange(6))
         if (index / "mlsearch.json").exists() and any(index.glob("*.toc")):
             ids = index_ids(index)  # opens, answers, and holds only real articles, once each
             assert len(ids) == len(set(ids))
             assert set(ids) <= expected
-    assert kills >= 3
     # The next run finishes the work.
     proc = run_index_process(docs, index)
     out, err = proc.communicate(timeout=300)
@@ -197,9 +231,9 @@ def test_sigkill_during_rebuild_keeps_the_old_index(tmp_path):
     expected = make_corpus(docs, 120)
     build_index([docs], index)
     proc = run_index_process(docs, index, "--rebuild", MLSEARCH_COMMIT_EVERY="10")
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate()
+    fresh = tmp_path / "ix.rebuild"  # the new index, built beside the old one
+    kill_mid_run(proc, fresh, commits=3, lock_dir=index)  # 30 of the 120 in the new index
+    assert fresh.exists()
     assert sorted(index_ids(index)) == sorted(expected)
     r = build_index([docs], index, rebuild=True)
     assert r.rebuilt and r.added == 120
