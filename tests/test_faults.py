@@ -312,25 +312,32 @@ def test_searches_during_indexing_see_a_consistent_state(tmp_path, monkeypatch):
     build_index([first], index)
     monkeypatch.setenv("MLSEARCH_COMMIT_EVERY", "10")
     errors: list[BaseException] = []
+    searching = threading.Event()
 
     def writer():
         try:
+            assert searching.wait(60)  # the searches are under way before the first commit
             build_index([docs], index)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
     t = threading.Thread(target=writer)
     t.start()
-    seen = []
+    seen, sizes = [], []
     while t.is_alive():
         with Searcher(index) as s:
             total = s.count("lang:en")
             ids = [f["id"] for f in s._searcher.reader().all_stored_fields()]
         assert len(ids) == len(set(ids))
         seen.append(total)
+        sizes.append(len(ids))
+        searching.set()
     t.join()
     assert not errors, errors
-    assert seen == sorted(seen)  # the view only ever moves forward, commit by commit
+    # the view only ever moves forward, commit by commit
+    assert seen == sorted(seen) and sizes == sorted(sizes)
+    # and the searches did see the run at work: states between the first and the last
+    assert len(set(sizes)) >= 3, sizes
     # the 150, first/x.txt under docs, and x.txt indexed earlier with first/ as its root
     assert len(index_ids(index)) == 152
 
