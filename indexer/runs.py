@@ -9,12 +9,15 @@ fraction of the calls. Runs are temporary files that only this pool writes and r
 
 ``install()`` puts this pool in place of whoosh's for every writer created afterwards
 (the sub-processes of a parallel run inherit it); whoosh3 is pinned to an exact version.
+``uninstall()`` puts whoosh's back, and ``installed()`` does both around a block (tests).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import pickle
+from collections.abc import Iterator
 
 from whoosh import writing
 
@@ -48,3 +51,19 @@ class ChunkedPostingPool(_original):
 
 def install() -> None:
     writing.PostingPool = ChunkedPostingPool
+
+
+def uninstall() -> None:
+    """Whoosh's own posting pool again, for writers created afterwards."""
+    writing.PostingPool = _original
+
+
+@contextlib.contextmanager
+def installed() -> Iterator[None]:
+    """This pool for the writers created in the block; whatever was in place before after it."""
+    before = writing.PostingPool
+    install()
+    try:
+        yield
+    finally:
+        writing.PostingPool = before

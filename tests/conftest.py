@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NEWS = FIXTURES / "news"
@@ -20,8 +21,32 @@ def _isolated_env(monkeypatch, tmp_path):
         "MLSEARCH_DEBUG",
         "MLSEARCH_GLOSSARY",
         "MLSEARCH_PROCS",
+        "MLSEARCH_COMMIT_EVERY",
+        "MLSEARCH_LOCK_TIMEOUT",
+        "MLSEARCH_WATCH_DEBOUNCE",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+def assert_no_crash(res: Result) -> None:
+    """What mlsearch printed is an answer or an error the user can act on, never a crash:
+    no exception escaped, and no "internal error" (handle_errors' message for a bug, which
+    also exits 2 with one line and a hint) or traceback was printed."""
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exc_info
+    assert "internal error" not in res.output, res.output
+    assert "internal error" not in res.stderr, res.stderr
+    assert "Traceback" not in res.output, res.output
+
+
+def invoke(*args, env=None, input=None) -> Result:
+    """``mlsearch ARGS`` through Click's CliRunner, checked by assert_no_crash."""
+    from search.cli import main
+
+    res = CliRunner().invoke(
+        main, [str(a) for a in args], env=env, input=input, catch_exceptions=False
+    )
+    assert_no_crash(res)
+    return res
 
 
 def build_fixture_index(tmp_path_factory, name: str, *roots: Path) -> Path:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 
-from click.testing import CliRunner
-
-from search.cli import main
+from tests.conftest import invoke
 
 BATCH = """\
 # morning topics
@@ -18,8 +16,7 @@ submarinezzz
 """
 
 
-def run(*args, input=None):
-    return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+run = invoke  # mlsearch ARGS; fails the test on an internal error or a traceback
 
 
 def records(stdout: str) -> list[dict]:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from search.cli import main
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, invoke
 
 HIT_FIELDS = {
     "schema_version": int,
@@ -28,8 +26,7 @@ HIT_FIELDS = {
 }
 
 
-def run(*args, env=None):
-    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+run = invoke  # mlsearch ARGS; fails the test on an internal error or a traceback
 
 
 @pytest.fixture

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.build import build_index
 from search import Searcher
-from search.cli import main
 from search.glossary import (
     GLOSSARY_FILE,
     KINDS,
@@ -20,10 +18,9 @@ from search.glossary import (
     parse_glossary,
 )
 from search.query import CROSS_BOOST
+from tests.conftest import invoke
 
-
-def run(*args, env=None):
-    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+run = invoke  # mlsearch ARGS; fails the test on an internal error or a traceback
 
 
 def ids(results) -> list[str]:

@@ -6,13 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from indexer import dedup
 from indexer.build import build_index
 from search import Searcher
-from search.cli import main
-from tests.conftest import FIXTURES, build_fixture_index, fixture_copy
+from tests.conftest import FIXTURES, build_fixture_index, fixture_copy, invoke
 
 DUPS = FIXTURES / "dups"
 EN_COPIES = {
@@ -32,8 +30,7 @@ LONERS = {
 }
 
 
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+run = invoke  # mlsearch ARGS; fails the test on an internal error or a traceback
 
 
 def groups_of(index_dir: Path) -> dict[str, str]:
@@ -408,7 +405,7 @@ def test_daily_templated_items_do_not_chain_into_one_group():
     assert all((max(d) - min(d)).days <= dedup.MAX_DAYS_APART for d in groups.values())
 
 
-def test_candidates_per_band_are_capped():
+def test_candidates_per_band_are_capped(monkeypatch):
     """A thousand articles of one boilerplate body: each compares with the newest few."""
     from datetime import datetime
 
@@ -420,12 +417,9 @@ def test_candidates_per_band_are_capped():
     body = " ".join(f"paywall notice word{i}" for i in range(40))
     compared = []
     real = dedup.similarity
-    try:
-        dedup.similarity = lambda a, b: compared.append(1) or real(a, b)
-        for n in range(1000):
-            finder.fields(f"p{n}", "Subscribe", body, datetime(2024, 1, 1))
-    finally:
-        dedup.similarity = real
+    monkeypatch.setattr(dedup, "similarity", lambda a, b: compared.append(1) or real(a, b))
+    for n in range(1000):
+        finder.fields(f"p{n}", "Subscribe", body, datetime(2024, 1, 1))
     assert len(compared) <= 1000 * dedup.MAX_PER_BAND
 
 

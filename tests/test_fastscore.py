@@ -86,18 +86,15 @@ def index(tmp_path_factory):
     return root / "ix"
 
 
-def both(index, query: str, **kw):
+def both(monkeypatch, index, query: str, **kw):
     out = []
     for fast in (True, False):
-        searcher_module.FAST_SCORING = fast
-        try:
-            with Searcher(index) as s:
-                res = s.search(query, limit=200, suggest=False, **kw)
-                # count() finds every copy, uncollapsed, as search with collapse=False does
-                res.notes.append(("count", s.count(query, cross=kw.get("cross", False))))
-                out.append(res)
-        finally:
-            searcher_module.FAST_SCORING = True
+        monkeypatch.setattr(searcher_module, "FAST_SCORING", fast)  # undone after the test
+        with Searcher(index) as s:
+            res = s.search(query, limit=200, suggest=False, **kw)
+            # count() finds every copy, uncollapsed, as search with collapse=False does
+            res.notes.append(("count", s.count(query, cross=kw.get("cross", False))))
+            out.append(res)
     assert out[0].notes == out[1].notes
     return out
 
@@ -133,8 +130,8 @@ def assert_same(fast, slow):
     ],
 )
 @pytest.mark.parametrize("sort", ["relevance", "date"])
-def test_known_queries_rank_and_count_alike(index, query, sort):
-    fast, slow = both(index, query, sort=sort)
+def test_known_queries_rank_and_count_alike(monkeypatch, index, query, sort):
+    fast, slow = both(monkeypatch, index, query, sort=sort)
     assert fast.total > 0
     assert_same(fast, slow)
 
@@ -149,10 +146,12 @@ def test_known_queries_rank_and_count_alike(index, query, sort):
     collapse=st.booleans(),
     cross=st.booleans(),
 )
-def test_any_query_ranks_and_counts_alike(index, prefix, words, joins, collapse, cross):
+def test_any_query_ranks_and_counts_alike(
+    monkeypatch, index, prefix, words, joins, collapse, cross
+):
     query = prefix + words[0] + "".join(j + w for j, w in zip(joins, words[1:], strict=False))
     try:
-        fast, slow = both(index, query, collapse=collapse, cross=cross)
+        fast, slow = both(monkeypatch, index, query, collapse=collapse, cross=cross)
     except QuerySyntaxError:
         return
     assert_same(fast, slow)

@@ -6,10 +6,12 @@ Marked ``faults``; CI runs them with everything else (``pytest -m faults`` runs 
 from __future__ import annotations
 
 import errno
+import gc
 import gzip
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -28,9 +30,12 @@ from indexer.errors import IndexLockedError, MlsearchError
 from search import Searcher
 from search.cli import main
 
+from .conftest import assert_no_crash
+
 pytestmark = pytest.mark.faults
 
 ROOT = Path(__file__).resolve().parent.parent
+TOC = re.compile(r"^_MAIN_([0-9]+)\.toc$")  # whoosh's TOC files, one per commit
 WORDS = [
     "navy",
     "army",
@@ -111,23 +116,55 @@ def run_index_process(docs: Path, index: Path, *args, **env):
 # --- crash safety ------------------------------------------------------------------------------
 
 
+def generation(index: Path) -> int:
+    """The index's last commit: the number of its newest TOC file (-1: none yet)."""
+    gens = [int(m.group(1)) for p in index.glob("_MAIN_*.toc") if (m := TOC.match(p.name))]
+    return max(gens, default=-1)
+
+
+def lock_holder(index: Path) -> int | None:
+    """The pid recorded in mlsearch.lock: a run writes it on taking the lock and empties
+    the file on letting go, so a recorded pid after a kill means the run never finished."""
+    try:
+        return json.loads((index / "mlsearch.lock").read_text("utf-8") or "{}").get("pid")
+    except (OSError, ValueError):
+        return None  # not there yet, or being written
+
+
+def kill_mid_run(proc, index: Path, commits: int, lock_dir: Path | None = None) -> None:
+    """SIGKILL an indexing process once it is observably at work: it holds the index lock
+    and ``commits`` commits (0: none needed) have landed in ``index`` since it began. A
+    process that ends first fails the test; so does one the kill did not stop mid-run."""
+    lock_dir = lock_dir or index
+    deadline = time.monotonic() + 120  # a hang guard, not a speed limit
+    start = None
+    while True:
+        assert proc.poll() is None, f"the run ended before the kill: {proc.communicate()}"
+        assert time.monotonic() < deadline, "the run never got under way"
+        if lock_holder(lock_dir) == proc.pid:
+            if start is None:
+                start = generation(index)
+            if generation(index) - max(start, 0) >= commits:
+                break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    assert lock_holder(lock_dir) == proc.pid  # it had not finished: it never let go
+
+
 def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
     docs, index = tmp_path / "docs", tmp_path / "ix"
     expected = make_corpus(docs, 1500)
     rng = random.Random(2026)
-    kills = 0
     for _ in range(5):
         proc = run_index_process(docs, index, MLSEARCH_COMMIT_EVERY="40")
-        time.sleep(rng.uniform(0.5, 2.5))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.communicate()
+        # 0 to 5 commits of 40 into the run: 5 runs cannot get through the 1500 articles
+        kill_mid_run(proc, index, commits=rng.randrange(6))
         if (index / "mlsearch.json").exists() and any(index.glob("*.toc")):
             ids = index_ids(index)  # opens, answers, and holds only real articles, once each
             assert len(ids) == len(set(ids))
             assert set(ids) <= expected
-    assert kills >= 3
     # The next run finishes the work.
     proc = run_index_process(docs, index)
     out, err = proc.communicate(timeout=300)
@@ -195,9 +232,9 @@ def test_sigkill_during_rebuild_keeps_the_old_index(tmp_path):
     expected = make_corpus(docs, 120)
     build_index([docs], index)
     proc = run_index_process(docs, index, "--rebuild", MLSEARCH_COMMIT_EVERY="10")
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate()
+    fresh = tmp_path / "ix.rebuild"  # the new index, built beside the old one
+    kill_mid_run(proc, fresh, commits=3, lock_dir=index)  # 30 of the 120 in the new index
+    assert fresh.exists()
     assert sorted(index_ids(index)) == sorted(expected)
     r = build_index([docs], index, rebuild=True)
     assert r.rebuilt and r.added == 120
@@ -241,6 +278,7 @@ def test_second_writer_waits_then_names_the_holder(tmp_path):
         assert f"pid {holder.pid}" in exc.value.message
         res = CliRunner().invoke(main, ["index", "--index", str(index), "--wait", "0.3", str(docs)])
         assert res.exit_code == 2
+        assert_no_crash(res)
         assert f"pid {holder.pid}" in res.stderr
     finally:
         holder.kill()
@@ -275,25 +313,32 @@ def test_searches_during_indexing_see_a_consistent_state(tmp_path, monkeypatch):
     build_index([first], index)
     monkeypatch.setenv("MLSEARCH_COMMIT_EVERY", "10")
     errors: list[BaseException] = []
+    searching = threading.Event()
 
     def writer():
         try:
+            assert searching.wait(60)  # the searches are under way before the first commit
             build_index([docs], index)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
     t = threading.Thread(target=writer)
     t.start()
-    seen = []
+    seen, sizes = [], []
     while t.is_alive():
         with Searcher(index) as s:
             total = s.count("lang:en")
             ids = [f["id"] for f in s._searcher.reader().all_stored_fields()]
         assert len(ids) == len(set(ids))
         seen.append(total)
+        sizes.append(len(ids))
+        searching.set()
     t.join()
     assert not errors, errors
-    assert seen == sorted(seen)  # the view only ever moves forward, commit by commit
+    # the view only ever moves forward, commit by commit
+    assert seen == sorted(seen) and sizes == sorted(sizes)
+    # and the searches did see the run at work: states between the first and the last
+    assert len(set(sizes)) >= 3, sizes
     # the 150, first/x.txt under docs, and x.txt indexed earlier with first/ as its root
     assert len(index_ids(index)) == 152
 
@@ -301,84 +346,187 @@ def test_searches_during_indexing_see_a_consistent_state(tmp_path, monkeypatch):
 # --- disk and permissions ---------------------------------------------------------------------
 
 
-def _fail_commit(monkeypatch, err: int):
-    from whoosh import writing
+class FailingDisk:
+    """The disk under whoosh's files fails part-way through a run.
 
-    def commit(self, *a, **kw):
-        raise OSError(err, os.strerror(err))
+    whoosh3's FileStorage creates every file it writes (segments, the compound file's
+    temporary, posting runs, the TOC) with the built-in ``open(path, "wb")`` (or ``"w+b"``)
+    of ``whoosh.filedb.filestore``; here those files are real files whose raw layer (the
+    ``io.FileIO`` a buffered file writes through) fails as a device would: with ENOSPC once
+    ``room`` bytes in all were written, the last write cut short where the room ran out,
+    or, for ``create_ok`` set, with ``err`` on creating a file once ``create_ok`` files were
+    created. Everything before the fault is written to disk for real."""
 
-    monkeypatch.setattr(writing.SegmentWriter, "commit", commit)
+    def __init__(self, err: int, room: int | None = None, create_ok: int | None = None):
+        self.err, self.room, self.create_ok = err, room, create_ok
+        self.written = self.created = 0
+        self.failed = False
+
+    def fail(self, path):
+        self.failed = True
+        raise OSError(self.err, os.strerror(self.err), str(path))
+
+    def open(self, path, mode="r", *args, **kwargs):
+        import io
+
+        if "w" not in mode and "+" not in mode and "a" not in mode:
+            return open(path, mode, *args, **kwargs)
+        assert "b" in mode and not args and not kwargs, (mode, args, kwargs)
+        if self.create_ok is not None and self.created >= self.create_ok:
+            self.fail(path)
+        self.created += 1
+        disk = self
+
+        class Raw(io.FileIO):
+            def write(self, b):
+                b = memoryview(b).cast("B")
+                if disk.room is not None and len(b) > disk.room - disk.written:
+                    if disk.room == disk.written:
+                        disk.fail(path)
+                    b = b[: disk.room - disk.written]  # a short write: what still fits
+                n = super().write(b)
+                disk.written += n
+                return n
+
+        raw = Raw(path, mode.replace("b", ""))
+        return io.BufferedRandom(raw) if "+" in mode else io.BufferedWriter(raw)
+
+    def install(self, monkeypatch):
+        from whoosh.filedb import filestore
+
+        monkeypatch.setattr(filestore, "open", self.open, raising=False)
+        return self
 
 
+def _update_writes(docs: Path, index: Path, tmp_path: Path) -> tuple[int, int]:
+    """Bytes and files whoosh writes to bring a copy of ``index`` up to date with ``docs``."""
+    import shutil
+
+    copy = tmp_path / "measure"
+    shutil.copytree(index, copy)
+    disk = FailingDisk(errno.ENOSPC)
+    with pytest.MonkeyPatch.context() as mp:
+        disk.install(mp)
+        assert build_index([docs], copy).added == 1
+    shutil.rmtree(copy)
+    return disk.written, disk.created
+
+
+# Whoosh leaves the files it had open when a write fails to the garbage collector.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.parametrize(
-    "err, words",
+    "err, at, words",
     [
-        (errno.ENOSPC, "no space left"),
-        (errno.EACCES, "cannot write"),
-        (errno.EROFS, "cannot write"),
+        pytest.param(errno.ENOSPC, 0.0, "no space left", id="ENOSPC-first-byte"),
+        pytest.param(errno.ENOSPC, 0.5, "no space left", id="ENOSPC-mid-segment"),
+        pytest.param(errno.ENOSPC, 0.995, "no space left", id="ENOSPC-in-the-TOC"),
+        pytest.param(errno.EACCES, 0.5, "cannot write", id="EACCES-creating-a-file-midway"),
+        pytest.param(errno.EROFS, 0.99, "cannot write", id="EROFS-creating-the-TOC"),
     ],
 )
-def test_disk_errors_leave_the_previous_index_intact(tmp_path, monkeypatch, err, words):
+def test_disk_errors_leave_the_previous_index_intact(tmp_path, monkeypatch, err, at, words):
     docs, index = tmp_path / "docs", tmp_path / "ix"
     expected = make_corpus(docs, 12)
     build_index([docs], index)
     (docs / "new.txt").write_text("New\n\nnavy new article\n", encoding="utf-8")
-    _fail_commit(monkeypatch, err)
+    size, files = _update_writes(docs, index, tmp_path)
+    if err == errno.ENOSPC:
+        disk = FailingDisk(err, room=int(size * at)).install(monkeypatch)
+    else:
+        disk = FailingDisk(err, create_ok=int(files * at)).install(monkeypatch)
     with pytest.raises(MlsearchError) as exc:
         build_index([docs], index)
-    assert words in exc.value.message
+    assert disk.failed and words in exc.value.message
+    del exc
+    gc.collect()  # the files whoosh left open, closed while the warnings are ignored
+    if at:
+        assert disk.written > 0  # real bytes went to disk before the fault
     monkeypatch.undo()
     assert sorted(index_ids(index)) == sorted(expected)
     res = CliRunner().invoke(main, ["search", "--index", str(index), "navy"])
     assert res.exit_code == 0
     r = build_index([docs], index)
     assert r.added == 1
+    assert sorted(index_ids(index)) == sorted(expected | {"new.txt"})
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """mount(name, size): a small real tmpfs at tmp_path/name, unmounted after the test.
+
+    We are root here and in CI, so a mount that fails is a failure, not a skip."""
+    import shutil
+
+    mounted: list[Path] = []
+
+    def mount(name: str, size: str) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip(f"mounting a tmpfs needs root (running as uid {os.geteuid()})")
+        assert shutil.which("mount"), "running as root, but there is no mount command"
+        mnt = tmp_path / name
+        mnt.mkdir()
+        res = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)],
+            capture_output=True,
+            text=True,
+        )
+        assert res.returncode == 0, f"running as root, but cannot mount a tmpfs: {res.stderr}"
+        mounted.append(mnt)
+        return mnt
+
+    yield mount
+    gc.collect()  # files whoosh left open would keep the mount busy
+    for mnt in reversed(mounted):
+        if subprocess.call(["umount", str(mnt)]) != 0:
+            subprocess.check_call(["umount", "--lazy", str(mnt)])
+
+
+def remount(mnt: Path, options: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{options}", str(mnt)], check=True)
 
 
 # Whoosh leaves its segment files open when a write fails; the process exits after an error
 # anyway, but here the leak would surface as warnings.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
-def test_real_full_disk_if_a_small_tmpfs_can_be_mounted(tmp_path):
-    mnt = tmp_path / "small"
-    mnt.mkdir()
-    if (
-        subprocess.call(
-            ["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mnt)],
-            stderr=subprocess.DEVNULL,
-        )
-        != 0
-    ):
-        pytest.skip("cannot mount a tmpfs here")
-    try:
-        docs, index = tmp_path / "docs", mnt / "ix"
-        make_corpus(docs, 5)
+def test_real_full_disk_leaves_the_index_as_it_was(tmp_path, tmpfs):
+    mnt = tmpfs("small", "400k")
+    docs, index = tmp_path / "docs", mnt / "ix"
+    first = make_corpus(docs, 2)  # no JSON records: their ids would clash with more's
+    build_index([docs], index)
+    before = sorted(index_ids(index))
+    more = make_corpus(docs / "more", 600, seed=9)
+    with pytest.raises(MlsearchError, match="no space left") as exc:
         build_index([docs], index)
-        before = sorted(index_ids(index))
-        make_corpus(docs / "more", 600, seed=9)
-        with pytest.raises(MlsearchError, match="no space left"):
-            build_index([docs], index)
-        assert sorted(index_ids(index)) == before
-    finally:
-        subprocess.call(["umount", str(mnt)])
+    del exc
+    gc.collect()
+    assert sorted(index_ids(index)) == before
+    remount(mnt, "size=16m")  # space freed: the next run finishes the work
+    r = build_index([docs], index)
+    assert r.added == len(more) and r.unchanged == len(first)
+    assert len(index_ids(index)) == len(first) + len(more)
 
 
-def test_read_only_index_can_still_be_searched(tmp_path, monkeypatch):
-    docs, index = tmp_path / "docs", tmp_path / "ix"
+def test_read_only_index_can_still_be_searched(tmp_path, tmpfs):
+    mnt = tmpfs("ro", "8m")
+    docs, index = tmp_path / "docs", mnt / "ix"
     make_corpus(docs, 6)
     build_index([docs], index)
-    real_open = os.open
-
-    def no_writes(path, flags, *a, **kw):
-        if str(path).startswith(str(index)) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
-            raise OSError(errno.EROFS, "Read-only file system", str(path))
-        return real_open(path, flags, *a, **kw)
-
-    monkeypatch.setattr(os, "open", no_writes)
+    (docs / "new.txt").write_text("New\n\nnavy new article\n", encoding="utf-8")
+    remount(mnt, "ro")
+    with pytest.raises(OSError) as probe:
+        (mnt / "probe").write_text("x")
+    assert probe.value.errno == errno.EROFS  # really read-only
     with Searcher(index) as s:
         assert s.search("navy").total > 0
+    res = CliRunner().invoke(main, ["search", "--index", str(index), "navy"])
+    assert res.exit_code == 0
     with pytest.raises(MlsearchError, match="cannot write"):
         build_index([docs], index)
+    res = CliRunner().invoke(main, ["index", "--index", str(index), str(docs)])
+    assert res.exit_code == 2 and "cannot write" in res.stderr
+    assert_no_crash(res)
 
 
 # --- hostile and broken input -----------------------------------------------------------------
@@ -532,11 +680,13 @@ def test_any_query_gives_results_or_one_line_error(small_index, text):
     finally:
         signal.alarm(0)
     assert res.exit_code in (0, 1, 2), res.output
-    assert "Traceback" not in res.output
+    # an internal error also exits 2 with one line and a hint: it must never be the answer
+    assert_no_crash(res)
     if res.exit_code == 2:
         lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
         assert lines[0].startswith("mlsearch: error: ")
         assert len(lines) <= 2  # the error and perhaps a hint
+        assert len(lines) == 1 or lines[1].startswith("hint: ")
         assert "\x1b" not in res.stderr
 
 

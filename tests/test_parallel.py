@@ -134,14 +134,13 @@ def test_an_interrupted_parallel_run_stops_its_processes(tmp_path, parallel, mon
     assert segments(index) <= 3
 
 
-@pytest.mark.parametrize("batch, delay", [(2, 0.0), (11, 1.0)])
+@pytest.mark.parametrize("batch, at_commit", [(2, False), (11, True)])
 def test_sub_processes_dying_on_a_full_disk_give_the_disk_full_message(
-    tmp_path, parallel, monkeypatch, batch, delay
+    tmp_path, parallel, monkeypatch, batch, at_commit
 ):
     """Every sub-process fails while the parent still has jobs queued (while reading, or
     at commit with a full queue): no hang, and the message says what happened."""
     import errno
-    import time
 
     from whoosh.multiproc import SubWriterTask
 
@@ -149,33 +148,52 @@ def test_sub_processes_dying_on_a_full_disk_give_the_disk_full_message(
 
     roots = copy_roots(tmp_path / "docs")
     monkeypatch.setattr(par, "BATCH", batch)  # more jobs than the queue holds (8)
+    # Forked with the sub-processes: set once the parent has queued every job and commits.
+    committing = multiprocessing.get_context("fork").Event()
+    real_commit = par.ParallelWriter._commit
+
+    def commit(self, *a, **kw):
+        committing.set()
+        return real_commit(self, *a, **kw)
 
     def full_disk(self, filename, doc_count):
-        time.sleep(delay)  # 1 s: the parent has queued every job and is committing
+        if at_commit:
+            assert committing.wait(120)  # a hang guard: the parent gets there
         raise OSError(errno.ENOSPC, "No space left on device")
 
+    monkeypatch.setattr(par.ParallelWriter, "_commit", commit)
     monkeypatch.setattr(SubWriterTask, "_process_file", full_disk)
     with pytest.raises(MlsearchError, match="no space left"):
         build_index(roots, tmp_path / "ix")
+    assert committing.is_set() == at_commit  # the sub-processes failed where intended
     assert not multiprocessing.active_children()
     assert not list((tmp_path / "ix").glob("*.tmp"))
 
 
 def test_cancel_stops_sub_processes_under_a_sigterm_handler(tmp_path, parallel, monkeypatch):
-    """index --watch installs a SIGTERM handler; forked writers must not keep it."""
+    """index --watch installs a SIGTERM handler; forked writers must not keep it: cancel's
+    SIGTERM ends them, rather than the kill that follows when they outlive join(5)."""
     import signal
-    import time
+
+    import indexer.parallel as par
 
     roots = copy_roots(tmp_path / "docs")
     interrupt_after(monkeypatch, 80)
+    tasks = []
+    real_new_task = par.ParallelWriter._new_task
+
+    def new_task(self):
+        tasks.append(real_new_task(self))
+        return tasks[-1]
+
+    monkeypatch.setattr(par.ParallelWriter, "_new_task", new_task)
     old = signal.signal(signal.SIGTERM, lambda *_: None)
     try:
-        started = time.monotonic()
         with pytest.raises(KeyboardInterrupt):
             build_index(roots, tmp_path / "ix")
-        assert time.monotonic() - started < 4  # not join(5) per sub-process
     finally:
         signal.signal(signal.SIGTERM, old)
+    assert tasks and [t.exitcode for t in tasks] == [-signal.SIGTERM] * len(tasks)
     assert not multiprocessing.active_children()
 
 

@@ -29,7 +29,8 @@ from indexer.readers import (
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "readers"
-SIGHAN = Path("/work/shared/data/eval/sighan2005/testing")
+# The research corpus lies beside the repository (../shared), read-only, in CI as here.
+SIGHAN = ROOT.parent / "shared" / "data" / "eval" / "sighan2005" / "testing"
 
 
 def source(path: Path, rel: str | None = None) -> SourceFile:
@@ -552,7 +553,10 @@ def test_decode_traditional(text, codec):
     assert decode_bytes(text.encode(codec)) == text
 
 
-@pytest.mark.skipif(not SIGHAN.is_dir(), reason="SIGHAN 2005 test data not available")
+@pytest.mark.skipif(
+    not SIGHAN.is_dir(),
+    reason=f"SIGHAN 2005 test data not found at {SIGHAN} (../shared beside the repository)",
+)
 @pytest.mark.parametrize(
     ("name", "codec"), [("msr", "gb18030"), ("pku", "gbk"), ("cityu", "big5"), ("as", "big5")]
 )

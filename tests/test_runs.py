@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from whoosh.filedb.filestore import RamStorage
 
 import indexer.runs as runs
@@ -34,14 +35,32 @@ def test_runs_written_in_chunks_come_back_sorted_and_whole(monkeypatch, tmp_path
     assert not list(tmp_path.glob("*.run"))
 
 
-def test_install_replaces_whoosh_pool_for_new_writers():
+@pytest.fixture
+def whoosh_pool(monkeypatch):
+    """Whoosh's own posting pool during the test (any build of the session installs ours),
+    and whatever was in place before restored after it."""
+    from whoosh import writing
+
+    monkeypatch.setattr(writing, "PostingPool", writing.PostingPool)
+    runs.uninstall()
+    assert writing.PostingPool is not runs.ChunkedPostingPool
+
+
+def test_install_replaces_whoosh_pool_for_new_writers_and_is_undone(whoosh_pool):
     from whoosh import fields, writing
 
-    runs.install()
+    original = writing.PostingPool
     ix = RamStorage().create_index(fields.Schema(t=fields.TEXT))
+    with runs.installed():
+        w = ix.writer()
+        try:
+            assert isinstance(w.pool, runs.ChunkedPostingPool)
+            assert writing.PostingPool is runs.ChunkedPostingPool
+        finally:
+            w.cancel()
+    assert writing.PostingPool is original
     w = ix.writer()
     try:
-        assert isinstance(w.pool, runs.ChunkedPostingPool)
-        assert writing.PostingPool is runs.ChunkedPostingPool
+        assert type(w.pool) is original
     finally:
         w.cancel()

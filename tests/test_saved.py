@@ -24,6 +24,7 @@ from search.saved import (
     run_saved,
     toml_string,
 )
+from tests.conftest import invoke
 
 SAVED_HIT_FIELDS = {
     "schema_version",
@@ -45,10 +46,7 @@ SAVED_HIT_FIELDS = {
 }
 
 
-def run(*args, env=None, input=None):
-    return CliRunner().invoke(
-        main, [str(a) for a in args], env=env, input=input, catch_exceptions=False
-    )
+run = invoke  # mlsearch ARGS; fails the test on an internal error or a traceback
 
 
 def article(folder, name, title, body, date="2025-11-01"):

@@ -9,12 +9,10 @@ common Sabah).
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.cli import main
-from tests.conftest import FIXTURES, build_fixture_index
+from tests.conftest import FIXTURES, build_fixture_index, invoke
 
 SUGGEST = FIXTURES / "suggest"
 
@@ -155,8 +153,7 @@ def test_any_suggestion_finds_something(sx, query, lang):
 # --- the command line --------------------------------------------------------------------
 
 
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+run = invoke  # mlsearch ARGS; fails the test on an internal error or a traceback
 
 
 def test_cli_no_hits_suggests_and_exits_1(suggest_index):

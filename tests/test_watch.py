@@ -12,19 +12,17 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from indexer.watch import WatchEvent, watch
 from search import Searcher
-from search.cli import main
+from tests.conftest import invoke
 
 ROOT = Path(__file__).parent.parent
 DEBOUNCE = 0.1
 TIMEOUT = 10.0
 
 
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+run = invoke  # mlsearch ARGS; fails the test on an internal error or a traceback
 
 
 def wait_for(condition, what: str):
@@ -44,13 +42,13 @@ def ids(index: Path, query: str) -> list[str]:
 class Watcher:
     """watch() in a thread, its events collected, stopped at the end of the test."""
 
-    def __init__(self, docs: Path, index: Path):
+    def __init__(self, docs: Path, index: Path, debounce: float = DEBOUNCE):
         self.events: list[WatchEvent] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(
             target=watch,
             args=([docs], index),
-            kwargs={"on_event": self.events.append, "stop_event": self.stop, "debounce": DEBOUNCE},
+            kwargs={"on_event": self.events.append, "stop_event": self.stop, "debounce": debounce},
             daemon=True,
         )
 
@@ -114,25 +112,43 @@ def test_added_edited_and_removed_articles_are_reflected_and_new_once(docs, tmp_
 
 def test_a_half_written_file_is_indexed_once_complete(docs, tmp_path):
     index = tmp_path / "ix"
-    with Watcher(docs, index) as w:
+    debounce = 0.5
+    with Watcher(docs, index, debounce=debounce) as w:
+        # The case under test: a writer that keeps writing for several debounce periods,
+        # pausing far less than one each time (0.02 s against 0.5 s: a loaded machine
+        # does not stretch a pause past it).
         with open(docs / "slow.txt", "w", encoding="utf-8") as f:
             f.write("Banjir\n\n")
-            for word in ("pertama", "kedua", "ketiga", "terakhir"):
+            writing_until = time.monotonic() + 2.5 * debounce
+            while time.monotonic() < writing_until:
+                f.write("Banjir lagi. ")
                 f.flush()
-                time.sleep(DEBOUNCE / 2)
-                f.write(f"Banjir {word}. ")
+                time.sleep(0.02)
+            f.write("Banjir terakhir. ")
         wait_for(lambda: ids(index, "terakhir") == ["slow.txt"], "the whole file")
-        time.sleep(3 * DEBOUNCE)
-    assert w.changes() == [("added", "slow.txt")]  # not added, then updated
+        # A later change, indexed after anything still due for slow.txt: once it is in,
+        # no "updated slow.txt" can follow.
+        (docs / "later.txt").write_text("Later\n\nBanjir reda.\n", "utf-8")
+        wait_for(lambda: ("added", "later.txt") in w.changes(), "later.txt")
+    assert w.changes() == [("added", "slow.txt"), ("added", "later.txt")]  # not updated
 
 
-def test_unsupported_hidden_and_touched_files_change_nothing(docs, tmp_path):
+def test_unsupported_hidden_and_touched_files_change_nothing(docs, tmp_path, monkeypatch):
+    import indexer.watch
+
     index = tmp_path / "ix"
+    runs = []  # build_index runs the watcher finished, watched, not replaced
+    real = indexer.watch.build_index
+    monkeypatch.setattr(
+        indexer.watch, "build_index", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1]
+    )
     with Watcher(docs, index) as w:
         (docs / "notes.docx").write_bytes(b"binary")
         (docs / ".draft.txt").write_text("Draft\n\nnot yet.\n", "utf-8")
         os.utime(docs / "old.txt")  # touched, content unchanged
-        time.sleep(5 * DEBOUNCE)
+        # the touch is looked at (a run that finds nothing changed): then, and not before
+        wait_for(lambda: len(runs) == 2, "the run after the touch")
+        assert not runs[1].changed
         assert w.changes() == []
         assert [e.kind for e in w.events].count("indexed") == 1  # the first run only
         (docs / "new.md").write_text("# Kapal\n\nKapal baharu.\n", "utf-8")
@@ -141,10 +157,11 @@ def test_unsupported_hidden_and_touched_files_change_nothing(docs, tmp_path):
 
 
 def test_watch_stops_at_once_when_asked(docs, tmp_path):
-    w = Watcher(docs, tmp_path / "ix")
-    with w:
-        started = time.monotonic()
-    assert time.monotonic() - started < 2
+    """Even while settling with an hour's debounce: stopping does not wait for the timer
+    (Watcher's exit asserts the thread ended within TIMEOUT, a hang guard)."""
+    with Watcher(docs, tmp_path / "ix", debounce=3600) as w:
+        (docs / "new.txt").write_text("New\n\nA new article.\n", "utf-8")
+    assert not w.thread.is_alive() and w.events[-1].kind == "stopped"
 
 
 def test_index_watch_command_prints_changes_and_stops_cleanly_on_ctrl_c(docs, tmp_path):
@@ -158,16 +175,23 @@ def test_index_watch_command_prints_changes_and_stops_cleanly_on_ctrl_c(docs, tm
         stderr=subprocess.PIPE,
         text=True,
     )
+    err_lines: list[str] = []
+    reader = threading.Thread(target=lambda: err_lines.extend(proc.stderr), daemon=True)
+    reader.start()
     try:
-        wait_for(lambda: (index / "state.json").exists(), "the first run")
-        time.sleep(0.5)  # the observer starts after the first run
+        # "watching" is printed once the observer runs, after the first run
+        wait_for(lambda: any(ln.startswith("watching") for ln in err_lines), "the observer")
         (docs / "b.txt").write_text("Banjir\n\nBanjir melanda kampung.\n", "utf-8")
         wait_for(lambda: ids(index, "banjir") == ["b.txt"], "b.txt")
         (docs / "old.txt").unlink()
         wait_for(lambda: ids(index, "navy") == [], "the removal")
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=TIMEOUT)
+        proc.wait(timeout=TIMEOUT)  # stdout holds a few lines: no pipe fills up meanwhile
+        reader.join(TIMEOUT)
+    out, err = proc.stdout.read(), "".join(err_lines)
+    proc.stdout.close()
+    proc.stderr.close()
     assert proc.returncode == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("index updated: 1 added")
