@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from pathlib import Path
 
 from whoosh import fields
@@ -54,6 +55,16 @@ def make_schema() -> fields.Schema:
                 analyzer=ANALYZERS[lang], phrase=True, multitoken_query="phrase"
             )
     return fields.Schema(**spec)
+
+
+def pack_body(body: str) -> bytes:
+    """The stored form of an article's body: UTF-8 (lone surrogates kept), zlib level 6."""
+    return zlib.compress(body.encode("utf-8", "surrogatepass"), 6)
+
+
+def unpack_body(stored: bytes) -> str:
+    """An article's body from its stored form (``pack_body``)."""
+    return zlib.decompress(stored).decode("utf-8", "surrogatepass")
 
 
 def write_meta(index_dir: Path, **extra) -> None:
