@@ -617,7 +617,7 @@ class Searcher:
         searcher = self._fresh()
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
-            raise ArticleNotFoundError(f"no article with id {doc_id!r} in {self.index_dir}")
+            raise self._not_found(doc_id)
         key_terms = self._key_terms(docnum)
         leaves = [
             wq.Term(lang_field(part, tlang), term, boost=weight * boost)
@@ -780,7 +780,7 @@ class Searcher:
     def get(self, doc_id: str) -> ArticleRecord:
         stored = self._fresh().document(id=doc_id)
         if stored is None:
-            raise ArticleNotFoundError(f"no article with id {doc_id!r} in {self.index_dir}")
+            raise self._not_found(doc_id)
         return ArticleRecord(
             id=stored["id"],
             title=stored.get("title", ""),
@@ -791,6 +791,22 @@ class Searcher:
             url=stored.get("url"),
             path=stored.get("path"),
         )
+
+    def _not_found(self, doc_id: str) -> ArticleNotFoundError:
+        """No such id; when an id of the index is ``doc_id`` under a folder's label (an id
+        from before labels, or typed without one), the hint names it."""
+        searcher = self._fresh()
+        near = []
+        for term in searcher.reader().lexicon("id"):
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            if text.partition("/")[2] == doc_id and searcher.document_number(id=text) is not None:
+                near.append(text)
+                if len(near) == 3:
+                    break
+        hint = None
+        if near:
+            hint = "ids start with their folder's label: " + " or ".join(near)
+        return ArticleNotFoundError(f"no article with id {doc_id!r} in {self.index_dir}", hint=hint)
 
     def stats(self) -> IndexStats:
         reader = self._fresh().reader()

@@ -89,21 +89,21 @@ def test_added_edited_and_removed_articles_are_reflected_and_new_once(docs, tmp_
         (docs / "sub" / "patrol.txt").write_text(
             "Navy patrol\n\nA navy patrol near the reef.\n", "utf-8"
         )
-        wait_for(lambda: "sub/patrol.txt" in ids(index, "reef"), "the new article")
+        wait_for(lambda: "docs/sub/patrol.txt" in ids(index, "reef"), "the new article")
         res = run("saved", "run", "--new", "--json", "navy")
         assert res.exit_code == 0
-        assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["sub/patrol.txt"]
+        assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["docs/sub/patrol.txt"]
         assert run("saved", "run", "--new", "navy").exit_code == 1  # exactly once
 
         (docs / "sub" / "patrol.txt").write_text(
             "Navy patrol\n\nA navy patrol near the atoll.\n", "utf-8"
         )
-        wait_for(lambda: "sub/patrol.txt" in ids(index, "atoll"), "the edit")
+        wait_for(lambda: "docs/sub/patrol.txt" in ids(index, "atoll"), "the edit")
         assert ids(index, "reef") == []
         assert run("saved", "run", "--new", "navy").exit_code == 1  # updated is not new
 
         (docs / "sub" / "patrol.txt").unlink()
-        wait_for(lambda: ids(index, "navy") == ["old.txt"], "the removal")
+        wait_for(lambda: ids(index, "navy") == ["docs/old.txt"], "the removal")
     assert w.changes() == [
         ("added", "sub/patrol.txt"),
         ("updated", "sub/patrol.txt"),
@@ -121,7 +121,7 @@ def test_a_half_written_file_is_indexed_once_complete(docs, tmp_path):
                 f.flush()
                 time.sleep(DEBOUNCE / 2)
                 f.write(f"Banjir {word}. ")
-        wait_for(lambda: ids(index, "terakhir") == ["slow.txt"], "the whole file")
+        wait_for(lambda: ids(index, "terakhir") == ["docs/slow.txt"], "the whole file")
         time.sleep(3 * DEBOUNCE)
     assert w.changes() == [("added", "slow.txt")]  # not added, then updated
 
@@ -136,7 +136,7 @@ def test_unsupported_hidden_and_touched_files_change_nothing(docs, tmp_path):
         assert w.changes() == []
         assert [e.kind for e in w.events].count("indexed") == 1  # the first run only
         (docs / "new.md").write_text("# Kapal\n\nKapal baharu.\n", "utf-8")
-        wait_for(lambda: ids(index, "kapal") == ["new.md"], "new.md")
+        wait_for(lambda: ids(index, "kapal") == ["docs/new.md"], "new.md")
     assert w.changes() == [("added", "new.md")]
 
 
@@ -162,7 +162,7 @@ def test_index_watch_command_prints_changes_and_stops_cleanly_on_ctrl_c(docs, tm
         wait_for(lambda: (index / "state.json").exists(), "the first run")
         time.sleep(0.5)  # the observer starts after the first run
         (docs / "b.txt").write_text("Banjir\n\nBanjir melanda kampung.\n", "utf-8")
-        wait_for(lambda: ids(index, "banjir") == ["b.txt"], "b.txt")
+        wait_for(lambda: ids(index, "banjir") == ["docs/b.txt"], "b.txt")
         (docs / "old.txt").unlink()
         wait_for(lambda: ids(index, "navy") == [], "the removal")
     finally:
@@ -173,4 +173,4 @@ def test_index_watch_command_prints_changes_and_stops_cleanly_on_ctrl_c(docs, tm
     assert lines[0].startswith("index updated: 1 added")
     assert lines[1:] == ["added b.txt", "removed old.txt"]
     assert "watching" in err and "stopped" in err and "Traceback" not in err
-    assert ids(index, "banjir") == ["b.txt"]  # and the index opens: consistent
+    assert ids(index, "banjir") == ["docs/b.txt"]  # and the index opens: consistent
