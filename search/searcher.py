@@ -809,13 +809,18 @@ class Searcher:
         return ArticleNotFoundError(f"no article with id {doc_id!r} in {self.index_dir}", hint=hint)
 
     def stats(self) -> IndexStats:
+        # Counted from the articles themselves: a term's document frequency in whoosh still
+        # counts deleted documents (an updated or removed article) until a merge drops them.
         reader = self._fresh().reader()
-        by_lang = {lang: reader.doc_frequency("lang", lang) for lang in LANGS}
+        by_lang = dict.fromkeys(LANGS, 0)
         by_source: dict[str, int] = {}
         dmin = dmax = None
         articles = 0
         for stored in reader.all_stored_fields():
             articles += 1
+            for lang in _langs(stored.get("lang")):
+                if lang in by_lang:
+                    by_lang[lang] += 1
             src = stored.get("source") or "(none)"
             by_source[src] = by_source.get(src, 0) + 1
             d = stored.get("date")
