@@ -192,7 +192,8 @@ class MlsearchSystem(System):
             )
         except MlsearchError as exc:
             raise QueryError(exc.message) from exc
-        return [hit.id for hit in results.hits]
+        # Ids start with the corpus folder's label (news/zh-…); judgements use record ids.
+        return [hit.id.partition("/")[2] for hit in results.hits]
 
     def close(self) -> None:
         self.searcher.close()

@@ -38,9 +38,19 @@ from .errors import (
     SchemaVersionError,
 )
 from .locking import LOCK_FILE, IndexLock
-from .schema import META_FILE, SCHEMA_VERSION, lang_field, make_schema, read_meta, write_meta
+from .schema import (
+    META_FILE,
+    SCHEMA_VERSION,
+    lang_field,
+    make_schema,
+    read_meta,
+    update_meta,
+    write_meta,
+)
 
 STATE_FILE = "state.json"
+# In the metadata file: the folder each label stands for (README, "Article ids").
+FOLDERS_KEY = "folders"
 # A run that reads at least this many bytes of new or changed files uses several processes;
 # below it, starting them costs more than it saves.
 PARALLEL_BYTES = 2_000_000
@@ -204,12 +214,15 @@ def language_texts(
     return texts, langs
 
 
-def article_document(a: Article, root: str, digest: str) -> dict:
-    """The Whoosh fields of one article: each language's text routed to its own fields."""
+def article_document(a: Article, root: str, digest: str, path: str | None = None) -> dict:
+    """The Whoosh fields of one article: each language's text routed to its own fields.
+
+    ``path``: where its file is (default: ``a.path``, the file relative to ``root``)."""
     texts, langs = language_texts(a.title, a.body, a.lang_hint)
     doc = {
         "id": a.id,
-        "path": a.path,
+        "path": path or a.path,
+        "rel": a.path,
         "root": root,
         "title": a.title,
         "body": zlib.compress(a.body.encode("utf-8", "surrogatepass"), 6),
@@ -231,7 +244,7 @@ class _State:
     """What the index holds, by id, and the files it was read from, by (root, rel)."""
 
     def __init__(self):
-        self.docs: dict[str, list] = {}  # id -> [hash, root, rel]
+        self.docs: dict[str, list] = {}  # id -> [hash, root, rel, path]
         self.files: dict[str, list] = {}  # root\0rel -> [size, mtime_ns]
         self.unreadable: str | None = None  # why a state file there could not be used
 
@@ -268,6 +281,7 @@ class _State:
                 state.docs[stored["id"]] = [
                     stored.get("hash"),
                     stored.get("root"),
+                    stored.get("rel"),
                     stored.get("path"),
                 ]
         return state
@@ -452,6 +466,53 @@ def _update(ix, index_dir: Path, roots: list[Path], progress) -> IndexReport:
     return run.report
 
 
+class _Labels:
+    """The label of each folder articles are read from: the first part of their ids.
+
+    A folder's label is its own name; another folder of the same name gets ``name-2``,
+    ``name-3``, … (``~/a/news`` and ``~/b/news``: ``news`` and ``news-2``). A file given to
+    ``index`` on its own belongs to the folder it is in. Labels are kept in the index's
+    metadata file, written before any id uses them, and never change for the life of the
+    index: ids stay the same from run to run.
+    """
+
+    def __init__(self, index_dir: Path, state: _State):
+        self.index_dir = index_dir
+        self.state = state
+        folders = (read_meta(index_dir) or {}).get(FOLDERS_KEY)
+        self.folders: dict[str, str] = dict(folders) if isinstance(folders, dict) else {}
+        self.labels = {folder: label for label, folder in self.folders.items()}
+
+    def of(self, folder: Path) -> str:
+        label = self.labels.get(str(folder))
+        if label is not None:
+            return label
+        # Labels of the ids in the index too, should the metadata file have lost any.
+        taken = set(self.folders) | {doc_id.split("/", 1)[0] for doc_id in self.state.docs}
+        name = folder.name or "root"
+        label, n = name, 1
+        while label in taken:
+            n += 1
+            label = f"{name}-{n}"
+        self.folders[label] = str(folder)
+        self.labels[str(folder)] = label
+        update_meta(self.index_dir, **{FOLDERS_KEY: self.folders})
+        return label
+
+
+@dataclass
+class _Root:
+    """A folder or file given to ``index``, resolved, with its folder's label."""
+
+    key: str
+    label: str
+    is_dir: bool
+
+    def path_of(self, rel: str) -> str:
+        """Where the file ``rel`` of this root is."""
+        return str(Path(self.key, rel)) if self.is_dir else self.key
+
+
 class _Run:
     """One indexing run: the open writer, the state it updates, the report it fills."""
 
@@ -466,6 +527,7 @@ class _Run:
                 f"{STATE_FILE} could not be used ({self.state.unreadable}): every file was "
                 "re-read and compared, and the state written anew"
             )
+        self.labels = _Labels(index_dir, self.state)
         self.writer = None
         self.procs = 1
         self.pending = 0
@@ -495,41 +557,54 @@ class _Run:
             with contextlib.suppress(Exception):
                 writer.cancel()
 
+    def _root(self, root: Path) -> _Root:
+        resolved = root.resolve()
+        is_dir = resolved.is_dir()
+        label = self.labels.of(resolved if is_dir else resolved.parent)
+        return _Root(str(resolved), label, is_dir)
+
     def apply(self, roots: list[Path]) -> None:
         from .readers import discover, read_file
 
         started = time.perf_counter()
         report, state = self.report, self.state
-        root_keys = {str(r.resolve()) for r in roots}
-        files = []
+        files: list[tuple[_Root, object]] = []
+        root_keys = set()
         for root in roots:
+            where = self._root(root)
+            root_keys.add(where.key)
             for item in discover([root]):
                 if isinstance(item, Skipped):
                     report.skipped.append(item)
                 else:
-                    files.append((str(root.resolve()), item))
+                    files.append((where, item))
         report.files = len(files)
         by_file: dict[str, list[str]] = {}
-        for doc_id, (_, r, p) in state.docs.items():
+        for doc_id, (_, r, p, _path) in state.docs.items():
             by_file.setdefault(_State.key(r, p), []).append(doc_id)
 
         todo = sum(
             sf.size
-            for root_key, sf in files
-            if state.files.get(_State.key(root_key, sf.rel)) != [sf.size, sf.mtime_ns]
+            for where, sf in files
+            if state.files.get(_State.key(where.key, sf.rel)) != [sf.size, sf.mtime_ns]
         )
         if todo >= PARALLEL_BYTES:
             self.procs = index_procs()
 
+        found = {where.path_of(sf.rel) for where, sf in files}
         seen_files: set[str] = set()
-        seen_ids: set[str] = set()
+        # Each id taken this run, and the file (relative to its folder) it was taken from.
+        seen: dict[str, str] = {}
+        # Articles whose id another file holds: decided once every file has been read.
+        contested: list[tuple[Article, _Root, str, str]] = []
         done = 0
-        for n, (root_key, sf) in enumerate(files, 1):
-            fkey = _State.key(root_key, sf.rel)
+        for n, (where, sf) in enumerate(files, 1):
+            fkey = _State.key(where.key, sf.rel)
+            path = where.path_of(sf.rel)
             seen_files.add(fkey)
             known = by_file.get(fkey)
             if known and state.files.get(fkey) == [sf.size, sf.mtime_ns]:
-                seen_ids.update(known)
+                seen.update(dict.fromkeys(known, sf.rel))
                 report.unchanged += len(known)
                 done += len(known)
                 if self.progress:
@@ -541,11 +616,17 @@ class _Run:
                     report.skipped.append(item)
                     file_ok = file_ok and item.line is not None
                     continue
-                if item.id in seen_ids:
-                    report.skipped.append(Skipped(sf.rel, f"duplicate id {item.id!r}"))
+                item.id = f"{where.label}/{item.id}"
+                if item.id in seen:
+                    report.skipped.append(_duplicate(sf.rel, item.id, seen[item.id]))
+                    file_ok = False  # read it again next time: the other file may let go
                     continue
-                seen_ids.add(item.id)
-                self._index_article(item, root_key, sf.rel)
+                old = state.docs.get(item.id)
+                if old is not None and old[3] != path:
+                    contested.append((item, where, sf.rel, fkey))
+                    continue
+                seen[item.id] = sf.rel
+                self._index_article(item, where.key, sf.rel, path)
                 done += 1
                 if self.progress and done % 200 == 0:
                     self.progress(done, n - 1, len(files))
@@ -558,8 +639,20 @@ class _Run:
             if self.progress:
                 self.progress(done, n, len(files))
 
+        # An id another file held when the run began: a duplicate while that file still has
+        # it (read this run, or outside the folders given and still there); otherwise the
+        # article moved here (a JSON record to another file of the folder).
+        for item, where, rel, fkey in contested:
+            holder = state.docs[item.id]
+            if item.id in seen or (holder[3] not in found and os.path.exists(holder[3])):
+                report.skipped.append(_duplicate(rel, item.id, seen.get(item.id, holder[2])))
+                state.files.pop(fkey, None)
+                continue
+            seen[item.id] = rel
+            self._index_article(item, where.key, rel, where.path_of(rel))
+
         # Articles whose file is gone, or whose record left a file that changed.
-        gone = [i for i, (_, r, _p) in state.docs.items() if r in root_keys and i not in seen_ids]
+        gone = [i for i, (_, r, *_rest) in state.docs.items() if r in root_keys and i not in seen]
         for doc_id in gone:
             self._write().delete_by_term("id", doc_id)
             del state.docs[doc_id]
@@ -570,15 +663,17 @@ class _Run:
         self.commit()
         report.seconds = time.perf_counter() - started
 
-    def _index_article(self, item: Article, root_key: str, rel: str) -> None:
+    def _index_article(self, item: Article, root_key: str, rel: str, path: str) -> None:
+        """Add the article, or replace the one of that id: only ever an article of the same
+        file (or one that moved here), as ``apply`` sees to."""
         digest = content_hash(item)
         old = self.state.docs.get(item.id)
-        if old is not None and old[0] == digest:
+        if old is not None and old[0] == digest and old[3] == path:
             self.report.unchanged += 1
-            if old[1:] != [root_key, rel]:
-                self.state.docs[item.id] = [digest, root_key, rel]
+            if old[1:3] != [root_key, rel]:
+                self.state.docs[item.id] = [digest, root_key, rel, path]
             return
-        doc = article_document(item, root_key, digest)
+        doc = article_document(item, root_key, digest, path)
         doc.update(self.dups.fields(item.id, item.title, item.body, doc.get("date")))
         if old is None:
             self._write().add_document(**doc)
@@ -586,5 +681,10 @@ class _Run:
         else:
             self._write().update_document(**doc)
             self.report.updated += 1
-        self.state.docs[item.id] = [digest, root_key, rel]
+        self.state.docs[item.id] = [digest, root_key, rel, path]
         self.pending += 1
+
+
+def _duplicate(rel: str, doc_id: str, holder_rel: str) -> Skipped:
+    label = doc_id.split("/", 1)[0]
+    return Skipped(rel, f"duplicate id {doc_id!r} (already indexed from {label}/{holder_rel})")

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .build import STATE_FILE
 from .errors import IndexDamagedError, IndexMissingError, MlsearchError
+from .schema import unpack_body
 
 _SHOWN = 3  # examples named per kind of problem
 
@@ -228,7 +229,7 @@ def check_index(index_dir: str | os.PathLike) -> CheckReport:
     except Exception as exc:
         report.problem(f"cannot read the table of contents {tocs[-1]} ({_brief(exc)})")
         return report
-    ids: dict[str, list] = {}  # id -> [copies, stored hash, root, path]
+    ids: dict[str, list] = {}  # id -> [copies, stored hash, root, rel, path]
     listed = set()
     for seg in segments:
         listed.add(f"{seg.segment_id()}.seg")
@@ -287,7 +288,7 @@ def _read_state(index_dir: Path, report: CheckReport) -> dict | None:
         isinstance(raw, dict)
         and isinstance(raw.get("docs"), dict)
         and isinstance(raw.get("files"), dict)
-        and all(isinstance(v, list) and len(v) == 3 for v in raw["docs"].values())
+        and all(isinstance(v, list) and len(v) == 4 for v in raw["docs"].values())
     )
     if not valid:
         report.problem(
@@ -441,8 +442,8 @@ def _check_stored(reader, name, total, deleted, id_terms, ids, report) -> None:
             doc_id = stored.get("id")
             if not isinstance(doc_id, str) or not doc_id:
                 raise ValueError("no id")
-            zlib.decompress(stored["body"]).decode("utf-8", "surrogatepass")
-            for key in ("title", "hash", "root", "path", "lang", "dup"):
+            unpack_body(stored["body"])
+            for key in ("title", "hash", "root", "rel", "path", "lang", "dup"):
                 if stored.get(key) is not None and not isinstance(stored[key], str):
                     raise ValueError(f"{key} is a {type(stored[key]).__name__}")
         except Exception as exc:
@@ -450,9 +451,9 @@ def _check_stored(reader, name, total, deleted, id_terms, ids, report) -> None:
             continue
         if id_terms.get(docnum) != [doc_id]:
             disagree.add(f"document {docnum}: stored {doc_id!r}, indexed {id_terms.get(docnum)}")
-        entry = ids.setdefault(doc_id, [0, None, None, None])
+        entry = ids.setdefault(doc_id, [0, None, None, None, None])
         entry[0] += 1
-        entry[1:] = [stored.get("hash"), stored.get("root"), stored.get("path")]
+        entry[1:] = [stored.get(k) for k in ("hash", "root", "rel", "path")]  # as state.json
     bad.report(report, f"{name}: articles whose stored fields cannot be read", live)
     disagree.report(report, f"{name}: articles whose stored id is not their indexed id", live)
 

@@ -12,7 +12,9 @@ from whoosh import fields
 from .analysis import ANALYZERS, SurfaceAnalyzer
 
 # Bump when the schema or the analysis changes in a way that needs a rebuild.
-SCHEMA_VERSION = 3  # 2: Han positions without gaps between runs; 3: near-duplicate groups
+# 2: Han positions without gaps between runs; 3: near-duplicate groups; 4: ids start with
+# their folder's label (README, "Article ids"), ``path`` is where the file is
+SCHEMA_VERSION = 4
 META_FILE = "mlsearch.json"
 
 TEXT_PARTS = ("title", "body")
@@ -32,8 +34,9 @@ def text_fields(part: str | None = None) -> list[str]:
 def make_schema() -> fields.Schema:
     spec = {
         "id": fields.ID(stored=True, unique=True),
-        "path": fields.STORED(),
-        "root": fields.STORED(),
+        "path": fields.STORED(),  # where the file is: an absolute path
+        "rel": fields.STORED(),  # the file relative to the folder it was indexed from
+        "root": fields.STORED(),  # that folder (or file) as given to index, resolved
         "title": fields.STORED(),
         "body": fields.STORED(),  # zlib-compressed UTF-8, for snippets and `show`
         "date": fields.DATETIME(stored=True, sortable=True),
@@ -70,7 +73,17 @@ def unpack_body(stored: bytes) -> str:
 def write_meta(index_dir: Path, **extra) -> None:
     from . import __version__
 
-    meta = {"schema_version": SCHEMA_VERSION, "mlsearch_version": __version__, **extra}
+    _write_json(
+        index_dir, {"schema_version": SCHEMA_VERSION, "mlsearch_version": __version__, **extra}
+    )
+
+
+def update_meta(index_dir: Path, **changes) -> None:
+    """Change some entries of the metadata file, keeping the others as they are."""
+    _write_json(index_dir, {**(read_meta(index_dir) or {}), **changes})
+
+
+def _write_json(index_dir: Path, meta: dict) -> None:
     tmp = index_dir / (META_FILE + ".tmp")
     tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp, index_dir / META_FILE)

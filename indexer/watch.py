@@ -38,9 +38,9 @@ class WatchEvent:
     """What ``watch`` reports through ``on_event``.
 
     kind: ``indexed`` (a run finished: ``report``), ``added`` / ``updated`` / ``removed``
-    (``path``, relative to its folder, as article ids are), ``skipped`` (``path`` and
-    ``message``: why), ``error`` (``message``: a run failed; watching goes on and it is
-    retried), ``watching`` (ready: ``message`` lists the folders), ``stopped``.
+    (``path``, relative to its folder: an article id after the folder's label), ``skipped``
+    (``path`` and ``message``: why), ``error`` (``message``: a run failed; watching goes on
+    and it is retried), ``watching`` (ready: ``message`` lists the folders), ``stopped``.
     """
 
     kind: str

@@ -662,7 +662,7 @@ class Searcher:
         searcher = self._fresh()
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
-            raise ArticleNotFoundError(f"no article with id {doc_id!r} in {self.index_dir}")
+            raise self._not_found(doc_id)
         key_terms = self._key_terms(docnum)
         leaves = [
             wq.Term(lang_field(part, tlang), term, boost=weight * boost)
@@ -829,7 +829,7 @@ class Searcher:
     def get(self, doc_id: str) -> ArticleRecord:
         stored = self._fresh().document(id=doc_id)
         if stored is None:
-            raise ArticleNotFoundError(f"no article with id {doc_id!r} in {self.index_dir}")
+            raise self._not_found(doc_id)
         return ArticleRecord(
             id=stored["id"],
             title=stored.get("title", ""),
@@ -841,15 +841,36 @@ class Searcher:
             path=stored.get("path"),
         )
 
+    def _not_found(self, doc_id: str) -> ArticleNotFoundError:
+        """No such id; when an id of the index is ``doc_id`` under a folder's label (an id
+        from before labels, or typed without one), the hint names it."""
+        searcher = self._fresh()
+        near = []
+        for term in searcher.reader().lexicon("id"):
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            if text.partition("/")[2] == doc_id and searcher.document_number(id=text) is not None:
+                near.append(text)
+                if len(near) == 3:
+                    break
+        hint = None
+        if near:
+            hint = "ids start with their folder's label: " + " or ".join(near)
+        return ArticleNotFoundError(f"no article with id {doc_id!r} in {self.index_dir}", hint=hint)
+
     @_reads_index
     def stats(self) -> IndexStats:
+        # Counted from the articles themselves: a term's document frequency in whoosh still
+        # counts deleted documents (an updated or removed article) until a merge drops them.
         reader = self._fresh().reader()
-        by_lang = {lang: reader.doc_frequency("lang", lang) for lang in LANGS}
+        by_lang = dict.fromkeys(LANGS, 0)
         by_source: dict[str, int] = {}
         dmin = dmax = None
         articles = 0
         for stored in reader.all_stored_fields():
             articles += 1
+            for lang in _langs(stored.get("lang")):
+                if lang in by_lang:
+                    by_lang[lang] += 1
             src = stored.get("source") or "(none)"
             by_source[src] = by_source.get(src, 0) + 1
             d = stored.get("date")

@@ -34,6 +34,8 @@ from indexer.analysis import PART_RE, latin_tokens, stemmer_for
 from indexer.errors import MlsearchError
 from indexer.normalize import HAN_RUN, HAS_HAN, normalize
 
+from .fastscore import live_doc_frequency as _df
+
 # Results this few are "weak": worth a second look for a likely typo.
 WEAK_HITS = 5
 # A suggestion for weak results must find at least this many times as many articles.
@@ -173,7 +175,7 @@ def _word_df(reader, word: str) -> dict[str, int] | None:
         if not terms:
             return None
         out[lang] = max(
-            reader.doc_frequency(f"{part}_{lang}", t) for part in ("title", "body") for t in terms
+            _df(reader, f"{part}_{lang}", t) for part in ("title", "body") for t in terms
         )
     return out
 
@@ -278,7 +280,7 @@ def _latin_fixes(ctx: _Context, word: str, found: int, prefer: str | None) -> li
         if cand in seen or (rare and not slip):
             continue
         seen.add(cand)
-        if reader.doc_frequency("spell", cand) == 0:
+        if _df(reader, "spell", cand) == 0:
             continue
         scored.append((cand, 1))
     if not scored and not rare and len(word) >= 5:
@@ -300,7 +302,7 @@ def _latin_fixes(ctx: _Context, word: str, found: int, prefer: str | None) -> li
         if rare and key_df < max(COMMON_RATIO * found, MIN_COMMON):
             continue
         # Ties (governent and government stem alike) go to the form written most often.
-        out.append((dist, -key_df, -reader.doc_frequency("spell", cand), cand))
+        out.append((dist, -key_df, -_df(reader, "spell", cand), cand))
     out.sort()
     return [(cand, dist) for dist, _df, _written, cand in out[:PER_WORD]]
 
@@ -318,7 +320,7 @@ def _same_case(original: str, word: str) -> str:
 
 def _bigram_df(reader, bigram: str) -> int:
     """Articles with ``bigram`` in the body, or else in the title (one lookup mostly)."""
-    return reader.doc_frequency("body_zh2", bigram) or reader.doc_frequency("title_zh2", bigram)
+    return _df(reader, "body_zh2", bigram) or _df(reader, "title_zh2", bigram)
 
 
 def _han_suspects(ctx: _Context, query: str) -> list[_Suspect]:

@@ -41,7 +41,7 @@ def test_batch_from_a_file(news_index, tmp_path):
         assert r["schema_version"] == 1
         assert {"rank", "id", "score", "title", "snippet", "highlights"} <= set(r)
     assert [r["rank"] for r in got[:3]] == [1, 2, 1]
-    assert got[2]["id"] == "zh/south_china_sea.txt"
+    assert got[2]["id"] == "news/zh/south_china_sea.txt"
     error = got[3]
     assert set(error) == {"schema_version", "line", "query", "error"}
     assert error["error"].startswith("cannot read the date")
@@ -62,8 +62,8 @@ def test_batch_from_stdin_with_options_and_exit_status(news_index):
     res = run("search", *idx, "--batch", "-", "--lang", "ms", "-n", "50", input="\ufeffASEAN\n")
     assert res.exit_code == 0
     assert {r["id"] for r in records(res.stdout)} == {
-        "ms/latihan_maritim.txt",
-        "ms/mesyuarat_menteri.txt",
+        "news/ms/latihan_maritim.txt",
+        "news/ms/mesyuarat_menteri.txt",
     }
     res = run("search", *idx, "--batch", "-", input="submarinezzz\n# nothing else\n\n")
     assert res.exit_code == 1

@@ -33,7 +33,8 @@ def test_add_update_remove_unchanged(tmp_path):
     write(docs / "sub/b.txt", "Banjir kilat", "Banjir kilat melanda Shah Alam.")
     r = build_index([docs], index)
     assert (r.added, r.updated, r.removed, r.unchanged) == (2, 0, 0, 0)
-    assert all_ids(index) == ["a.txt", "sub/b.txt"]  # ids: paths relative to the root, POSIX
+    # ids: the folder's label, then the path relative to the folder, POSIX
+    assert all_ids(index) == ["docs/a.txt", "docs/sub/b.txt"]
 
     r = build_index([docs], index)
     assert (r.added, r.updated, r.removed, r.unchanged) == (0, 0, 0, 2)
@@ -43,7 +44,7 @@ def test_add_update_remove_unchanged(tmp_path):
     (docs / "sub/b.txt").unlink()
     r = build_index([docs], index)
     assert (r.added, r.updated, r.removed, r.unchanged) == (1, 1, 1, 0)
-    assert all_ids(index) == ["a.txt", "c.txt"]
+    assert all_ids(index) == ["docs/a.txt", "docs/c.txt"]
     with Searcher(index) as s:
         assert s.search("drill").total == 1
         assert s.search("exercise").total == 0
@@ -90,12 +91,12 @@ def test_json_records_use_their_own_ids_and_track_removals(tmp_path):
     ]
     feed.write_text("\n".join(json.dumps(x) for x in recs) + "\n", encoding="utf-8")
     build_index([docs], index)
-    assert all_ids(index) == ["r0", "r1", "r2"]
+    assert all_ids(index) == ["docs/r0", "docs/r1", "docs/r2"]
     recs[1]["body"] = "A changed story about submarines."
     feed.write_text("\n".join(json.dumps(x) for x in recs[:2]) + "\n", encoding="utf-8")
     r = build_index([docs], index)
     assert (r.added, r.updated, r.removed, r.unchanged) == (0, 1, 1, 1)
-    assert all_ids(index) == ["r0", "r1"]
+    assert all_ids(index) == ["docs/r0", "docs/r1"]
 
 
 def test_skipped_files_are_counted_with_a_reason(tmp_path):

@@ -100,8 +100,8 @@ def test_colour_only_when_asked_and_never_with_no_color(idx):
 def test_options(idx):
     res = run("search", *idx, "--json", "--lang", "ms", "-n", "50", "ASEAN")
     assert {json.loads(x)["id"] for x in res.stdout.splitlines()} == {
-        "ms/latihan_maritim.txt",
-        "ms/mesyuarat_menteri.txt",
+        "news/ms/latihan_maritim.txt",
+        "news/ms/mesyuarat_menteri.txt",
     }
     res = run("search", *idx, "--json", "--sort", "date", "-n", "50", "ASEAN")
     dates = [json.loads(x)["date"] for x in res.stdout.splitlines()]
@@ -116,10 +116,10 @@ def test_index_env_variable(news_index):
 
 
 def test_show_and_stats(idx):
-    res = run("show", *idx, "zh/bank.txt")
+    res = run("show", *idx, "news/zh/bank.txt")
     assert res.exit_code == 0
     assert "待处理" in res.stdout
-    res = run("show", *idx, "--json", "feed-002")
+    res = run("show", *idx, "--json", "news/feed-002")
     assert json.loads(res.stdout)["title"] == "Palm oil prices climb on export demand"
     assert run("show", *idx, "nope").exit_code == 2
     res = run("stats", *idx, "--json")
@@ -188,9 +188,12 @@ def test_no_article_with_all_words_falls_back_to_any_and_says_so(idx):
     res = run("search", *idx, "--json", "patrol", "boats", "qqqzzz")
     assert res.exit_code == 0
     assert "no article has all the words" in res.stderr
-    assert json.loads(res.stdout.splitlines()[0])["id"] == "page.html"
+    assert json.loads(res.stdout.splitlines()[0])["id"] == "news/page.html"
     res = run("search", *idx, "--json", "--any", "banjir", "sabah")
-    assert {json.loads(x)["id"] for x in res.stdout.splitlines()} == {"feed-001", "page.html"}
+    assert {json.loads(x)["id"] for x in res.stdout.splitlines()} == {
+        "news/feed-001",
+        "news/page.html",
+    }
     assert "no article has all the words" not in res.stderr  # asked for, not a fallback
     # constraints stay constraints: nothing in 2030, whatever the words
     assert run("search", *idx, "date:2030", "patrol", "qqqzzz").exit_code == 1

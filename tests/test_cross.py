@@ -269,17 +269,19 @@ def test_cross_never_crashes_and_never_loses_a_hit(searcher, words):
 
 
 def test_similar_with_cross_finds_the_story_in_other_languages(searcher, news_index):
-    plain = searcher.similar("zh/asean_defence.txt", limit=20)
-    crossed = searcher.similar("zh/asean_defence.txt", limit=20, cross=True)
-    assert "ms/mesyuarat_menteri.txt" not in ids(plain)
-    assert "ms/mesyuarat_menteri.txt" in ids(crossed)
+    plain = searcher.similar("news/zh/asean_defence.txt", limit=20)
+    crossed = searcher.similar("news/zh/asean_defence.txt", limit=20, cross=True)
+    assert "news/ms/mesyuarat_menteri.txt" not in ids(plain)
+    assert "news/ms/mesyuarat_menteri.txt" in ids(crossed)
     assert set(ids(plain)) <= set(ids(crossed))
     # the Malay ADMM story ranks above the Malay and English stories that share less
     order = ids(crossed)
-    assert order.index("ms/mesyuarat_menteri.txt") < order.index("en/defense_american.txt")
+    assert order.index("news/ms/mesyuarat_menteri.txt") < order.index(
+        "news/en/defense_american.txt"
+    )
     assert any(e.matched == "东盟防长会议" for e in crossed.expansions)
-    res = run("similar", "--index", news_index, "--cross", "zh/asean_defence.txt")
-    assert res.exit_code == 0 and "ms/mesyuarat_menteri.txt" in res.stdout
+    res = run("similar", "--index", news_index, "--cross", "news/zh/asean_defence.txt")
+    assert res.exit_code == 0 and "news/ms/mesyuarat_menteri.txt" in res.stdout
     assert "and 东盟防长会议 (zh) as" in res.stderr
 
 

@@ -14,19 +14,19 @@ from tests.conftest import FIXTURES, build_fixture_index, fixture_copy, invoke
 
 DUPS = FIXTURES / "dups"
 EN_COPIES = {
-    "en/bernama_hotline.md",
-    "en/star_hotline.md",
-    "en/malaymail_hotline.md",
-    "en/nst_hotline.md",
+    "dups/en/bernama_hotline.md",
+    "dups/en/star_hotline.md",
+    "dups/en/malaymail_hotline.md",
+    "dups/en/nst_hotline.md",
 }
-ZH_COPIES = {"zh/xinhua_hotline.md", "zh/zaobao_hotline.md"}
-MS_COPIES = {"ms/bernama_talian.md", "ms/utusan_talian.md"}
+ZH_COPIES = {"dups/zh/xinhua_hotline.md", "dups/zh/zaobao_hotline.md"}
+MS_COPIES = {"dups/ms/bernama_talian.md", "dups/ms/utusan_talian.md"}
 # Same topic, same day, many of the same words: different stories all the same.
 LONERS = {
-    "en/hotline_analysis.md",
-    "en/ministers_cyber.md",
-    "zh/asean_cyber.md",
-    "ms/latihan_siber.md",
+    "dups/en/hotline_analysis.md",
+    "dups/en/ministers_cyber.md",
+    "dups/zh/asean_cyber.md",
+    "dups/ms/latihan_siber.md",
 }
 
 
@@ -134,7 +134,7 @@ def test_copies_published_weeks_apart_are_different_stories(dups_copy, tmp_path)
     text = src.read_text(encoding="utf-8").replace("date: 2025-11-01", "date: 2026-11-01")
     (dups_copy / "en/next_year.md").write_text(text, encoding="utf-8")
     groups = _build_groups(dups_copy, tmp_path / "index")
-    assert groups["en/next_year.md"] == "en/next_year.md"
+    assert groups["dups/en/next_year.md"] == "dups/en/next_year.md"
 
 
 def _build_groups(root: Path, index_dir: Path) -> dict[str, str]:
@@ -144,7 +144,7 @@ def _build_groups(root: Path, index_dir: Path) -> dict[str, str]:
 
 def test_incremental_runs_keep_groups(dups_copy, tmp_path):
     index_dir = tmp_path / "index"
-    label = _build_groups(dups_copy, index_dir)["en/star_hotline.md"]
+    label = _build_groups(dups_copy, index_dir)["dups/en/star_hotline.md"]
     # a new copy joins the group
     edited_copy(
         dups_copy / "en/bernama_hotline.md",
@@ -155,15 +155,15 @@ def test_incremental_runs_keep_groups(dups_copy, tmp_path):
     report = build_index([dups_copy], index_dir)
     assert report.added == 1
     groups = groups_of(index_dir)
-    assert groups["en/fmt_hotline.md"] == label
+    assert groups["dups/en/fmt_hotline.md"] == label
     # deleting the article whose id is the label leaves the others collapsed
-    (dups_copy / label).unlink()
+    (dups_copy / label.removeprefix("dups/")).unlink()
     build_index([dups_copy], index_dir)
     with Searcher(index_dir) as s:
         results = s.search("hotline tabletop", lang="en")
     assert [h.similar for h in results.hits] == [3]
     assert set(results.hits[0].similar_ids) | {results.hits[0].id} == (
-        EN_COPIES | {"en/fmt_hotline.md"}
+        EN_COPIES | {"dups/en/fmt_hotline.md"}
     ) - {label}
     # and a later copy still finds the group through the copies that are left
     edited_copy(
@@ -173,7 +173,7 @@ def test_incremental_runs_keep_groups(dups_copy, tmp_path):
         ("ten member states", "10 member states"),
     )
     build_index([dups_copy], index_dir)
-    assert groups_of(index_dir)["en/sun_hotline.md"] == label
+    assert groups_of(index_dir)["dups/en/sun_hotline.md"] == label
 
 
 def test_an_updated_article_that_is_no_longer_a_copy_leaves_its_group(dups_copy, tmp_path):
@@ -184,7 +184,7 @@ def test_an_updated_article_that_is_no_longer_a_copy_leaves_its_group(dups_copy,
     report = build_index([dups_copy], index_dir)
     assert report.updated == 1
     groups = groups_of(index_dir)
-    assert groups["en/star_hotline.md"] != groups["en/nst_hotline.md"]
+    assert groups["dups/en/star_hotline.md"] != groups["dups/en/nst_hotline.md"]
 
 
 # --- collapsing in search -----------------------------------------------------------------
@@ -198,7 +198,7 @@ def test_search_collapses_copies_into_the_best_ranked_one(dups_index):
     first, second = results.hits
     assert first.id in EN_COPIES and first.similar == 3
     assert set(first.similar_ids) == EN_COPIES - {first.id}
-    assert second.id == "en/hotline_analysis.md" and second.similar == 0
+    assert second.id == "dups/en/hotline_analysis.md" and second.similar == 0
     assert second.similar_ids == []
     assert every.total == 5
     assert [h.id for h in every.hits][0] == first.id  # the same ranking, copies kept
@@ -210,7 +210,7 @@ def test_similar_counts_only_copies_that_match(dups_index):
     with Searcher(dups_index) as s:
         # "Bernama" is in one English copy's trailing line only
         results = s.search("hotline bernama", lang="en")
-    assert [(h.id, h.similar) for h in results.hits] == [("en/star_hotline.md", 0)]
+    assert [(h.id, h.similar) for h in results.hits] == [("dups/en/star_hotline.md", 0)]
 
 
 def test_paging_and_total_count_groups(dups_index):
@@ -222,7 +222,7 @@ def test_paging_and_total_count_groups(dups_index):
     assert len(ids) == 4 and pages[2].hits == []
     assert [h.rank for p in pages for h in p.hits] == [1, 2, 3, 4]
     assert by_date.total == 4
-    assert by_date.hits[0].id == "en/hotline_analysis.md"  # newest first
+    assert by_date.hits[0].id == "dups/en/hotline_analysis.md"  # newest first
 
 
 def test_cli_marks_similar_and_all_shows_every_copy(dups_index):
@@ -242,13 +242,13 @@ def test_json_carries_the_group(dups_index):
     assert len(records) == 1
     rec = records[0]
     assert rec["schema_version"] == 1
-    assert rec["group"] == "zh/xinhua_hotline.md"
+    assert rec["group"] == "dups/zh/xinhua_hotline.md"
     assert rec["similar"] == 1
     assert rec["similar_ids"] == list(ZH_COPIES - {rec["id"]})
     res = run("search", "--index", dups_index, "--json", "--all", "热线")
     records = [json.loads(line) for line in res.stdout.splitlines()]
     assert {r["id"] for r in records} == ZH_COPIES
-    assert {r["group"] for r in records} == {"zh/xinhua_hotline.md"}
+    assert {r["group"] for r in records} == {"dups/zh/xinhua_hotline.md"}
     assert {r["similar"] for r in records} == {0}
 
 
@@ -288,7 +288,7 @@ def test_saved_run_new_ignores_a_new_copy_of_a_seen_story(dups_copy, tmp_path):
     )
     build_index([dups_copy], index_dir)
     res = run("saved", "run", "--index", index_dir, "h", "--new", "--json")
-    assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["en/other.md"]
+    assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["dups/en/other.md"]
 
 
 # --- similar (more-like-this) -------------------------------------------------------------
@@ -296,18 +296,18 @@ def test_saved_run_new_ignores_a_new_copy_of_a_seen_story(dups_copy, tmp_path):
 
 def test_similar_finds_the_copies_first_and_collapses_them(dups_index):
     with Searcher(dups_index) as s:
-        results = s.similar("en/bernama_hotline.md", limit=5)
-        every = s.similar("en/bernama_hotline.md", limit=10, collapse=False)
+        results = s.similar("dups/en/bernama_hotline.md", limit=5)
+        every = s.similar("dups/en/bernama_hotline.md", limit=10, collapse=False)
     first = results.hits[0]
     assert first.id in EN_COPIES and first.similar == 2
-    assert "en/bernama_hotline.md" not in [h.id for h in every.hits]
-    assert {h.id for h in every.hits[:3]} == EN_COPIES - {"en/bernama_hotline.md"}
+    assert "dups/en/bernama_hotline.md" not in [h.id for h in every.hits]
+    assert {h.id for h in every.hits[:3]} == EN_COPIES - {"dups/en/bernama_hotline.md"}
     assert "hotlin" in results.query.split()  # the key terms it searched for
 
 
 def test_key_terms_per_language(dups_index):
     with Searcher(dups_index) as s:
-        docnum = s._fresh().document_number(id="zh/xinhua_hotline.md")
+        docnum = s._fresh().document_number(id="dups/zh/xinhua_hotline.md")
         terms = s._key_terms(docnum)
     assert list(terms) == ["zh"]
     words = [t for t, _w in terms["zh"]]
@@ -317,16 +317,18 @@ def test_key_terms_per_language(dups_index):
 
 
 def test_similar_cli(dups_index):
-    res = run("similar", "--index", dups_index, "zh/xinhua_hotline.md", "-n", "3")
+    res = run("similar", "--index", dups_index, "dups/zh/xinhua_hotline.md", "-n", "3")
     assert res.exit_code == 0
     assert res.stdout.lstrip().startswith("1.")
-    assert "zh/zaobao_hotline.md" in res.stdout.splitlines()[1]
-    assert "like zh/xinhua_hotline.md: 热线" in res.stderr
-    res = run("similar", "--index", dups_index, "--json", "--lang", "ms", "ms/bernama_talian.md")
+    assert "dups/zh/zaobao_hotline.md" in res.stdout.splitlines()[1]
+    assert "like dups/zh/xinhua_hotline.md: 热线" in res.stderr
+    res = run(
+        "similar", "--index", dups_index, "--json", "--lang", "ms", "dups/ms/bernama_talian.md"
+    )
     records = [json.loads(line) for line in res.stdout.splitlines()]
-    assert records[0]["id"] == "ms/utusan_talian.md"
+    assert records[0]["id"] == "dups/ms/utusan_talian.md"
     assert all("ms" in r["langs"] for r in records)
-    assert "ms/bernama_talian.md" not in [r["id"] for r in records]
+    assert "dups/ms/bernama_talian.md" not in [r["id"] for r in records]
 
 
 def test_similar_unknown_id_is_an_error(dups_index):
@@ -341,7 +343,7 @@ def test_similar_exit_1_when_nothing_is_similar(tmp_path):
     (root / "a.txt").write_text("Palm oil\n\nPalm oil exports rose sharply.\n", "utf-8")
     (root / "b.txt").write_text("Banjir\n\nBanjir kilat melanda Shah Alam.\n", "utf-8")
     build_index([root], tmp_path / "index")
-    res = run("similar", "--index", tmp_path / "index", "a.txt")
+    res = run("similar", "--index", tmp_path / "index", "two/a.txt")
     assert res.exit_code == 1
     assert res.stdout == ""
 

@@ -27,4 +27,4 @@ def test_api_example_runs():
     assert "东盟防长会议" in out
     assert "saved query adm, first run:" in out
     assert "saved query adm, next run: 1 new of" in out
-    assert '"saved": "adm", "new": true, "id": "004_1a315c579fb00479.txt"' in out
+    assert '"saved": "adm", "new": true, "id": "docs/004_1a315c579fb00479.txt"' in out

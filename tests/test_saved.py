@@ -303,7 +303,7 @@ def test_run_new_reports_an_added_article_once_and_not_an_updated_one(docs):
     res = run("saved", "run", "--new", "--json", "navy")
     assert res.exit_code == 0
     records = [json.loads(line) for line in res.stdout.splitlines()]
-    assert [r["id"] for r in records] == ["c.txt"]  # a.txt was updated, not added
+    assert [r["id"] for r in records] == ["docs/c.txt"]  # a.txt was updated, not added
     assert set(records[0]) == SAVED_HIT_FIELDS
     assert (records[0]["saved"], records[0]["new"], records[0]["schema_version"]) == (
         "navy",
@@ -315,7 +315,7 @@ def test_run_new_reports_an_added_article_once_and_not_an_updated_one(docs):
     res = run("saved", "run", "--json", "navy")  # a plain run lists all, none new
     records = [json.loads(line) for line in res.stdout.splitlines()]
     assert res.exit_code == 0
-    assert {r["id"] for r in records} == {"a.txt", "b.txt", "c.txt"}
+    assert {r["id"] for r in records} == {"docs/a.txt", "docs/b.txt", "docs/c.txt"}
     assert not any(r["new"] for r in records)
 
 
@@ -342,14 +342,17 @@ def test_run_all_new_is_one_report_grouped_by_query(docs):
     reindex(docs)
     res = run("saved", "run", "--all", "--new", "--json")
     records = [json.loads(line) for line in res.stdout.splitlines()]
-    assert [(r["saved"], r["id"]) for r in records] == [("navy", "f.txt"), ("banjir", "f.txt")]
+    assert [(r["saved"], r["id"]) for r in records] == [
+        ("navy", "docs/f.txt"),
+        ("banjir", "docs/f.txt"),
+    ]
     assert run("saved", "run", "--all", "--new").exit_code == 1
 
 
 def test_run_since_a_date(docs):
     run("saved", "add", "both", "navy", "OR", "banjir")
     res = run("saved", "run", "--json", "--since", "2025-10-03", "both")
-    assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["b.txt"]
+    assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["docs/b.txt"]
     assert run("saved", "run", "--since", "2025-11", "both").exit_code == 1
     res = run("saved", "run", "--since", "last week", "both")
     assert res.exit_code == 2 and "cannot read the date" in res.stderr
@@ -384,7 +387,7 @@ def test_python_api(docs):
     add_saved(SavedQuery("navy", "navy", limit=5))
     (first,) = run_saved(["navy"], new=True)
     assert first.first_run and first.total == first.new == 1
-    assert [(h.id, h.new, h.saved) for h in first.hits] == [("a.txt", True, "navy")]
+    assert [(h.id, h.new, h.saved) for h in first.hits] == [("docs/a.txt", True, "navy")]
     (again,) = run_saved(["navy"], new=True)
     assert (again.first_run, again.new, again.hits) == (False, 0, [])
     with pytest.raises(SavedQueryError):

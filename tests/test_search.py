@@ -12,17 +12,19 @@ from hypothesis import strategies as st
 
 from indexer.errors import MlsearchError, QuerySyntaxError
 
-ZH_ASEAN = "zh/asean_defence.txt"
-ZH_SEA = "zh/south_china_sea.txt"
-ZH_BANK = "zh/bank.txt"
-ZH_TRAD = "zh/traditional.txt"
-MS_LATIHAN = "ms/latihan_maritim.txt"
-MS_MESYUARAT = "ms/mesyuarat_menteri.txt"
-EN_F16 = "en/f16_jets.txt"
-EN_UK = "en/defence_british.txt"
-EN_US = "en/defense_american.txt"
-MIXED = "mixed_headline.txt"
-HTML = "page.html"
+ZH_ASEAN = "news/zh/asean_defence.txt"
+ZH_SEA = "news/zh/south_china_sea.txt"
+ZH_BANK = "news/zh/bank.txt"
+ZH_TRAD = "news/zh/traditional.txt"
+MS_LATIHAN = "news/ms/latihan_maritim.txt"
+MS_MESYUARAT = "news/ms/mesyuarat_menteri.txt"
+EN_F16 = "news/en/f16_jets.txt"
+EN_UK = "news/en/defence_british.txt"
+EN_US = "news/en/defense_american.txt"
+MIXED = "news/mixed_headline.txt"
+HTML = "news/page.html"
+FEED_1 = "news/feed-001"  # JSON records: their own ids
+FEED_2 = "news/feed-002"
 
 
 def ids(searcher, query, **kw):
@@ -42,8 +44,8 @@ def marked(hit):
         ("mesyuarat menteri pertahanan", MS_MESYUARAT),
         ("F-16", EN_F16),
         ("patrol boats Sabah", HTML),
-        ("palm oil", "feed-002"),
-        ("banjir", "feed-001"),
+        ("palm oil", FEED_2),
+        ("banjir", FEED_1),
     ],
 )
 def test_best_hit_first(searcher, query, first):
@@ -111,18 +113,18 @@ def test_title_weighs_more_than_body(searcher):
 
 def test_boolean_operators(searcher):
     both = set(ids(searcher, "defence OR banjir"))
-    assert {EN_UK, "feed-001"} <= both
+    assert {EN_UK, FEED_1} <= both
     assert EN_UK not in ids(searcher, "defence NOT modernisation")
     assert EN_US not in ids(searcher, "defence NOT modernisation")  # modernize is the same word
     assert ids(searcher, "defence NOT pentagon NOT ministers") == [EN_UK]
 
 
 def test_fields_and_filters(searcher):
-    assert set(ids(searcher, "lang:ms", limit=50)) == {MS_LATIHAN, MS_MESYUARAT, "feed-001"}
+    assert set(ids(searcher, "lang:ms", limit=50)) == {MS_LATIHAN, MS_MESYUARAT, FEED_1}
     assert set(ids(searcher, "ASEAN", lang="ms")) == {MS_LATIHAN, MS_MESYUARAT}
-    assert ids(searcher, "title:banjir") == ["feed-001"]
+    assert ids(searcher, "title:banjir") == [FEED_1]
     assert ids(searcher, "title:pasukan") == []  # only in the body
-    assert ids(searcher, "source:berita") == ["feed-001"]
+    assert ids(searcher, "source:berita") == [FEED_1]
 
 
 def test_dates(searcher):
@@ -289,10 +291,13 @@ def test_undated_articles_match_no_date_range_and_sort_last(tmp_path):
     build_index([docs], tmp_path / "ix")
     with Searcher(tmp_path / "ix") as s:
         for query in ("date:[2025-01-01 TO] navy", "date:[TO 2030-01-01] navy", "date:2025 navy"):
-            assert [h.id for h in s.search(query).hits] == ["dated.txt"], query
+            assert [h.id for h in s.search(query).hits] == ["docs/dated.txt"], query
             assert s.count(query) == 1
-        assert [h.id for h in s.search("navy NOT date:2025").hits] == ["undated.txt"]
-        assert [h.id for h in s.search("navy", sort="date").hits] == ["dated.txt", "undated.txt"]
+        assert [h.id for h in s.search("navy NOT date:2025").hits] == ["docs/undated.txt"]
+        assert [h.id for h in s.search("navy", sort="date").hits] == [
+            "docs/dated.txt",
+            "docs/undated.txt",
+        ]
 
 
 def _spans_word_by_word(text, needles):

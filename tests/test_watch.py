@@ -87,21 +87,21 @@ def test_added_edited_and_removed_articles_are_reflected_and_new_once(docs, tmp_
         (docs / "sub" / "patrol.txt").write_text(
             "Navy patrol\n\nA navy patrol near the reef.\n", "utf-8"
         )
-        wait_for(lambda: "sub/patrol.txt" in ids(index, "reef"), "the new article")
+        wait_for(lambda: "docs/sub/patrol.txt" in ids(index, "reef"), "the new article")
         res = run("saved", "run", "--new", "--json", "navy")
         assert res.exit_code == 0
-        assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["sub/patrol.txt"]
+        assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["docs/sub/patrol.txt"]
         assert run("saved", "run", "--new", "navy").exit_code == 1  # exactly once
 
         (docs / "sub" / "patrol.txt").write_text(
             "Navy patrol\n\nA navy patrol near the atoll.\n", "utf-8"
         )
-        wait_for(lambda: "sub/patrol.txt" in ids(index, "atoll"), "the edit")
+        wait_for(lambda: "docs/sub/patrol.txt" in ids(index, "atoll"), "the edit")
         assert ids(index, "reef") == []
         assert run("saved", "run", "--new", "navy").exit_code == 1  # updated is not new
 
         (docs / "sub" / "patrol.txt").unlink()
-        wait_for(lambda: ids(index, "navy") == ["old.txt"], "the removal")
+        wait_for(lambda: ids(index, "navy") == ["docs/old.txt"], "the removal")
     assert w.changes() == [
         ("added", "sub/patrol.txt"),
         ("updated", "sub/patrol.txt"),
@@ -125,7 +125,7 @@ def test_a_half_written_file_is_indexed_once_complete(docs, tmp_path):
                 f.flush()
                 time.sleep(0.02)
             f.write("Banjir terakhir. ")
-        wait_for(lambda: ids(index, "terakhir") == ["slow.txt"], "the whole file")
+        wait_for(lambda: ids(index, "terakhir") == ["docs/slow.txt"], "the whole file")
         # A later change, indexed after anything still due for slow.txt: once it is in,
         # no "updated slow.txt" can follow.
         (docs / "later.txt").write_text("Later\n\nBanjir reda.\n", "utf-8")
@@ -152,7 +152,7 @@ def test_unsupported_hidden_and_touched_files_change_nothing(docs, tmp_path, mon
         assert w.changes() == []
         assert [e.kind for e in w.events].count("indexed") == 1  # the first run only
         (docs / "new.md").write_text("# Kapal\n\nKapal baharu.\n", "utf-8")
-        wait_for(lambda: ids(index, "kapal") == ["new.md"], "new.md")
+        wait_for(lambda: ids(index, "kapal") == ["docs/new.md"], "new.md")
     assert w.changes() == [("added", "new.md")]
 
 
@@ -182,7 +182,7 @@ def test_index_watch_command_prints_changes_and_stops_cleanly_on_ctrl_c(docs, tm
         # "watching" is printed once the observer runs, after the first run
         wait_for(lambda: any(ln.startswith("watching") for ln in err_lines), "the observer")
         (docs / "b.txt").write_text("Banjir\n\nBanjir melanda kampung.\n", "utf-8")
-        wait_for(lambda: ids(index, "banjir") == ["b.txt"], "b.txt")
+        wait_for(lambda: ids(index, "banjir") == ["docs/b.txt"], "b.txt")
         (docs / "old.txt").unlink()
         wait_for(lambda: ids(index, "navy") == [], "the removal")
     finally:
@@ -197,4 +197,4 @@ def test_index_watch_command_prints_changes_and_stops_cleanly_on_ctrl_c(docs, tm
     assert lines[0].startswith("index updated: 1 added")
     assert lines[1:] == ["added b.txt", "removed old.txt"]
     assert "watching" in err and "stopped" in err and "Traceback" not in err
-    assert ids(index, "banjir") == ["b.txt"]  # and the index opens: consistent
+    assert ids(index, "banjir") == ["docs/b.txt"]  # and the index opens: consistent
