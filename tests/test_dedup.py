@@ -429,7 +429,7 @@ def test_candidates_per_band_are_capped(monkeypatch):
 def test_tied_copies_show_the_same_copy_whatever_the_index_order(tmp_path, first):
     """Exact copies score alike. The copy shown must not depend on which came first in
     the index (that depends on run order and, in a parallel build, on timing): the one
-    with the smaller id, a.txt, in both orders."""
+    with the smaller id, docs/a.txt, in both orders."""
     text = "Patrol boats\n\nTwo patrol boats sailed from Labuan at dawn on 3 March 2025.\n"
     other = "Patrol drill\n\nA patrol drill was held off Sandakan at dawn on 3 March 2025.\n"
     docs = tmp_path / "docs"
@@ -440,4 +440,4 @@ def test_tied_copies_show_the_same_copy_whatever_the_index_order(tmp_path, first
         build_index([docs], tmp_path / "ix")  # a segment a run: index order is run order
     with Searcher(tmp_path / "ix") as s:
         shown = {h.id: h.similar_ids for h in s.search("patrol", limit=10).hits}
-    assert shown == {"a.txt": ["b.txt"], "z.txt": []}
+    assert shown == {"docs/a.txt": ["docs/b.txt"], "docs/z.txt": []}

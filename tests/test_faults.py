@@ -448,7 +448,7 @@ def test_disk_errors_leave_the_previous_index_intact(tmp_path, monkeypatch, err,
     assert res.exit_code == 0
     r = build_index([docs], index)
     assert r.added == 1
-    assert sorted(index_ids(index)) == sorted(expected | {"new.txt"})
+    assert sorted(index_ids(index)) == sorted(expected | {"docs/new.txt"})
 
 
 @pytest.fixture
