@@ -1,6 +1,6 @@
 """``mlsearch saved``: save queries, list them, run them, see what is new.
 
-A thin layer over ``search.saved``; registered on the main command at the bottom of cli.py.
+A thin layer over ``search.saved``; added to the main group by the package's ``__init__``.
 """
 
 from __future__ import annotations
@@ -12,23 +12,14 @@ import click
 
 from indexer.config import DEFAULT_LIMIT
 
-from .cli import (
-    EXIT_HITS,
-    EXIT_NO_HITS,
-    colour_option,
-    handle_errors,
-    index_option,
-    mark,
-    safe,
-    similar_mark,
-    use_colour,
-)
+from .group import EXIT_HITS, EXIT_NO_HITS, colour_option, handle_errors, index_option, safe
+from .output import mark, similar_mark, use_colour
 
 
 def _complete_names(ctx, param, incomplete):
     """Shell completion of saved query names (quietly none when anything is wrong)."""
     try:
-        from .saved import load_saved
+        from ..saved import load_saved
 
         names = load_saved(ctx.params.get("index_dir"))
     except Exception:
@@ -78,7 +69,7 @@ def saved():
 @handle_errors
 def add(name, query, index_dir, limit, sort, lang, date_spec, cross, replace):
     """Save QUERY (words as for search) under NAME, with its search options."""
-    from .saved import SavedQuery, add_saved, saved_path
+    from ..saved import SavedQuery, add_saved, saved_path
 
     sq = SavedQuery(
         name=name,
@@ -99,7 +90,7 @@ def add(name, query, index_dir, limit, sort, lang, date_spec, cross, replace):
 @handle_errors
 def list_(index_dir, as_json):
     """Saved queries: name, query, last run and its hit count."""
-    from .saved import list_saved, saved_path
+    from ..saved import list_saved, saved_path
 
     statuses = list_saved(index_dir)
     if as_json:
@@ -155,7 +146,7 @@ def _when(iso: str | None) -> str:
 @handle_errors
 def show(name, index_dir, as_json):
     """One saved query: its options and its last run."""
-    from .saved import saved_status
+    from ..saved import saved_status
 
     st = saved_status(name, index_dir)
     if as_json:
@@ -186,7 +177,7 @@ def show(name, index_dir, as_json):
 @handle_errors
 def rm(names, index_dir):
     """Remove saved queries (and what their runs have seen)."""
-    from .saved import remove_saved
+    from ..saved import remove_saved
 
     remove_saved(names, index_dir)
     for name in dict.fromkeys(names):
@@ -210,7 +201,7 @@ def run(names, index_dir, run_all, only_new, since, as_json, colour):
     Exit status 0 when something was listed (with --new: something new), 1 when nothing
     was, 2 on error.
     """
-    from .saved import run_saved
+    from ..saved import run_saved
 
     if run_all and names:
         raise click.UsageError("give NAMEs or --all, not both")
