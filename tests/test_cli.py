@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -145,6 +146,10 @@ def test_index_option_precedence(news_index, tmp_path):
         assert res.exit_code == 0, (command, res.output)
     res = run("--index", good, "saved", "show", "x", env={"MLSEARCH_INDEX": bad})
     assert res.exit_code == 2 and f"in {news_index}" in res.stderr
+    # passed through the Click context: the process environment is left alone
+    before = os.environ["MLSEARCH_INDEX"]
+    assert run("--index", good, "stats").exit_code == 0
+    assert os.environ["MLSEARCH_INDEX"] == before
 
 
 def test_show_and_stats(idx):

@@ -14,8 +14,10 @@ import functools
 import os
 import re
 import sys
+from dataclasses import dataclass
 
 import click
+from click.core import ParameterSource
 
 from indexer.errors import MlsearchError
 
@@ -113,6 +115,23 @@ def handle_errors(fn):
     return wrapper
 
 
+@dataclass
+class GroupOptions:
+    """What ``mlsearch`` itself was given, before the command: its ``ctx.obj``."""
+
+    index_dir: str | None = None
+
+
+def _index_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A command's --index: its own, else ``mlsearch --index``, else MLSEARCH_INDEX."""
+    if ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
+        return value
+    given = ctx.find_object(GroupOptions)
+    if given is not None and given.index_dir:
+        return given.index_dir
+    return value
+
+
 def index_option(fn):
     return click.option(
         "--index",
@@ -120,6 +139,7 @@ def index_option(fn):
         envvar="MLSEARCH_INDEX",
         type=click.Path(file_okay=False),
         default=None,
+        callback=_index_dir,
         help="Index folder [env MLSEARCH_INDEX; default: ./index].",
     )(fn)
 
@@ -133,7 +153,8 @@ def index_option(fn):
     default=None,
     help="Index folder for every command [env MLSEARCH_INDEX; default: ./index].",
 )
-def main(index_dir):
+@click.pass_context
+def main(ctx, index_dir):
     """Search news in Chinese, Malay and English.
 
     \b
@@ -144,9 +165,8 @@ def main(index_dir):
     mlsearch stats                  what the index holds
     mlsearch check                  is the index sound?
     """
-    if index_dir:
-        # Read by each command's own --index option through its envvar.
-        os.environ["MLSEARCH_INDEX"] = index_dir
+    # Each command's own --index option falls back to it (``_index_dir``).
+    ctx.ensure_object(GroupOptions).index_dir = index_dir
 
 
 @main.command()
