@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -10,6 +9,7 @@ import click
 from indexer.config import DEFAULT_CORPUS, default_index_dir
 
 from .group import EXIT_ERROR, handle_errors, index_option, safe
+from .output import echo_json
 
 
 @click.command()
@@ -56,7 +56,7 @@ def index(paths, index_dir, rebuild, as_json, quiet, wait, watch):
     if show_progress:
         click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        echo_json(report.as_dict())
         return
     click.echo(_summary(report, index_dir))
     for note in report.notes:
@@ -89,7 +89,7 @@ def _index_watch(paths, index_dir, rebuild, as_json, quiet, wait) -> None:
     def on_event(event) -> None:
         nonlocal runs
         if as_json:
-            click.echo(json.dumps(event.as_dict(), ensure_ascii=False))
+            echo_json(event.as_dict())
         elif event.kind == "indexed":
             runs += 1
             if runs == 1:
@@ -133,7 +133,7 @@ def check(index_dir, as_json):
     index_dir = index_dir or default_index_dir()
     report = check_index(index_dir)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        echo_json(report.as_dict())
     else:
         click.echo(f"index:    {safe(report.index_dir)} (generation {report.generation})")
         for seg in report.segments:

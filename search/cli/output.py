@@ -27,6 +27,13 @@ def similar_mark(hit, colour: bool) -> str:
     return "  " + (click.style(text, fg="cyan") if colour else text)
 
 
+def new_mark(hit, colour: bool) -> str:
+    """`` [new]`` after a saved query's hit that no earlier run of the query had found."""
+    if not hit.new:
+        return ""
+    return click.style(" [new]", fg="green", bold=True) if colour else " [new]"
+
+
 def mark(text: str, spans, colour: bool) -> str:
     """Highlight spans of ``text``: bold red on a terminal, **markers** when piped."""
     out, cursor = [], 0
@@ -45,7 +52,7 @@ def print_hits(results, page: int, as_json: bool, colour: str) -> None:
         click.echo(f"note: {safe(note)}", err=True)
     if as_json:
         for hit in results.hits:
-            click.echo(json.dumps(hit.as_json(), ensure_ascii=False))
+            echo_json(hit.as_json())
     else:
         print_results(results, use_colour(colour))
     if results.suggestion:
@@ -65,14 +72,23 @@ def print_results(results, colour: bool) -> None:
     last = results.hits[-1].rank if results.hits else 0
     click.echo(f"{results.total} hits, showing {first}–{last}", err=True)
     for hit in results.hits:
-        meta = " · ".join(
-            x for x in (hit.date or "no date", ",".join(hit.langs), hit.source or "", hit.id) if x
-        )
-        title = mark(hit.title or "(untitled)", hit.title_highlights, colour)
-        head = click.style(f"{hit.rank:>3}.", bold=True) if colour else f"{hit.rank:>3}."
-        click.echo(f"{head} {title}{similar_mark(hit, colour)}", color=colour)
-        click.echo(
-            f"     {click.style(safe(meta), dim=True) if colour else safe(meta)}", color=colour
-        )
-        click.echo(f"     {mark(hit.snippet, hit.highlights, colour)}", color=colour)
+        print_hit(hit, colour)
         click.echo()
+
+
+def print_hit(hit, colour: bool, tag: str = "") -> None:
+    """One hit in three lines: rank, title, ``tag`` and +N similar; date · languages ·
+    source · id; the snippet with the matched words highlighted."""
+    meta = " · ".join(
+        x for x in (hit.date or "no date", ",".join(hit.langs), hit.source or "", hit.id) if x
+    )
+    title = mark(hit.title or "(untitled)", hit.title_highlights, colour)
+    head = click.style(f"{hit.rank:>3}.", bold=True) if colour else f"{hit.rank:>3}."
+    click.echo(f"{head} {title}{tag}{similar_mark(hit, colour)}", color=colour)
+    click.echo(f"     {click.style(safe(meta), dim=True) if colour else safe(meta)}", color=colour)
+    click.echo(f"     {mark(hit.snippet, hit.highlights, colour)}", color=colour)
+
+
+def echo_json(record: dict) -> None:
+    """One JSON Lines record on stdout, UTF-8 as is."""
+    click.echo(json.dumps(record, ensure_ascii=False))

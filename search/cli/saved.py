@@ -5,7 +5,6 @@ A thin layer over ``search.saved``; added to the main group by the package's ``_
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -13,7 +12,7 @@ import click
 from indexer.config import DEFAULT_LIMIT
 
 from .group import EXIT_HITS, EXIT_NO_HITS, colour_option, handle_errors, index_option, safe
-from .output import mark, similar_mark, use_colour
+from .output import echo_json, new_mark, print_hit, use_colour
 
 
 def _complete_names(ctx, param, incomplete):
@@ -95,7 +94,7 @@ def list_(index_dir, as_json):
     statuses = list_saved(index_dir)
     if as_json:
         for st in statuses:
-            click.echo(json.dumps(st.as_dict(), ensure_ascii=False))
+            echo_json(st.as_dict())
         return
     if not statuses:
         click.echo(f"no saved queries in {safe(str(saved_path(index_dir)))}", err=True)
@@ -150,7 +149,7 @@ def show(name, index_dir, as_json):
 
     st = saved_status(name, index_dir)
     if as_json:
-        click.echo(json.dumps(st.as_dict(), ensure_ascii=False))
+        echo_json(st.as_dict())
         return
     sq = st.saved
     rows = [
@@ -217,13 +216,13 @@ def run(names, index_dir, run_all, only_new, since, as_json, colour):
         listed += len(r.hits)
         if as_json:
             for hit in r.hits:
-                click.echo(json.dumps(hit.as_json(), ensure_ascii=False))
+                echo_json(hit.as_json())
             continue
         if n:
             click.echo()
         click.echo(_run_header(r, colour), color=colour)
         for hit in r.hits:
-            _print_hit(hit, colour)
+            print_hit(hit, colour, tag=new_mark(hit, colour))
     sys.exit(EXIT_HITS if listed else EXIT_NO_HITS)
 
 
@@ -242,19 +241,3 @@ def _run_header(r, colour: bool) -> str:
     if r.since:
         head += f", dated {r.since} or later"
     return head
-
-
-def _print_hit(hit, colour: bool) -> None:
-    meta = " · ".join(
-        x for x in (hit.date or "no date", ",".join(hit.langs), hit.source or "", hit.id) if x
-    )
-    title = mark(hit.title or "(untitled)", hit.title_highlights, colour)
-    head = f"{hit.rank:>3}."
-    tag = ""
-    if hit.new:
-        tag = click.style(" [new]", fg="green", bold=True) if colour else " [new]"
-    if colour:
-        head = click.style(head, bold=True)
-    click.echo(f"{head} {title}{tag}{similar_mark(hit, colour)}", color=colour)
-    click.echo(f"     {click.style(safe(meta), dim=True) if colour else safe(meta)}", color=colour)
-    click.echo(f"     {mark(hit.snippet, hit.highlights, colour)}", color=colour)

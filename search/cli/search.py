@@ -21,7 +21,7 @@ from .group import (
     index_option,
     safe,
 )
-from .output import print_hits
+from .output import echo_json, print_hits
 
 
 @click.command()
@@ -121,7 +121,7 @@ def _search_batch(path: str, index_dir, glossary=(), **options) -> int:
             except UnicodeDecodeError:
                 answered += 1
                 failed += 1
-                click.echo(json.dumps({**head, "error": "the line is not UTF-8 text"}))
+                echo_json({**head, "error": "the line is not UTF-8 text"})
                 continue
             if not text or text.startswith("#"):
                 continue
@@ -131,14 +131,14 @@ def _search_batch(path: str, index_dir, glossary=(), **options) -> int:
                 results = searcher.search(text, suggest=False, **options)
             except MlsearchError as exc:
                 failed += 1
-                click.echo(json.dumps({**head, "error": exc.message}, ensure_ascii=False))
+                echo_json({**head, "error": exc.message})
                 continue
             found += bool(results.hits)
             for hit in results.hits:
-                click.echo(json.dumps({**head, **hit.as_json()}, ensure_ascii=False))
+                echo_json({**head, **hit.as_json()})
             if not results.hits:
                 # Say so: a script feeding `--batch -` would otherwise wait for an answer.
-                click.echo(json.dumps({**head, "hits": 0}, ensure_ascii=False))
+                echo_json({**head, "hits": 0})
     if failed:
         click.echo(f"mlsearch: {failed} of {answered} queries failed (see their records)", err=True)
         return EXIT_ERROR
@@ -185,7 +185,7 @@ def show(doc_id, index_dir, as_json):
     with Searcher(index_dir) as searcher:
         art = searcher.get(doc_id)
     if as_json:
-        click.echo(json.dumps(asdict(art), ensure_ascii=False))
+        echo_json(asdict(art))
         return
     click.echo(safe(art.title))
     meta = [f"id: {art.id}", f"date: {art.date or '-'}", f"languages: {','.join(art.langs) or '-'}"]
@@ -247,7 +247,7 @@ def stats(index_dir, as_json):
     with Searcher(index_dir) as searcher:
         st = searcher.stats()
     if as_json:
-        click.echo(json.dumps(asdict(st), ensure_ascii=False))
+        echo_json(asdict(st))
         return
     click.echo(f"index:    {safe(st.index_dir)} ({st.index_bytes / 1e6:.1f} MB)")
     click.echo(f"articles: {st.articles}")
