@@ -62,3 +62,10 @@ def test_each_cli_module_imports_alone_in_a_fresh_interpreter(module):
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+
+
+def test_the_command_line_offers_the_languages_the_analysis_knows():
+    from indexer.analysis import LANGS
+    from search.cli.group import LANG_CHOICES
+
+    assert LANG_CHOICES == LANGS

@@ -19,7 +19,10 @@ from dataclasses import dataclass
 import click
 from click.core import ParameterSource
 
+from indexer.config import DEFAULT_LIMIT
 from indexer.errors import MlsearchError
+
+from ..options import MAX_LIMIT, SORTS
 
 EXIT_HITS, EXIT_NO_HITS, EXIT_ERROR = 0, 1, 2
 
@@ -71,6 +74,20 @@ def cross_options(fn):
     )(fn)
 
 
+# The languages of indexer.analysis.LANGS, written out so that starting the command does not
+# load the analysis (Whoosh, the normalisers); tests/test_cli_layout.py checks they agree.
+LANG_CHOICES = ("zh", "ms", "en")
+
+limit_option = click.option(
+    "-n", "--limit", default=DEFAULT_LIMIT, show_default=True, type=click.IntRange(1, MAX_LIMIT)
+)
+page_option = click.option("--page", default=1, show_default=True, type=click.IntRange(1))
+sort_option = click.option(
+    "--sort", type=click.Choice(SORTS), default="relevance", show_default=True
+)
+lang_option = click.option(
+    "--lang", type=click.Choice(LANG_CHOICES), help="Only articles in this language."
+)
 colour_option = click.option(
     "--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto"
 )

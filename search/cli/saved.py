@@ -9,9 +9,17 @@ import sys
 
 import click
 
-from indexer.config import DEFAULT_LIMIT
-
-from .group import EXIT_HITS, EXIT_NO_HITS, colour_option, handle_errors, index_option, safe
+from .group import (
+    EXIT_HITS,
+    EXIT_NO_HITS,
+    colour_option,
+    handle_errors,
+    index_option,
+    lang_option,
+    limit_option,
+    safe,
+    sort_option,
+)
 from .output import echo_json, new_mark, print_hit, use_colour
 
 
@@ -44,15 +52,9 @@ def saved():
 @click.argument("name")
 @click.argument("query", nargs=-1, required=True)
 @index_option
-@click.option(
-    "-n", "--limit", default=DEFAULT_LIMIT, show_default=True, type=click.IntRange(1, 10000)
-)
-@click.option(
-    "--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True
-)
-@click.option(
-    "--lang", type=click.Choice(["zh", "ms", "en"]), help="Only articles in this language."
-)
+@limit_option
+@sort_option
+@lang_option
 @click.option(
     "--date",
     "date_spec",

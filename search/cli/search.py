@@ -7,7 +7,6 @@ import sys
 
 import click
 
-from indexer.config import DEFAULT_LIMIT
 from indexer.errors import MlsearchError
 
 from .group import (
@@ -19,7 +18,11 @@ from .group import (
     cross_options,
     handle_errors,
     index_option,
+    lang_option,
+    limit_option,
+    page_option,
     safe,
+    sort_option,
 )
 from .output import echo_json, print_hits
 
@@ -27,16 +30,10 @@ from .output import echo_json, print_hits
 @click.command()
 @click.argument("query", nargs=-1)
 @index_option
-@click.option(
-    "-n", "--limit", default=DEFAULT_LIMIT, show_default=True, type=click.IntRange(1, 10000)
-)
-@click.option("--page", default=1, show_default=True, type=click.IntRange(1))
-@click.option(
-    "--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True
-)
-@click.option(
-    "--lang", type=click.Choice(["zh", "ms", "en"]), help="Only articles in this language."
-)
+@limit_option
+@page_option
+@sort_option
+@lang_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit per line.")
 @click.option("--explain", is_flag=True, help="Show how the query was normalised and tokenised.")
 @colour_option
@@ -201,13 +198,9 @@ def show(doc_id, index_dir, as_json):
 @click.command()
 @click.argument("doc_id", metavar="ID")
 @index_option
-@click.option(
-    "-n", "--limit", default=DEFAULT_LIMIT, show_default=True, type=click.IntRange(1, 10000)
-)
-@click.option("--page", default=1, show_default=True, type=click.IntRange(1))
-@click.option(
-    "--lang", type=click.Choice(["zh", "ms", "en"]), help="Only articles in this language."
-)
+@limit_option
+@page_option
+@lang_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit per line.")
 @all_copies_option
 @colour_option
