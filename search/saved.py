@@ -26,6 +26,9 @@ never write at once.
 "New" means an article the query matches now and no earlier run of it matched. Article ids
 do not change when an article is re-indexed, so an update is never new again; an added
 article is, unless it is a near-duplicate copy of an article an earlier run matched.
+
+One module of some 700 lines: reading and editing saved.toml, the state file and the runs
+share the lock, the atomic write and the error reporting by line, and are read together.
 """
 
 from __future__ import annotations
