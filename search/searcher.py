@@ -18,6 +18,7 @@ from indexer.config import DEFAULT_LIMIT, SNIPPET_CHARS, default_index_dir
 from indexer.errors import ArticleNotFoundError, MlsearchError, QuerySyntaxError
 from indexer.schema import TEXT_PARTS, lang_field, text_fields
 
+from .options import check_lang, check_limit, check_page, check_sort
 from .query import MAX_EXPANSION, Expansion, make_parser, parse_query, positive_terms
 from .snippets import find_spans, make_snippet, needles_from
 from .suggest import WEAK_HITS
@@ -529,14 +530,10 @@ class Searcher:
         """
         from whoosh import query as wq
 
-        if limit < 1:
-            raise QuerySyntaxError("limit must be at least 1")
-        if page < 1:
-            raise QuerySyntaxError("page must be at least 1")
-        if sort not in ("relevance", "date"):
-            raise QuerySyntaxError(f"unknown sort {sort!r} (use relevance or date)")
-        if lang is not None and lang not in LANGS:
-            raise QuerySyntaxError(f"unknown language {lang!r} (use zh, ms or en)")
+        check_limit(limit)
+        check_page(page)
+        check_sort(sort)
+        check_lang(lang)
         q, expansions = self._parse(query, cross)
         searcher = self._fresh()
         notes: list[str] = []
@@ -653,12 +650,9 @@ class Searcher:
         """
         from whoosh import query as wq
 
-        if limit < 1:
-            raise QuerySyntaxError("limit must be at least 1")
-        if page < 1:
-            raise QuerySyntaxError("page must be at least 1")
-        if lang is not None and lang not in LANGS:
-            raise QuerySyntaxError(f"unknown language {lang!r} (use zh, ms or en)")
+        check_limit(limit)
+        check_page(page)
+        check_lang(lang)
         searcher = self._fresh()
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:

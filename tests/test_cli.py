@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -113,6 +114,39 @@ def test_options(idx):
 def test_index_env_variable(news_index):
     res = run("search", "ASEAN", env={"MLSEARCH_INDEX": str(news_index)})
     assert res.exit_code == 0
+
+
+def test_index_option_precedence(news_index, tmp_path):
+    """A command's --index, then mlsearch --index, then MLSEARCH_INDEX, then ./index."""
+    missing = tmp_path / "missing"
+    good, bad = str(news_index), str(missing)
+    cases = [
+        # (group --index, command --index, MLSEARCH_INDEX, the folder used)
+        (good, None, bad, good),
+        (bad, None, good, bad),
+        (bad, good, bad, good),
+        (good, bad, good, bad),
+        (None, None, good, good),
+        (None, good, bad, good),
+    ]
+    for group, own, env, used in cases:
+        args = [] if group is None else ["--index", group]
+        args.append("search")
+        args += [] if own is None else ["--index", own]
+        res = run(*args, "ASEAN", env={"MLSEARCH_INDEX": env})
+        assert res.exit_code == (0 if used == good else 2), (group, own, env)
+        if used == bad:
+            assert f"no index at {missing}" in res.stderr
+    # the group's --index reaches every command, the saved ones (a nested group) too
+    for command in (["stats"], ["check"], ["show", "zh/bank.txt"], ["saved", "list"]):
+        res = run("--index", good, *command, env={"MLSEARCH_INDEX": bad})
+        assert res.exit_code == 0, (command, res.output)
+    res = run("--index", good, "saved", "show", "x", env={"MLSEARCH_INDEX": bad})
+    assert res.exit_code == 2 and f"in {news_index}" in res.stderr
+    # passed through the Click context: the process environment is left alone
+    before = os.environ["MLSEARCH_INDEX"]
+    assert run("--index", good, "stats").exit_code == 0
+    assert os.environ["MLSEARCH_INDEX"] == before
 
 
 def test_show_and_stats(idx):

@@ -349,6 +349,18 @@ def test_run_all_new_is_one_report_grouped_by_query(docs):
     assert run("saved", "run", "--all", "--new").exit_code == 1
 
 
+def test_a_run_prints_its_hits_as_search_does(ix):
+    import click
+
+    for colour in ("always", "never"):
+        run("saved", "add", colour, "ASEAN")  # a first run: every hit is new
+        ran = run("saved", "run", colour, "--color", colour).stdout.splitlines()
+        searched = run("search", "ASEAN", "--color", colour).stdout.splitlines()
+        new = click.style(" [new]", fg="green", bold=True) if colour == "always" else " [new]"
+        assert ran[0].startswith("== ") and ran[1].count(new) == 1
+        assert [line.replace(new, "") for line in ran[1:]] == [x for x in searched if x]
+
+
 def test_run_since_a_date(docs):
     run("saved", "add", "both", "navy", "OR", "banjir")
     res = run("saved", "run", "--json", "--since", "2025-10-03", "both")

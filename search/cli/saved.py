@@ -1,34 +1,32 @@
 """``mlsearch saved``: save queries, list them, run them, see what is new.
 
-A thin layer over ``search.saved``; registered on the main command at the bottom of cli.py.
+A thin layer over ``search.saved``; added to the main group by the package's ``__init__``.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
-from indexer.config import DEFAULT_LIMIT
-
-from .cli import (
+from .group import (
     EXIT_HITS,
     EXIT_NO_HITS,
     colour_option,
     handle_errors,
     index_option,
-    mark,
+    lang_option,
+    limit_option,
     safe,
-    similar_mark,
-    use_colour,
+    sort_option,
 )
+from .output import echo_json, new_mark, print_hit, use_colour
 
 
 def _complete_names(ctx, param, incomplete):
     """Shell completion of saved query names (quietly none when anything is wrong)."""
     try:
-        from .saved import load_saved
+        from ..saved import load_saved
 
         names = load_saved(ctx.params.get("index_dir"))
     except Exception:
@@ -54,15 +52,9 @@ def saved():
 @click.argument("name")
 @click.argument("query", nargs=-1, required=True)
 @index_option
-@click.option(
-    "-n", "--limit", default=DEFAULT_LIMIT, show_default=True, type=click.IntRange(1, 10000)
-)
-@click.option(
-    "--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True
-)
-@click.option(
-    "--lang", type=click.Choice(["zh", "ms", "en"]), help="Only articles in this language."
-)
+@limit_option
+@sort_option
+@lang_option
 @click.option(
     "--date",
     "date_spec",
@@ -78,7 +70,7 @@ def saved():
 @handle_errors
 def add(name, query, index_dir, limit, sort, lang, date_spec, cross, replace):
     """Save QUERY (words as for search) under NAME, with its search options."""
-    from .saved import SavedQuery, add_saved, saved_path
+    from ..saved import SavedQuery, add_saved, saved_path
 
     sq = SavedQuery(
         name=name,
@@ -99,12 +91,12 @@ def add(name, query, index_dir, limit, sort, lang, date_spec, cross, replace):
 @handle_errors
 def list_(index_dir, as_json):
     """Saved queries: name, query, last run and its hit count."""
-    from .saved import list_saved, saved_path
+    from ..saved import list_saved, saved_path
 
     statuses = list_saved(index_dir)
     if as_json:
         for st in statuses:
-            click.echo(json.dumps(st.as_dict(), ensure_ascii=False))
+            echo_json(st.as_dict())
         return
     if not statuses:
         click.echo(f"no saved queries in {safe(str(saved_path(index_dir)))}", err=True)
@@ -155,11 +147,11 @@ def _when(iso: str | None) -> str:
 @handle_errors
 def show(name, index_dir, as_json):
     """One saved query: its options and its last run."""
-    from .saved import saved_status
+    from ..saved import saved_status
 
     st = saved_status(name, index_dir)
     if as_json:
-        click.echo(json.dumps(st.as_dict(), ensure_ascii=False))
+        echo_json(st.as_dict())
         return
     sq = st.saved
     rows = [
@@ -186,7 +178,7 @@ def show(name, index_dir, as_json):
 @handle_errors
 def rm(names, index_dir):
     """Remove saved queries (and what their runs have seen)."""
-    from .saved import remove_saved
+    from ..saved import remove_saved
 
     remove_saved(names, index_dir)
     for name in dict.fromkeys(names):
@@ -210,7 +202,7 @@ def run(names, index_dir, run_all, only_new, since, as_json, colour):
     Exit status 0 when something was listed (with --new: something new), 1 when nothing
     was, 2 on error.
     """
-    from .saved import run_saved
+    from ..saved import run_saved
 
     if run_all and names:
         raise click.UsageError("give NAMEs or --all, not both")
@@ -226,13 +218,13 @@ def run(names, index_dir, run_all, only_new, since, as_json, colour):
         listed += len(r.hits)
         if as_json:
             for hit in r.hits:
-                click.echo(json.dumps(hit.as_json(), ensure_ascii=False))
+                echo_json(hit.as_json())
             continue
         if n:
             click.echo()
         click.echo(_run_header(r, colour), color=colour)
         for hit in r.hits:
-            _print_hit(hit, colour)
+            print_hit(hit, colour, tag=new_mark(hit, colour))
     sys.exit(EXIT_HITS if listed else EXIT_NO_HITS)
 
 
@@ -251,19 +243,3 @@ def _run_header(r, colour: bool) -> str:
     if r.since:
         head += f", dated {r.since} or later"
     return head
-
-
-def _print_hit(hit, colour: bool) -> None:
-    meta = " · ".join(
-        x for x in (hit.date or "no date", ",".join(hit.langs), hit.source or "", hit.id) if x
-    )
-    title = mark(hit.title or "(untitled)", hit.title_highlights, colour)
-    head = f"{hit.rank:>3}."
-    tag = ""
-    if hit.new:
-        tag = click.style(" [new]", fg="green", bold=True) if colour else " [new]"
-    if colour:
-        head = click.style(head, bold=True)
-    click.echo(f"{head} {title}{tag}{similar_mark(hit, colour)}", color=colour)
-    click.echo(f"     {click.style(safe(meta), dim=True) if colour else safe(meta)}", color=colour)
-    click.echo(f"     {mark(hit.snippet, hit.highlights, colour)}", color=colour)

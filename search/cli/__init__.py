@@ -1,0 +1,36 @@
+"""The ``mlsearch`` command, built with Click; ``search.cli:main`` is the console script.
+
+A thin layer over ``indexer`` and ``search``, one module per concern:
+
+``group``
+    the ``main`` group, exit statuses, shared options, error handling, ``safe`` text
+``output``
+    hits as printed: colour or ``**markers**``, the +N similar and [new] marks, JSON Lines
+``index``
+    ``index`` (and ``--watch``), ``check``
+``search``
+    ``search`` (and ``--batch``, ``--explain``), ``show``, ``similar``, ``stats``
+``saved``
+    ``saved add|list|show|rm|run``
+
+The command modules import ``group`` and ``output`` only, never each other nor this
+package, so there is no import cycle; the commands are added to ``main`` here.
+"""
+
+from __future__ import annotations
+
+from . import index, saved, search
+from .group import main
+
+for _command in (
+    index.index,
+    search.search,
+    search.show,
+    search.similar,
+    search.stats,
+    index.check,
+    saved.saved,
+):
+    main.add_command(_command)
+
+__all__ = ["main"]
