@@ -138,7 +138,7 @@ def test_index_option_precedence(news_index, tmp_path):
         if used == bad:
             assert f"no index at {missing}" in res.stderr
     # the group's --index reaches every command, the saved ones (a nested group) too
-    for command in (["stats"], ["check"], ["show", "zh/bank.txt"], ["saved", "list"]):
+    for command in (["stats"], ["check"], ["show", "news/zh/bank.txt"], ["saved", "list"]):
         res = run("--index", good, *command, env={"MLSEARCH_INDEX": bad})
         assert res.exit_code == 0, (command, res.output)
     res = run("--index", good, "saved", "show", "x", env={"MLSEARCH_INDEX": bad})
