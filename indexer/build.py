@@ -496,7 +496,7 @@ class _Run:
                 writer.cancel()
 
     def apply(self, roots: list[Path]) -> None:
-        from .readers import discover, read_file
+        from .read import discover, read_file
 
         started = time.perf_counter()
         report, state = self.report, self.state

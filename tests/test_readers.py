@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer import readers
+from indexer import read as readers
 from indexer.article import Article, Skipped
 from indexer.errors import UnreadableFileError
-from indexer.readers import (
+from indexer.read import (
     SUPPORTED_SUFFIXES,
     SourceFile,
     decode_bytes,
@@ -292,7 +292,7 @@ def test_read_text_article_never_raises(text, markdown):
     )
 )
 def test_plain_lines_are_never_lost(lines):
-    from indexer.dates import date_marker
+    from indexer.read.dates import date_marker
 
     article = read_text_article("\n\n".join(lines), "p.txt")
     kept = set(article.body.split("\n")) | {article.title}

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from indexer import dates
+from indexer.read import dates
 from indexer.article import Article, Skipped
 from indexer.errors import UnreadableFileError
 
