@@ -1,4 +1,4 @@
-"""Tests for indexer.readers: discovery, text/Markdown/HTML/JSON reading, encodings."""
+"""Tests for indexer.read: discovery, text/Markdown/HTML/JSON reading, encodings."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from indexer.read import (
     SourceFile,
     decode_bytes,
     discover,
+    discovery,
+    jsonl,
     read_file,
     read_html_article,
     read_text_article,
@@ -907,7 +909,7 @@ def test_json_record_details(tmp_path):
 
 
 def test_jsonl_streams_line_by_line(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "MAX_RECORD_BYTES", 200)
+    monkeypatch.setattr(jsonl, "MAX_RECORD_BYTES", 200)
     path = tmp_path / "long.jsonl"
     write_jsonl(path, [json.dumps({"title": "a", "body": "x" * 500}), json.dumps({"title": "b"})])
     too_long, b = read_all(path)
@@ -1020,7 +1022,7 @@ def test_discover_unreadable_directory(tmp_path, monkeypatch):
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)
 
-    monkeypatch.setattr(readers.os, "scandir", scandir)
+    monkeypatch.setattr(discovery.os, "scandir", scandir)
     items = list(discover([tmp_path]))
     skipped = [i for i in items if isinstance(i, Skipped)]
     assert skipped == [
