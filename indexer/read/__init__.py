@@ -12,6 +12,17 @@ Article ids: a text/Markdown/HTML file's id is its path relative to the root
 (``SourceFile.rel``).  A JSON record's id is the record's own ``id`` field when it has one,
 else ``"<rel>#<n>"`` where ``n`` is the 1-based line number in a JSON Lines file and the
 0-based record index in a JSON file.
+
+Callers import from ``indexer.read``: this module dispatches one file to its format by
+suffix (:func:`read_file`) and re-exports the public names of its modules, one per concern:
+
+* :mod:`~indexer.read.discovery` -- finding supported files under the roots given;
+* :mod:`~indexer.read.decode` -- bytes to text when the encoding is not declared;
+* :mod:`~indexer.read.text` -- plain text and Markdown;
+* :mod:`~indexer.read.html` -- HTML pages;
+* :mod:`~indexer.read.jsonl` -- JSON, JSON Lines and their gzipped forms;
+* :mod:`~indexer.read.dates` -- publication dates in text and metadata;
+* :mod:`~indexer.read.common` -- clean-up, titles and paragraphs shared by the formats.
 """
 
 from __future__ import annotations
