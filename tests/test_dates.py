@@ -1,4 +1,4 @@
-"""Tests for indexer.dates: date expressions in English, Malay and Chinese news text."""
+"""Tests for indexer.read.dates: date expressions in English, Malay and Chinese news text."""
 
 from __future__ import annotations
 
