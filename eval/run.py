@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     # build and the queries use the code of one moment, the one ``git`` records.
     import indexer.analysis  # noqa: F401
     import indexer.build  # noqa: F401
-    import indexer.readers  # noqa: F401
+    import indexer.read  # noqa: F401
     import search.searcher  # noqa: F401
 
     git = git_state()

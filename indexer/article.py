@@ -12,7 +12,7 @@ class Article:
 
     ``id`` is stable across runs: for a file, its path relative to the root given to
     ``index`` (POSIX separators); for a JSON record, ``<file id>#<record id>`` unless the
-    record's own ``id`` is used as is (see ``indexer.readers``).
+    record's own ``id`` is used as is (see ``indexer.read``).
     """
 
     id: str

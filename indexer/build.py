@@ -564,7 +564,7 @@ class _Run:
         return _Root(str(resolved), label, is_dir)
 
     def apply(self, roots: list[Path]) -> None:
-        from .readers import discover, read_file
+        from .read import discover, read_file
 
         started = time.perf_counter()
         report, state = self.report, self.state

@@ -65,7 +65,7 @@ _Snapshot = dict[str, tuple[int, int, str]]
 
 def _scan(roots: list[Path], index_dir: Path) -> _Snapshot:
     from .article import Skipped
-    from .readers import discover
+    from .read import discover
 
     inside = str(index_dir.resolve()) + os.sep
     snap: _Snapshot = {}
@@ -100,7 +100,7 @@ class _Handler(FileSystemEventHandler):
         self.only = str(only) if only else None
 
     def _relevant(self, path: str) -> bool:
-        from .readers import SUPPORTED_SUFFIXES
+        from .read import SUPPORTED_SUFFIXES
 
         path = os.path.abspath(path)
         if (path + os.sep).startswith(self.index_dir):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import indexer.build as build
-import indexer.readers as readers
+import indexer.read as readers
 from indexer.build import STATE_FILE, build_index
 from indexer.errors import IndexMissingError, MlsearchError, SchemaVersionError
 from indexer.schema import META_FILE

@@ -1,4 +1,4 @@
-"""Tests for indexer.dates: date expressions in English, Malay and Chinese news text."""
+"""Tests for indexer.read.dates: date expressions in English, Malay and Chinese news text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.dates import (
+from indexer.read.dates import (
     date_marker,
     extract_article_date,
     find_date,

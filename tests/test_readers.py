@@ -1,4 +1,4 @@
-"""Tests for indexer.readers: discovery, text/Markdown/HTML/JSON reading, encodings."""
+"""Tests for indexer.read: discovery, text/Markdown/HTML/JSON reading, encodings."""
 
 from __future__ import annotations
 
@@ -13,14 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer import readers
+from indexer import read as readers
 from indexer.article import Article, Skipped
 from indexer.errors import UnreadableFileError
-from indexer.readers import (
+from indexer.read import (
     SUPPORTED_SUFFIXES,
     SourceFile,
     decode_bytes,
     discover,
+    discovery,
+    jsonl,
     read_file,
     read_html_article,
     read_text_article,
@@ -293,7 +295,7 @@ def test_read_text_article_never_raises(text, markdown):
     )
 )
 def test_plain_lines_are_never_lost(lines):
-    from indexer.dates import date_marker
+    from indexer.read.dates import date_marker
 
     article = read_text_article("\n\n".join(lines), "p.txt")
     kept = set(article.body.split("\n")) | {article.title}
@@ -911,7 +913,7 @@ def test_json_record_details(tmp_path):
 
 
 def test_jsonl_streams_line_by_line(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "MAX_RECORD_BYTES", 200)
+    monkeypatch.setattr(jsonl, "MAX_RECORD_BYTES", 200)
     path = tmp_path / "long.jsonl"
     write_jsonl(path, [json.dumps({"title": "a", "body": "x" * 500}), json.dumps({"title": "b"})])
     too_long, b = read_all(path)
@@ -1024,7 +1026,7 @@ def test_discover_unreadable_directory(tmp_path, monkeypatch):
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)
 
-    monkeypatch.setattr(readers.os, "scandir", scandir)
+    monkeypatch.setattr(discovery.os, "scandir", scandir)
     items = list(discover([tmp_path]))
     skipped = [i for i in items if isinstance(i, Skipped)]
     assert skipped == [
