@@ -9,7 +9,7 @@ from pathlib import Path
 
 from whoosh import fields
 
-from .analysis import ANALYZERS, SurfaceAnalyzer
+from .analyse.latin import ANALYZERS, SurfaceAnalyzer
 
 # Bump when the schema or the analysis changes in a way that needs a rebuild.
 # 2: Han positions without gaps between runs; 3: near-duplicate groups; 4: ids start with

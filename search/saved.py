@@ -42,7 +42,7 @@ from pathlib import Path
 
 from indexer.config import DEFAULT_LIMIT, default_index_dir
 from indexer.errors import IndexLockedError, MlsearchError
-from indexer.locking import IndexLock
+from indexer.write.locking import IndexLock
 
 from .searcher import Hit, Searcher
 

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import (
+from indexer.analyse.latin import (
     han_bigram_tokens,
     han_word_tokens,
     latin_tokens,
     split_languages,
 )
-from indexer.normalize import normalize
+from indexer.analyse.normalize import normalize
 from indexer.schema import make_schema
 
 

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-import indexer.build as build
 import indexer.readers as readers
-from indexer.build import STATE_FILE, build_index
+import indexer.write.build as build
 from indexer.errors import IndexMissingError, MlsearchError, SchemaVersionError
 from indexer.schema import META_FILE
+from indexer.write.build import STATE_FILE, build_index
 from search import Searcher
 
 from .conftest import interrupt_after

@@ -7,7 +7,7 @@ import random
 import pytest
 from whoosh.filedb.filestore import RamStorage
 
-import indexer.runs as runs
+import indexer.whoosh_internals.pool as runs
 
 
 def test_runs_written_in_chunks_come_back_sorted_and_whole(monkeypatch, tmp_path):

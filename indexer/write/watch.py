@@ -26,9 +26,9 @@ from pathlib import Path
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
+from ..config import debounce_seconds
+from ..errors import MlsearchError
 from .build import IndexReport, build_index
-from .config import debounce_seconds
-from .errors import MlsearchError
 
 MAX_SETTLE = 30.0  # index anyway after this long, even if files keep changing
 
@@ -64,8 +64,8 @@ _Snapshot = dict[str, tuple[int, int, str]]
 
 
 def _scan(roots: list[Path], index_dir: Path) -> _Snapshot:
-    from .article import Skipped
-    from .readers import discover
+    from ..article import Skipped
+    from ..readers import discover
 
     inside = str(index_dir.resolve()) + os.sep
     snap: _Snapshot = {}
@@ -100,7 +100,7 @@ class _Handler(FileSystemEventHandler):
         self.only = str(only) if only else None
 
     def _relevant(self, path: str) -> bool:
-        from .readers import SUPPORTED_SUFFIXES
+        from ..readers import SUPPORTED_SUFFIXES
 
         path = os.path.abspath(path)
         if (path + os.sep).startswith(self.index_dir):

@@ -1,9 +1,9 @@
 """Language analysis for Chinese, Malay and English, shared by indexing and querying.
 
-Text is normalised once (``indexer.normalize``: NFKC, case folding, Traditional to
+Text is normalised once (``indexer.analyse.normalize``: NFKC, case folding, Traditional to
 Simplified), then split into script runs:
 
-* Han runs are segmented with jieba (``indexer.segment``). The ``zh`` fields hold
+* Han runs are segmented with jieba (``indexer.analyse.chinese``). The ``zh`` fields hold
   precise-mode words with word-counting, never-overlapping positions, so phrase queries
   work; the ``zh2`` fields hold character bigrams, which find any word inside a longer
   jieba word (处理 in 待处理) and rank below whole-word matches.
@@ -32,7 +32,7 @@ from whoosh.analysis import Analyzer, Token
 
 from .normalize import HAN_CLASS, HAN_RUN, Normalized, normalize
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parent.parent / "data"
 LANGS = ("zh", "ms", "en")
 
 # A word: letters and digits of any script but Han, with inner apostrophes (asean's, qur'an).
@@ -207,7 +207,7 @@ def _han_runs(norm: Normalized, join_spaced: bool = False) -> list[tuple[int, in
 
 def han_word_tokens(text: str | Normalized, mode: str = "index") -> list[TokenTuple]:
     """Precise-mode jieba words of the Han runs of ``text``; positions count words."""
-    from .segment import segment_han
+    from .chinese import segment_han
 
     norm = text if isinstance(text, Normalized) else normalize(text)
     out: list[TokenTuple] = []

@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parent.parent / "data"
 PROJECT_USERDICT = DATA_DIR / "userdict_zh.txt"
 
 _rjieba = None
@@ -65,7 +65,7 @@ def _load():
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
-            from .errors import MlsearchError
+            from ..errors import MlsearchError
 
             raise MlsearchError(f"cannot read user dictionary {path}: {exc}") from exc
         for word, freq, tag in parse_userdict(text):

@@ -28,9 +28,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import IndexDamagedError, IndexMissingError, MlsearchError
+from ..schema import unpack_body
 from .build import STATE_FILE
-from .errors import IndexDamagedError, IndexMissingError, MlsearchError
-from .schema import unpack_body
 
 _SHOWN = 3  # examples named per kind of problem
 
@@ -200,7 +200,7 @@ def check_index(index_dir: str | os.PathLike) -> CheckReport:
     """Read the whole index in ``index_dir`` and say whether it is sound (see the module)."""
     index_dir = Path(index_dir)
     report = CheckReport(index_dir=str(index_dir))
-    from .schema import META_FILE
+    from ..schema import META_FILE
 
     names = {p.name for p in index_dir.iterdir()} if index_dir.is_dir() else set()
     tocs = sorted(n for n in names if n.startswith("_MAIN_") and n.endswith(".toc"))
@@ -252,7 +252,7 @@ def check_index(index_dir: str | os.PathLike) -> CheckReport:
 
 
 def _check_meta(index_dir: Path, report: CheckReport) -> None:
-    from .schema import META_FILE, SCHEMA_VERSION
+    from ..schema import META_FILE, SCHEMA_VERSION
 
     path = index_dir / META_FILE
     try:

@@ -27,7 +27,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
-from .errors import MlsearchError
+from ..errors import MlsearchError
 
 # Documents per job file handed to a sub-process.
 BATCH = 64

@@ -27,18 +27,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .article import Article, Skipped
-from .config import commit_every, index_procs
-from .dedup import DupFinder
-from .errors import (
+from ..analyse.dedup import DupFinder
+from ..article import Article, Skipped
+from ..config import commit_every, index_procs
+from ..errors import (
     IndexDamagedError,
     IndexLockedError,
     IndexMissingError,
     MlsearchError,
     SchemaVersionError,
 )
-from .locking import LOCK_FILE, IndexLock
-from .schema import (
+from ..schema import (
     META_FILE,
     SCHEMA_VERSION,
     lang_field,
@@ -47,6 +46,7 @@ from .schema import (
     update_meta,
     write_meta,
 )
+from .locking import LOCK_FILE, IndexLock
 
 STATE_FILE = "state.json"
 # In the metadata file: the folder each label stands for (README, "Article ids").
@@ -193,7 +193,7 @@ def language_texts(
 ) -> tuple[dict[str, str], list[str]]:
     """Each language's text of a title and body, by field (``title_en``, ``body_zh2``, …),
     and the languages present, most content first."""
-    from .analysis import split_languages
+    from ..analyse.latin import split_languages
 
     hint = lang_hint if lang_hint in ("en", "ms") else None
     body = split_languages(body_text, default_latin=hint)
@@ -304,14 +304,14 @@ def _storage(index_dir: Path):
     lookup held whole segments in RAM (the 150k build peaked at 2.9 GB)."""
     from whoosh.filedb.filestore import FileStorage
 
-    from .runs import install
+    from ..whoosh_internals.pool import install
 
     install()  # runs of postings written in chunks (indexer/runs.py)
     return FileStorage(str(index_dir), supports_mmap=False)
 
 
 def _create(index_dir: Path):
-    from .segment import userdict_fingerprint
+    from ..analyse.chinese import userdict_fingerprint
 
     index_dir.mkdir(parents=True, exist_ok=True)
     ix = _storage(index_dir).create_index(make_schema())
@@ -564,7 +564,7 @@ class _Run:
         return _Root(str(resolved), label, is_dir)
 
     def apply(self, roots: list[Path]) -> None:
-        from .readers import discover, read_file
+        from ..readers import discover, read_file
 
         started = time.perf_counter()
         report, state = self.report, self.state
