@@ -9,11 +9,14 @@ from pathlib import Path
 
 from whoosh import fields
 
-from .analyse.latin import ANALYZERS, SurfaceAnalyzer
+from .analyse.fields import ANALYZERS, SurfaceAnalyzer
 
 # Bump when the schema or the analysis changes in a way that needs a rebuild.
 # 2: Han positions without gaps between runs; 3: near-duplicate groups; 4: ids start with
-# their folder's label (README, "Article ids"), ``path`` is where the file is
+# their folder's label (README, "Article ids"), ``path`` is where the file is, and the
+# analyzers live in ``indexer.analyse.fields`` (the schema pickles them by module path: an
+# older index names ``indexer.analysis``, and is refused by the version check before its
+# schema is unpickled)
 SCHEMA_VERSION = 4
 META_FILE = "mlsearch.json"
 

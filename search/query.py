@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from whoosh import query as wq
 from whoosh.qparser import FuzzyTermPlugin, MultifieldPlugin, QueryParser, syntax
 
-from indexer.analyse.latin import LANGS, stop_words
+from indexer.analyse.languages import LANGS
+from indexer.analyse.latin import stop_words
 from indexer.analyse.normalize import HAN_RUN, HAS_HAN, normalize_text
 from indexer.errors import QuerySyntaxError
 from indexer.schema import LANG_FIELDS, TEXT_PARTS, lang_field, text_fields

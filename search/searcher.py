@@ -11,7 +11,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from indexer.analyse.latin import LANGS, analyze, stop_words
+from indexer.analyse.fields import analyze
+from indexer.analyse.languages import LANGS
+from indexer.analyse.latin import stop_words
 from indexer.config import DEFAULT_LIMIT, SNIPPET_CHARS, default_index_dir
 from indexer.errors import ArticleNotFoundError, MlsearchError, QuerySyntaxError
 from indexer.schema import TEXT_PARTS, lang_field, text_fields
@@ -732,7 +734,7 @@ class Searcher:
         Whoosh's Bo1 model over the article's title and body text in that language:
         frequent in the article, rare in the index.
         """
-        from indexer.write.build import language_texts
+        from indexer.analyse.languages import language_texts
 
         searcher = self._searcher
         stored = searcher.stored_fields(docnum)

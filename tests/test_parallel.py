@@ -6,7 +6,7 @@ import multiprocessing
 
 import pytest
 
-import indexer.analyse.latin as analysis
+import indexer.analyse.fields as analysis
 import indexer.write.build as build
 from indexer.errors import MlsearchError
 from indexer.write.build import build_index

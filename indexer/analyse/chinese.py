@@ -7,6 +7,11 @@ imported on first use only, so a Latin-script query never pays for it.
 Dictionaries: the project's ``indexer/data/userdict_zh.txt`` (regional names and terms that
 jieba splits wrongly) and any files named in ``MLSEARCH_USERDICT`` (os.pathsep separated),
 all in jieba's format: ``word [freq] [tag]`` per line.
+
+The token streams of the Chinese fields: ``zh`` holds precise-mode words with
+word-counting, never-overlapping positions, so phrase queries work; ``zh2`` holds character
+bigrams, which find any word inside a longer jieba word (处理 in 待处理) and rank below
+whole-word matches.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+
+from .normalize import HAN_RUN, Normalized, TokenTuple, normalize
 
 DATA_DIR = Path(__file__).parent.parent / "data"
 PROJECT_USERDICT = DATA_DIR / "userdict_zh.txt"
@@ -90,3 +97,56 @@ def segment_han(text: str) -> list[tuple[str, int, int]]:
 def segment_han_search(text: str) -> list[tuple[str, int, int]]:
     """Search-mode words: the precise words plus their dictionary sub-words."""
     return engine().tokenize(text, mode="search")
+
+
+def _han_runs(norm: Normalized, join_spaced: bool = False) -> list[tuple[int, int]]:
+    """(start, end) of each Han run; ``join_spaced`` merges runs split only by spaces."""
+    s = norm.text
+    runs: list[list[int]] = []
+    for m in HAN_RUN.finditer(s):
+        if runs and join_spaced and s[runs[-1][1] : m.start()].strip() == "":
+            runs[-1][1] = m.end()
+        else:
+            runs.append([m.start(), m.end()])
+    return [(a, b) for a, b in runs]
+
+
+def han_word_tokens(text: str | Normalized, mode: str = "index") -> list[TokenTuple]:
+    """Precise-mode jieba words of the Han runs of ``text``; positions count words."""
+    norm = text if isinstance(text, Normalized) else normalize(text)
+    out: list[TokenTuple] = []
+    pos = 0
+    # Runs split by punctuation, digits or Latin words stay adjacent: Whoosh phrases
+    # need consecutive positions whatever the query's own positions, and a pasted
+    # headline (东盟防长会议将从明日起至11月2日举行) must match itself.
+    for start, end in _han_runs(norm):
+        for word, ws, we in segment_han(norm.text[start:end]):
+            a, b = norm.span(start + ws, start + we)
+            out.append((word, pos, a, b))
+            pos += 1
+    return out
+
+
+def han_bigram_tokens(text: str | Normalized, mode: str = "index") -> list[TokenTuple]:
+    """Overlapping character bigrams of each Han run (a lone character as itself).
+
+    At query time runs separated only by spaces are joined, so the phrase "东盟 防长" reads
+    as 东盟防长 here: the bigram field is the fallback when jieba segmented a query
+    differently from the same characters in context.
+    """
+    norm = text if isinstance(text, Normalized) else normalize(text)
+    s = norm.text
+    out: list[TokenTuple] = []
+    pos = 0
+    for start, end in _han_runs(norm, join_spaced=(mode == "query")):
+        idx = [i for i in range(start, end) if not s[i].isspace()]
+        if len(idx) == 1:
+            a, b = norm.span(idx[0], idx[0] + 1)
+            out.append((s[idx[0]], pos, a, b))
+            pos += 1
+            continue
+        for i, j in zip(idx, idx[1:], strict=False):
+            a, b = norm.span(i, j + 1)
+            out.append((s[i] + s[j], pos, a, b))
+            pos += 1
+    return out

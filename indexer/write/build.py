@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..analyse.dedup import DupFinder
+from ..analyse.languages import language_texts
 from ..article import Article, Skipped
 from ..config import commit_every, index_procs
 from ..errors import (
@@ -40,7 +41,6 @@ from ..errors import (
 from ..schema import (
     META_FILE,
     SCHEMA_VERSION,
-    lang_field,
     make_schema,
     read_meta,
     update_meta,
@@ -186,32 +186,6 @@ def content_hash(a: Article) -> str:
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return h.hexdigest()
-
-
-def language_texts(
-    title_text: str, body_text: str, lang_hint: str | None = None
-) -> tuple[dict[str, str], list[str]]:
-    """Each language's text of a title and body, by field (``title_en``, ``body_zh2``, …),
-    and the languages present, most content first."""
-    from ..analyse.latin import split_languages
-
-    hint = lang_hint if lang_hint in ("en", "ms") else None
-    body = split_languages(body_text, default_latin=hint)
-    body_latin = next((lang for lang in body.langs if lang != "zh"), hint)
-    title = split_languages(title_text, default_latin=body_latin)
-    langs = []
-    for lang in body.langs + title.langs:
-        if lang not in langs:
-            langs.append(lang)
-    texts = {}
-    for part, split in (("title", title), ("body", body)):
-        for lang in ("en", "ms"):
-            if lang in split.values:
-                texts[lang_field(part, lang)] = split.values[lang]
-        if "zh" in split.values:
-            texts[lang_field(part, "zh")] = split.values["zh"]
-            texts[lang_field(part, "zh2")] = split.values["zh"]
-    return texts, langs
 
 
 def article_document(a: Article, root: str, digest: str, path: str | None = None) -> dict:
