@@ -17,8 +17,8 @@ from indexer.analyse.latin import stop_words
 from indexer.config import DEFAULT_LIMIT, SNIPPET_CHARS, default_index_dir
 from indexer.errors import ArticleNotFoundError, MlsearchError, QuerySyntaxError
 from indexer.schema import TEXT_PARTS, lang_field, text_fields
-from indexer.write.build import open_index
 from indexer.write.check import damaged, is_damage, reading
+from indexer.write.folder import open_index
 
 from .query import MAX_EXPANSION, Expansion, make_parser, parse_query, positive_terms
 from .snippets import find_spans, make_snippet, needles_from

@@ -1,2 +1,1 @@
-"""The one place mlsearch touches Whoosh's private API (whoosh3 pinned to 3.54.0).
-"""
+"""The one place mlsearch touches Whoosh's private API (whoosh3 pinned to 3.54.0)."""

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..errors import IndexDamagedError, IndexMissingError, MlsearchError
 from ..schema import unpack_body
-from .build import STATE_FILE
+from .state import STATE_FILE
 
 _SHOWN = 3  # examples named per kind of problem
 
