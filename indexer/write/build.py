@@ -28,6 +28,7 @@ from ..article import Article, Skipped
 from ..config import commit_every, index_procs
 from ..errors import IndexLockedError, MlsearchError
 from ..schema import META_FILE, make_schema, write_meta
+from .changes import stamp, unchanged
 from .document import article_document, content_hash
 from .folder import (
     check_version,
@@ -323,7 +324,7 @@ class _IndexingPass:
         todo = sum(
             sf.size
             for where, sf in files
-            if state.files.get(IndexState.key(where.key, sf.rel)) != [sf.size, sf.mtime_ns]
+            if not unchanged(state.files.get(IndexState.key(where.key, sf.rel)), sf)
         )
         if todo >= PARALLEL_BYTES:
             self.procs = index_procs()
@@ -340,7 +341,7 @@ class _IndexingPass:
             path = where.path_of(sf.rel)
             seen_files.add(fkey)
             known = by_file.get(fkey)
-            if known and state.files.get(fkey) == [sf.size, sf.mtime_ns]:
+            if known and unchanged(state.files.get(fkey), sf):
                 seen.update(dict.fromkeys(known, sf.rel))
                 report.unchanged += len(known)
                 done += len(known)
@@ -370,7 +371,7 @@ class _IndexingPass:
                 if self.pending >= self.commit_every:
                     self.commit()
             if file_ok:
-                state.files[fkey] = [sf.size, sf.mtime_ns]
+                state.files[fkey] = stamp(sf)
             else:
                 state.files.pop(fkey, None)
             if self.progress:
