@@ -7,27 +7,29 @@ an indexing process's time on the 153k-article build (py-spy). Here a run is a s
 of pickled lists of up to ``CHUNK`` postings: the same postings in the same order, a
 fraction of the calls. Runs are temporary files that only this pool writes and reads.
 
-``install()`` puts this pool in place of whoosh's for every writer created afterwards
-(the sub-processes of a parallel run inherit it); whoosh3 is pinned to an exact version.
-``uninstall()`` puts whoosh's back, and ``installed()`` does both around a block (tests).
+Whoosh's seam for a pool of one's own is ``SegmentWriter(ix, poolclass=…)`` (so also
+``ix.writer(poolclass=…)``, and MpWriter hands its keyword arguments to its sub-writers),
+but whoosh3 3.54.0 accepts ``poolclass`` and ignores it: ``SegmentWriter.__init__`` always
+builds ``whoosh.writing.PostingPool``. So mlsearch passes ``poolclass`` and honours it
+itself: ``set_pool`` gives a writer that has added nothing yet a pool of that class (the
+one-process writer; a parallel run's parent). A parallel run's sub-processes build their
+writers inside whoosh's ``SubWriterTask.run``, with no way in, so each sub-process sets
+``whoosh.writing.PostingPool`` for itself (``use_in_this_process``) before it starts: it
+exists to run that one writer, and the parent process is never patched.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import pickle
-from collections.abc import Iterator
 
 from whoosh import writing
 
 # Postings a chunk: merging runs holds one chunk of each open run (whoosh opens up to 128).
 CHUNK = 4096
 
-_original = writing.PostingPool
 
-
-class ChunkedPostingPool(_original):
+class ChunkedPostingPool(writing.PostingPool):
     def _write_run(self, f, items):
         # a sorted list, or (reduce_to) the merge of other runs: any iterable
         items = iter(items)
@@ -49,21 +51,19 @@ class ChunkedPostingPool(_original):
             self._remove_run(path)
 
 
-def install() -> None:
-    writing.PostingPool = ChunkedPostingPool
+def set_pool(writer, poolclass):
+    """``writer`` (a SegmentWriter that has added nothing yet) with a ``poolclass`` pool in
+    place of whoosh's: the same temporary storage, segment and memory limit."""
+    old = writer.pool
+    if old.current or old.runs:
+        raise ValueError("the writer has added postings already")
+    pool = poolclass(writer._tempstorage, writer.newsegment)
+    pool.limit = old.limit
+    writer.pool = pool
+    return writer
 
 
-def uninstall() -> None:
-    """Whoosh's own posting pool again, for writers created afterwards."""
-    writing.PostingPool = _original
-
-
-@contextlib.contextmanager
-def installed() -> Iterator[None]:
-    """This pool for the writers created in the block; whatever was in place before after it."""
-    before = writing.PostingPool
-    install()
-    try:
-        yield
-    finally:
-        writing.PostingPool = before
+def use_in_this_process(poolclass) -> None:
+    """Every whoosh writer this process creates from now on gets a ``poolclass`` pool: for a
+    sub-process that exists to run one whoosh sub-writer, and only there."""
+    writing.PostingPool = poolclass

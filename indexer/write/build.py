@@ -88,9 +88,6 @@ def _storage(index_dir: Path):
     lookup held whole segments in RAM (the 150k build peaked at 2.9 GB)."""
     from whoosh.filedb.filestore import FileStorage
 
-    from ..whoosh_internals.pool import install
-
-    install()  # runs of postings written in chunks (indexer/runs.py)
     return FileStorage(str(index_dir), supports_mmap=False)
 
 
@@ -106,13 +103,16 @@ def _create(index_dir: Path):
 def _writer(ix, index_dir: Path, procs: int = 1):
     from whoosh.index import LockError
 
-    options = {"limitmb": 64, "timeout": 30.0, "delay": 0.25}
+    from ..whoosh_internals.pool import ChunkedPostingPool, set_pool
+
+    # Runs of postings written in chunks (whoosh_internals/pool.py).
+    options = {"limitmb": 64, "timeout": 30.0, "delay": 0.25, "poolclass": ChunkedPostingPool}
     try:
         if procs > 1:
             from .parallel import ParallelWriter
 
             return ParallelWriter(ix, index_dir, procs, **options)
-        return ix.writer(**options)
+        return set_pool(ix.writer(**options), ChunkedPostingPool)
     except LockError as exc:
         raise IndexLockedError(
             f"another mlsearch process is writing to {index_dir}",

@@ -1,12 +1,12 @@
-"""Indexing on several cores: whoosh's multiprocess writer, made safe to interrupt.
+"""Indexing on several cores: mlsearch's policy for whoosh's multiprocess writer.
 
 Each sub-process analyses its share of the articles and writes its own segment (whoosh's
 ``multisegment`` mode); the parent reads files, detects languages, finds near-duplicates
-and hands documents over in batches. Whoosh's own ``MpWriter`` loses work quietly when a
-sub-process dies (its results are simply missing at commit), leaves its sub-processes
-blocked on their queue when cancelled, and lets Ctrl-C print a traceback from each of
-them. This subclass fails loudly instead, stops its sub-processes on cancel, and leaves
-interrupts to the parent, which cancels the writer: the index stays at its last commit.
+and hands documents over in batches of ``BATCH``. The writer itself, made to fail loudly
+and stop its sub-processes on cancel, is ``whoosh_internals.mpwriter.SafeMpWriter``; here
+is what mlsearch decides: how a sub-process behaves (interrupts are left to the parent,
+which cancels the writer, so the index stays at its last commit; it dies with its parent;
+a full disk is its exit status), and what a failure tells the user.
 """
 
 from __future__ import annotations
@@ -14,20 +14,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import pickle
-import queue
-import shutil
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
 
-from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.util import random_name
-from whoosh.writing import SegmentWriter
-
 from ..errors import MlsearchError
+from ..whoosh_internals.mpwriter import SafeMpWriter, run_subwriter
 
 # Documents per job file handed to a sub-process.
 BATCH = 64
@@ -76,7 +70,7 @@ def _subwriter(parent, storage, indexname, jobqueue, resultqueue, kwargs, multis
         os._exit(1)
     threading.Thread(target=orphaned, daemon=True).start()
     try:
-        SubWriterTask(storage, indexname, jobqueue, resultqueue, kwargs, multisegment).run()
+        run_subwriter(storage, indexname, jobqueue, resultqueue, kwargs, multisegment)
     except Exception as exc:
         if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
             os._exit(ERRNO_EXIT + exc.errno)  # the parent reports it as a write error
@@ -85,111 +79,32 @@ def _subwriter(parent, storage, indexname, jobqueue, resultqueue, kwargs, multis
         os._exit(1)
 
 
-class ParallelWriter(MpWriter):
+class ParallelWriter(SafeMpWriter):
     """``procs`` sub-processes, each writing one segment per commit."""
 
+    task_main = staticmethod(_subwriter)
+
     def __init__(self, ix, index_dir: Path, procs: int, **kwargs):
-        # fork: the sub-processes must inherit the patched posting pool (indexer/runs.py)
-        # and watch this process, not a fork server (Python 3.14's default on Linux).
+        # fork: the sub-processes watch this process, not a fork server (Python 3.14's
+        # default on Linux).
         super().__init__(
-            ix, procs=procs, batchsize=BATCH, multisegment=True, start_method="fork", **kwargs
+            ix,
+            index_dir,
+            procs=procs,
+            batchsize=BATCH,
+            multisegment=True,
+            start_method="fork",
+            **kwargs,
         )
-        self.index_dir = index_dir
 
-    def _new_task(self):
-        args = (
-            os.getpid(),  # taken before the fork: see _subwriter
-            self.storage,
-            self.indexname,
-            self.jobqueue,
-            self.resultqueue,
-            self.subargs,
-            self.multisegment,
+    def tasks_failed(self, dead: list) -> None:
+        for t in dead:
+            code = (t.exitcode or 0) - ERRNO_EXIT
+            if code in _WRITE_ERRNOS:
+                raise OSError(code, os.strerror(code))  # build_index explains it
+        codes = ", ".join(str(t.exitcode) for t in dead)
+        raise MlsearchError(
+            f"an indexing sub-process failed (exit code {codes}); "
+            "nothing from this run was committed",
+            hint="run mlsearch index again; MLSEARCH_PROCS=1 indexes in one process",
         )
-        task = self._mpctx.Process(target=_subwriter, args=args, daemon=True)
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def _enqueue(self):
-        filename = f"{random_name()}.doclist"
-        with self.temp_storage().create_file(filename).raw_file() as f:
-            for item in self.docbuffer:
-                pickle.dump(item, f, pickle.HIGHEST_PROTOCOL)
-        if len(self.tasks) < self.procs:
-            self._new_task()
-        job = (filename, len(self.docbuffer))
-        self.docbuffer = []
-        self._put(job)
-
-    def _put(self, job) -> None:
-        # A sub-process that died stops taking jobs: don't wait on a full queue forever.
-        while True:
-            try:
-                self.jobqueue.put(job, timeout=0.5)
-                return
-            except queue.Full:
-                self._check_tasks()
-
-    def _check_tasks(self, finished: bool = False) -> None:
-        dead = [t for t in self.tasks if t.exitcode not in (None, 0)]
-        if finished and not dead:
-            dead = [t for t in self.tasks if t.exitcode is not None]
-        if dead:
-            for t in dead:
-                code = (t.exitcode or 0) - ERRNO_EXIT
-                if code in _WRITE_ERRNOS:
-                    raise OSError(code, os.strerror(code))  # build_index explains it
-            codes = ", ".join(str(t.exitcode) for t in dead)
-            raise MlsearchError(
-                f"an indexing sub-process failed (exit code {codes}); "
-                "nothing from this run was committed",
-                hint="run mlsearch index again; MLSEARCH_PROCS=1 indexes in one process",
-            )
-
-    def _commit(self, mergetype, optimize, merge):
-        if self.docbuffer:
-            self._enqueue()
-        for _task in self.tasks:
-            self._put(None)
-        finalsegments = self._merge_segments(mergetype, optimize, merge)
-        results = []
-        # A sub-process puts its segment on the queue before it exits; read while waiting,
-        # since a full queue pipe would keep it from exiting.
-        while len(results) < len(self.tasks):
-            # One that had exited cleanly before this wait had put its segment on the queue.
-            exited = all(t.exitcode is not None for t in self.tasks)
-            try:
-                results.append(self.resultqueue.get(timeout=0.5))
-            except queue.Empty:
-                self._check_tasks(finished=exited)
-        for task in self.tasks:
-            task.join()
-        finalsegments += [segment for _run, _names, segment in results]
-        if self._added:
-            finalsegments.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        self._commit_toc(finalsegments)
-        self._finish()
-
-    def cancel(self):
-        """Stop the sub-processes, drop their files, release the lock."""
-        try:
-            for task in self.tasks:
-                if task.is_alive():
-                    task.terminate()
-            for task in self.tasks:
-                task.join(5)
-                if task.is_alive():
-                    task.kill()
-                    task.join(5)
-        finally:
-            with contextlib.suppress(Exception):
-                SegmentWriter.cancel(self)
-            # Each sub-writer kept its sorting runs in a temporary folder in the index
-            # folder; its unfinished segment files go at the next commit (whoosh deletes
-            # what the table of contents does not name).
-            for tmp in self.index_dir.glob("*.tmp"):
-                if tmp.is_dir():
-                    shutil.rmtree(tmp, ignore_errors=True)
