@@ -27,7 +27,6 @@ DATA_DIR = Path(__file__).parent.parent / "data"
 PROJECT_USERDICT = DATA_DIR / "userdict_zh.txt"
 
 _rjieba = None
-_loaded_dicts: list[Path] = []
 
 
 def userdict_paths() -> list[Path]:
@@ -80,7 +79,6 @@ def _load():
                 # jieba's suggest_freq: just enough for the word to win over its parts.
                 freq = max(rjieba.suggest_freq(word), 1)
             rjieba.add_word(word, freq, tag)
-        _loaded_dicts.append(path)
     _rjieba = rjieba
     return rjieba
 
@@ -92,11 +90,6 @@ def engine():
 def segment_han(text: str) -> list[tuple[str, int, int]]:
     """Precise-mode words of a Han run as (word, start, end), offsets into ``text``."""
     return engine().tokenize(text)
-
-
-def segment_han_search(text: str) -> list[tuple[str, int, int]]:
-    """Search-mode words: the precise words plus their dictionary sub-words."""
-    return engine().tokenize(text, mode="search")
 
 
 def _han_runs(norm: Normalized, join_spaced: bool = False) -> list[tuple[int, int]]:
@@ -112,7 +105,9 @@ def _han_runs(norm: Normalized, join_spaced: bool = False) -> list[tuple[int, in
 
 
 def han_word_tokens(text: str | Normalized, mode: str = "index") -> list[TokenTuple]:
-    """Precise-mode jieba words of the Han runs of ``text``; positions count words."""
+    """Precise-mode jieba words of the Han runs of ``text``; positions count words.
+
+    The same at index and query time: ``mode`` changes nothing here (see ``latin_tokens``)."""
     norm = text if isinstance(text, Normalized) else normalize(text)
     out: list[TokenTuple] = []
     pos = 0

@@ -148,7 +148,10 @@ def _word_term(part: str, stem) -> str:
 def latin_tokens(
     text: str | Normalized, lang: str, mode: str = "index", removestops: bool = True
 ) -> list[TokenTuple]:
-    """Analyse the non-Han words of ``text`` as ``lang`` ("en" or "ms")."""
+    """Analyse the non-Han words of ``text`` as ``lang`` ("en" or "ms").
+
+    Words are analysed alike at index and query time: ``mode`` changes nothing here (every
+    token function takes it; only Han bigrams differ by mode)."""
     norm = text if isinstance(text, Normalized) else normalize(text)
     s = norm.text
     # Built on first use: a query with no Latin words never loads Sastrawi (~40 ms).
