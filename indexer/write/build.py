@@ -31,6 +31,7 @@ from ..schema import META_FILE, make_schema, write_meta
 from .changes import stamp, unchanged
 from .document import article_document, content_hash
 from .folder import (
+    check_userdict,
     check_version,
     damaged_folder,
     index_exists,
@@ -174,6 +175,7 @@ def _build(roots: list[Path], index_dir: Path, progress) -> IndexReport:
     with reading(index_dir, "update"):
         if index_exists(index_dir):
             check_version(index_dir)
+            check_userdict(index_dir)
             ix = _storage(index_dir).open_index()
         else:
             ix = _create(index_dir)

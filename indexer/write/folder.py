@@ -53,6 +53,21 @@ def check_version(index_dir: Path) -> None:
         )
 
 
+def check_userdict(index_dir: Path) -> None:
+    """Refuse to update an index built with other Chinese user dictionaries: its words were
+    segmented with them, new articles and queries would be segmented otherwise."""
+    from ..analyse.chinese import userdict_fingerprint
+
+    built_with = (read_meta(index_dir) or {}).get("userdict")
+    if built_with is not None and built_with != userdict_fingerprint():
+        raise SchemaVersionError(
+            f"the index in {index_dir} was built with other Chinese user dictionaries "
+            "(indexer/data/userdict_zh.txt or MLSEARCH_USERDICT changed since): its Chinese "
+            "words would not match those of new articles",
+            hint=f"rebuild it: mlsearch index --rebuild --index {index_dir} PATH…",
+        )
+
+
 def swap_names(index_dir: Path) -> tuple[Path, Path]:
     return index_dir.with_name(index_dir.name + ".rebuild"), index_dir.with_name(
         index_dir.name + ".old"
