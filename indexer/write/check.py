@@ -13,6 +13,9 @@ reads an index, and turns what whoosh raises on damaged files (struct.error, EOF
 zlib.error, pickle errors, ValueError, KeyError, …) into one IndexDamagedError that points
 at ``mlsearch check`` and ``mlsearch index --rebuild``. Errors raised by mlsearch's own code
 outside whoosh pass through unchanged, so a bug is still reported as a bug.
+
+About 450 lines, one check a function; what it reads below whoosh's API is in
+``whoosh_internals/segments.py``.
 """
 
 from __future__ import annotations
