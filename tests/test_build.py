@@ -197,3 +197,16 @@ def test_a_changed_user_dictionary_means_a_rebuild(tmp_path, monkeypatch):
     mine.write_text("拿督斯里阿末扎希 200 nr\n", encoding="utf-8")  # its contents count
     with pytest.raises(SchemaVersionError, match="user dictionaries"):
         build_index([docs], index)
+
+
+def test_an_index_created_but_killed_before_its_metadata_is_created_again(tmp_path):
+    """Killed between whoosh creating the index and mlsearch.json being written: an empty
+    index without metadata, which the next run creates again rather than call damaged."""
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    write(docs / "a.txt", "Navy", "The navy sailed.")
+    build._create(index).close()
+    (index / META_FILE).unlink()
+    r = build_index([docs], index)
+    assert r.added == 1
+    with Searcher(index) as s:
+        assert s.search("navy").total == 1

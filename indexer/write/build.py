@@ -104,6 +104,18 @@ def _create(index_dir: Path):
     return ix
 
 
+def _created_without_meta(index_dir: Path) -> bool:
+    """A run killed between creating the index and writing its metadata file (written
+    with fsyncs, so not instantly) left an empty, never committed index without
+    ``mlsearch.json``: nothing is lost by creating it again."""
+    names = [p.name for p in index_dir.iterdir()]
+    return (
+        META_FILE not in names
+        and [n for n in names if n.endswith(".toc")] == ["_MAIN_0.toc"]
+        and not any(n.endswith(".seg") for n in names)
+    )
+
+
 def _writer(ix, index_dir: Path, procs: int = 1):
     from whoosh.index import LockError
 
@@ -176,7 +188,7 @@ def _build(roots: list[Path], index_dir: Path, progress) -> IndexReport:
     if looks_damaged(index_dir):
         raise damaged_folder(index_dir, "its table of contents (_MAIN_N.toc) is missing")
     with reading(index_dir, "update"):
-        if index_exists(index_dir):
+        if index_exists(index_dir) and not _created_without_meta(index_dir):
             check_version(index_dir)
             check_userdict(index_dir)
             ix = _storage(index_dir).open_index()
