@@ -71,7 +71,7 @@ def make_queries(records: list[dict], per_lang: int) -> tuple[list[dict], dict]:
     """The sampled (lang, id, title, full, short) queries, and eligibility counts."""
     import rjieba
 
-    from indexer.analysis import stop_words
+    from indexer.analyse.latin import stop_words
 
     stops = stop_words()
     jieba = rjieba.Jieba()  # the stock dictionary: queries do not depend on mlsearch's

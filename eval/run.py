@@ -83,9 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     # Other people edit the engine while this runs: load all of it now, so that the index
     # build and the queries use the code of one moment, the one ``git`` records.
-    import indexer.analysis  # noqa: F401
-    import indexer.build  # noqa: F401
+    import indexer.analyse.fields  # noqa: F401
     import indexer.read  # noqa: F401
+    import indexer.write.build  # noqa: F401
     import search.searcher  # noqa: F401
 
     git = git_state()

@@ -3,7 +3,7 @@
 Each raw test line is segmented whole (the bakeoff's way; mlsearch itself segments Han runs
 only) by jieba's precise mode, run four ways:
 
-* ``mlsearch``: rjieba with the project's user dictionaries added as ``indexer.segment``
+* ``mlsearch``: rjieba with the project's user dictionaries added as ``indexer.analyse.chinese``
   adds them (jieba's suggest_freq when an entry has no frequency);
 * ``rjieba_stock``: a fresh ``rjieba.Jieba()``, the stock dictionary;
 * ``naive``: jieba 0.42.1 itself with its stock dictionary (what the naive pipeline runs),
@@ -36,10 +36,11 @@ def read_set(base, name: str) -> tuple[list[str], list[list[str]]]:
 
 
 def project_jieba():
-    """A fresh rjieba with the project's user dictionaries, loaded as indexer.segment does."""
+    """A fresh rjieba with the project's user dictionaries, loaded as indexer.analyse.chinese
+    does."""
     import rjieba
 
-    from indexer.segment import parse_userdict, userdict_paths
+    from indexer.analyse.chinese import parse_userdict, userdict_paths
 
     jieba = rjieba.Jieba()
     for path in userdict_paths():

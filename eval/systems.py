@@ -45,7 +45,7 @@ QUERY_SIDE_FILES = {"glossary.tsv"}
 
 def engine_fingerprint(system: str) -> str:
     if system == MLSEARCH:
-        from indexer.segment import userdict_fingerprint
+        from indexer.analyse.chinese import userdict_fingerprint
 
         pkg = REPO_ROOT / "indexer"
         files = [

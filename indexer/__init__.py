@@ -13,7 +13,7 @@ __all__ = ["Article", "IndexReport", "build_index", "default_index_dir", "__vers
 
 def __getattr__(name):
     if name in ("build_index", "IndexReport"):
-        from . import build
+        from .write import build
 
         return getattr(build, name)
     if name == "Article":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 
@@ -23,7 +23,6 @@ class Article:
     url: str | None = None
     path: str | None = None  # the file it came from, relative to the index root
     lang_hint: str | None = None  # a language the source declared (e.g. a JSON "lang")
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import zlib
 from pathlib import Path
 
 from whoosh import fields
 
-from .analysis import ANALYZERS, SurfaceAnalyzer
+from .analyse.fields import ANALYZERS, SurfaceAnalyzer
+from .files import atomic_write
 
 # Bump when the schema or the analysis changes in a way that needs a rebuild.
 # 2: Han positions without gaps between runs; 3: near-duplicate groups; 4: ids start with
-# their folder's label (README, "Article ids"), ``path`` is where the file is
+# their folder's label (README, "Article ids"), ``path`` is where the file is, and the
+# analyzers live in ``indexer.analyse.fields`` (the schema pickles them by module path: an
+# older index names ``indexer.analysis``, and is refused by the version check before its
+# schema is unpickled)
 SCHEMA_VERSION = 4
 META_FILE = "mlsearch.json"
 
@@ -84,9 +87,7 @@ def update_meta(index_dir: Path, **changes) -> None:
 
 
 def _write_json(index_dir: Path, meta: dict) -> None:
-    tmp = index_dir / (META_FILE + ".tmp")
-    tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, index_dir / META_FILE)
+    atomic_write(index_dir / META_FILE, json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_meta(index_dir: Path) -> dict | None:

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.analysis import DATA_DIR, stop_words
+from indexer.analyse.latin import DATA_DIR, stop_words
+from indexer.analyse.normalize import HAN_RUN, normalize_text
 from indexer.errors import MlsearchError
-from indexer.normalize import HAN_RUN, normalize_text
 
 GLOSSARY_FILE = DATA_DIR / "glossary.tsv"
 GLOSSARY_ENV = "MLSEARCH_GLOSSARY"
@@ -74,7 +74,7 @@ def is_acronym(form: str) -> bool:
 
 
 def _en_stems(words: tuple[str, ...]) -> tuple[str, ...]:
-    from indexer.analysis import stemmer_for
+    from indexer.analyse.latin import stemmer_for
 
     stem = stemmer_for("en")
     return tuple(stem(w) for w in words)

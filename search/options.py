@@ -6,7 +6,7 @@ types from the same values (``search.cli.group``). Every check raises ``QuerySyn
 with the message a user sees.
 
 Kept light, because starting the command imports it: the languages (``LANGS``, defined
-with their analysis in ``indexer.analysis``) are looked up only when one is checked.
+with their analysis in ``indexer.analyse``) are looked up only when one is checked.
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ def check_sort(sort: str) -> None:
 
 
 def check_lang(lang: str | None) -> None:
-    """None (any language) or one of ``indexer.analysis.LANGS``."""
+    """None (any language) or one of ``indexer.analyse.languages.LANGS``."""
     if lang is None:
         return
-    from indexer.analysis import LANGS
+    from indexer.analyse.languages import LANGS
 
     if lang not in LANGS:
         raise QuerySyntaxError(f"unknown language {lang!r} (use zh, ms or en)")

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from whoosh import query as wq
 from whoosh.qparser import FuzzyTermPlugin, MultifieldPlugin, QueryParser, syntax
 
-from indexer.analysis import LANGS, stop_words
+from indexer.analyse.languages import LANGS
+from indexer.analyse.latin import stop_words
+from indexer.analyse.normalize import HAN_RUN, HAS_HAN, normalize_text
 from indexer.errors import QuerySyntaxError
-from indexer.normalize import HAN_RUN, HAS_HAN, normalize_text
 from indexer.schema import LANG_FIELDS, TEXT_PARTS, lang_field, text_fields
 
 TITLE_BOOST = 3.0

@@ -43,10 +43,10 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
-from indexer.analysis import LANGS
+from indexer.analyse.languages import LANGS
 from indexer.config import DEFAULT_LIMIT, default_index_dir
 from indexer.errors import IndexLockedError, MlsearchError, QuerySyntaxError
-from indexer.locking import IndexLock
+from indexer.write.locking import IndexLock
 
 from .options import (
     MAX_LIMIT,

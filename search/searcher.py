@@ -11,12 +11,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from indexer.analysis import LANGS, analyze, stop_words
-from indexer.build import open_index
-from indexer.check import damaged, is_damage, reading
+from indexer.analyse.fields import analyze
+from indexer.analyse.languages import LANGS
+from indexer.analyse.latin import stop_words
 from indexer.config import DEFAULT_LIMIT, SNIPPET_CHARS, default_index_dir
 from indexer.errors import ArticleNotFoundError, MlsearchError, QuerySyntaxError
 from indexer.schema import TEXT_PARTS, lang_field, text_fields
+from indexer.write.check import damaged, is_damage, reading
+from indexer.write.folder import open_index
 
 from .options import check_lang, check_limit, check_page, check_sort
 from .query import MAX_EXPANSION, Expansion, make_parser, parse_query, positive_terms
@@ -726,7 +728,7 @@ class Searcher:
         Whoosh's Bo1 model over the article's title and body text in that language:
         frequent in the article, rare in the index.
         """
-        from indexer.build import language_texts
+        from indexer.analyse.languages import language_texts
 
         searcher = self._searcher
         stored = searcher.stored_fields(docnum)
@@ -885,7 +887,7 @@ class Searcher:
     def explain(self, query: str, cross: bool = False) -> dict:
         """How the query was normalised and tokenised for each language field, and with
         ``cross`` every glossary expansion and the entry it came from."""
-        from indexer.normalize import normalize
+        from indexer.analyse.normalize import normalize
 
         q, expansions = self._parse(query, cross)
         extra = {}

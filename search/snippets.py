@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from indexer.analysis import PART_RE, stemmer_for
-from indexer.normalize import normalize
+from indexer.analyse.latin import PART_RE, stemmer_for
+from indexer.analyse.normalize import normalize
 
 SCAN_LIMIT = 60_000  # characters of a body scanned for matches
 _SPACE = re.compile(r"\s+")

@@ -30,9 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from indexer.analysis import PART_RE, latin_tokens, stemmer_for
+from indexer.analyse.latin import PART_RE, latin_tokens, stemmer_for
+from indexer.analyse.normalize import HAN_RUN, HAS_HAN, normalize
 from indexer.errors import MlsearchError
-from indexer.normalize import HAN_RUN, HAS_HAN, normalize
 
 from .fastscore import live_doc_frequency as _df
 

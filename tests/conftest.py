@@ -51,7 +51,7 @@ def invoke(*args, env=None, input=None) -> Result:
 
 def build_fixture_index(tmp_path_factory, name: str, *roots: Path) -> Path:
     """Fixture folders indexed into a fresh temporary index; every file must be read."""
-    from indexer.build import build_index
+    from indexer.write.build import build_index
 
     index_dir = tmp_path_factory.mktemp(name) / "index"
     report = build_index(list(roots), index_dir)
@@ -82,7 +82,7 @@ def fixture_copy(src: Path, parent: Path) -> Path:
 
 def interrupt_after(monkeypatch, n: int) -> None:
     """Ctrl-C while indexing, as the ``n``-th article is being prepared."""
-    import indexer.build as build
+    import indexer.write.build as build
 
     real, count = build.article_document, {"n": 0}
 

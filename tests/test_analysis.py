@@ -8,13 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import (
-    han_bigram_tokens,
-    han_word_tokens,
-    latin_tokens,
-    split_languages,
-)
-from indexer.normalize import normalize
+from indexer.analyse.chinese import han_bigram_tokens, han_word_tokens
+from indexer.analyse.languages import split_languages
+from indexer.analyse.latin import latin_tokens
+from indexer.analyse.normalize import normalize
 from indexer.schema import make_schema
 
 

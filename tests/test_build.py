@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-import indexer.build as build
 import indexer.read as readers
-from indexer.build import STATE_FILE, build_index
+import indexer.write.build as build
 from indexer.errors import IndexMissingError, MlsearchError, SchemaVersionError
 from indexer.schema import META_FILE
+from indexer.write.build import STATE_FILE, build_index
 from search import Searcher
 
 from .conftest import interrupt_after
@@ -175,3 +175,38 @@ def test_not_an_index_folder_is_refused(tmp_path):
     with pytest.raises(MlsearchError, match="not an mlsearch index"):
         build_index([docs], index)
     assert (index / "precious.txt").read_text() == "keep me"
+
+
+def test_a_changed_user_dictionary_means_a_rebuild(tmp_path, monkeypatch):
+    """The index records the user dictionaries it was segmented with; indexing with other
+    ones is refused (its words and the new ones would not match) until --rebuild."""
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    write(docs / "a.txt", "Navy", "The navy sailed.")
+    build_index([docs], index)
+    mine = tmp_path / "mine.txt"
+    mine.write_text("拿督斯里阿末扎希 100 nr\n", encoding="utf-8")
+    monkeypatch.setenv("MLSEARCH_USERDICT", str(mine))
+    with pytest.raises(SchemaVersionError, match="user dictionaries") as exc:
+        build_index([docs], index)
+    assert "--rebuild" in exc.value.hint
+    with Searcher(index) as s:  # searching it still works
+        assert s.search("navy").total == 1
+    r = build_index([docs], index, rebuild=True)
+    assert r.rebuilt and r.added == 1
+    assert not build_index([docs], index).changed  # built with these: no complaint
+    mine.write_text("拿督斯里阿末扎希 200 nr\n", encoding="utf-8")  # its contents count
+    with pytest.raises(SchemaVersionError, match="user dictionaries"):
+        build_index([docs], index)
+
+
+def test_an_index_created_but_killed_before_its_metadata_is_created_again(tmp_path):
+    """Killed between whoosh creating the index and mlsearch.json being written: an empty
+    index without metadata, which the next run creates again rather than call damaged."""
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    write(docs / "a.txt", "Navy", "The navy sailed.")
+    build._create(index).close()
+    (index / META_FILE).unlink()
+    r = build_index([docs], index)
+    assert r.added == 1
+    with Searcher(index) as s:
+        assert s.search("navy").total == 1

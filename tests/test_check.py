@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer.check import check_index, is_damage, reading
 from indexer.errors import IndexDamagedError
+from indexer.write.check import check_index, is_damage, reading
 from search import Searcher
 from search.cli import main
 from tests.conftest import NEWS
@@ -228,7 +228,7 @@ def test_check_of_no_index_is_an_error(tmp_path):
 def test_state_that_claims_the_commit_but_lacks_an_article(news_copy, tmp_path):
     """A state file of the right generation and count that lacks an article: `check`
     names it, and `index` does not trust it (it would add the article a second time)."""
-    from indexer.build import build_index
+    from indexer.write.build import build_index
 
     index = tmp_path / "index"
     build_index([news_copy], index)

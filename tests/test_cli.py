@@ -193,7 +193,7 @@ def test_terminal_safety_of_article_text(tmp_path):
     # Built straight from an Article: the readers strip control characters too, but the
     # output must be safe whatever an index holds.
     from indexer.article import Article
-    from indexer.build import _create, article_document, content_hash
+    from indexer.write.build import _create, article_document, content_hash
 
     index = tmp_path / "ix"
     ix = _create(index)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.build import build_index
+from indexer.write.build import build_index
 from search import Searcher
 from search.glossary import (
     GLOSSARY_FILE,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer import dedup
-from indexer.build import build_index
+from indexer.analyse import dedup
+from indexer.write.build import build_index
 from search import Searcher
 from tests.conftest import FIXTURES, build_fixture_index, fixture_copy, invoke
 

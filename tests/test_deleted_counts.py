@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from indexer.build import build_index
+from indexer.write.build import build_index
 from search import Searcher
 from search.cli import main
 from search.fastscore import live_doc_frequency

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import indexer.build as build
+import indexer.write.build as build
 import search.searcher as searcher_module
-from indexer.build import build_index
 from indexer.errors import QuerySyntaxError
+from indexer.write.build import build_index
 from search import Searcher
 
 from .conftest import CORPUS, FIXTURES, NEWS

@@ -25,8 +25,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.build import build_index
 from indexer.errors import IndexLockedError, MlsearchError
+from indexer.write.build import build_index
 from search import Searcher
 from search.cli import main
 
@@ -197,7 +197,7 @@ def test_sigkill_of_a_parallel_run_leaves_no_process_and_loses_nothing(tmp_path)
     marker = f"parallel-kill-{uuid.uuid4().hex}"  # unique per run: tmp_path names repeat
     script = (
         f"# {marker}\n"
-        "import sys, indexer.build as b\n"
+        "import sys, indexer.write.build as b\n"
         "b.PARALLEL_BYTES = 0\n"
         "b.build_index([sys.argv[1]], sys.argv[2])\n"
     )
@@ -262,7 +262,7 @@ def test_second_writer_waits_then_names_the_holder(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from indexer.locking import IndexLock; "
+            "import sys, time; from indexer.write.locking import IndexLock; "
             f"l = IndexLock(__import__('pathlib').Path({str(index)!r})).acquire(); "
             "print('locked', flush=True); time.sleep(60)",
         ],

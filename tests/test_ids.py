@@ -11,8 +11,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from indexer.build import build_index
 from indexer.schema import META_FILE
+from indexer.write.build import build_index
 from search import Searcher
 from search.cli import main
 

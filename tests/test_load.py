@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import build_index
+from indexer.write.build import build_index
 
 pytestmark = pytest.mark.faults
 

@@ -6,10 +6,10 @@ import multiprocessing
 
 import pytest
 
-import indexer.analysis as analysis
-import indexer.build as build
-from indexer.build import build_index
+import indexer.analyse.fields as analysis
+import indexer.write.build as build
 from indexer.errors import MlsearchError
+from indexer.write.build import build_index
 from search import Searcher
 
 from .conftest import CORPUS, FIXTURES, NEWS, fixture_copy, interrupt_after
@@ -56,7 +56,7 @@ def test_two_processes_index_what_one_does(tmp_path, monkeypatch, reverse):
     """Which sub-process takes which batch, and whose segment is listed first, depend on
     timing; the results must not. Reversing the segments' order stands for the other
     timings (exact copies tie, and a tie must not go to whichever copy came first)."""
-    from indexer.parallel import ParallelWriter
+    from indexer.write.parallel import ParallelWriter
 
     one = build_index(ROOTS, tmp_path / "one")
     monkeypatch.setattr(build, "PARALLEL_BYTES", 0)
@@ -144,7 +144,7 @@ def test_sub_processes_dying_on_a_full_disk_give_the_disk_full_message(
 
     from whoosh.multiproc import SubWriterTask
 
-    import indexer.parallel as par
+    import indexer.write.parallel as par
 
     roots = copy_roots(tmp_path / "docs")
     monkeypatch.setattr(par, "BATCH", batch)  # more jobs than the queue holds (8)
@@ -175,7 +175,7 @@ def test_cancel_stops_sub_processes_under_a_sigterm_handler(tmp_path, parallel, 
     SIGTERM ends them, rather than the kill that follows when they outlive join(5)."""
     import signal
 
-    import indexer.parallel as par
+    import indexer.write.parallel as par
 
     roots = copy_roots(tmp_path / "docs")
     interrupt_after(monkeypatch, 80)
@@ -211,7 +211,7 @@ def test_a_writer_whose_parent_died_before_it_started_exits(tmp_path):
     """The parent's pid is taken before the fork. A parent that dies between the fork and
     the sub-process's first line must not leave it waiting on its job queue for ever (it
     would have recorded pid 1 as its parent and never seen it go)."""
-    import indexer.parallel as par
+    import indexer.write.parallel as par
 
     build_index([NEWS], tmp_path / "ix")
     storage = build._storage(tmp_path / "ix")

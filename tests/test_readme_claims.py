@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer.analysis import analyze
+from indexer.analyse.fields import analyze
 from search.cli import main
 
 README = Path(__file__).resolve().parents[1] / "README.md"

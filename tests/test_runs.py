@@ -1,4 +1,5 @@
-"""The chunked posting pool gives back every posting, sorted, however many runs it wrote."""
+"""The chunked posting pool gives back every posting, sorted, however many runs it wrote,
+and goes only to mlsearch's own writers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import random
 import pytest
 from whoosh.filedb.filestore import RamStorage
 
-import indexer.runs as runs
+import indexer.whoosh_internals.pool as runs
 
 
 def test_runs_written_in_chunks_come_back_sorted_and_whole(monkeypatch, tmp_path):
@@ -35,32 +36,69 @@ def test_runs_written_in_chunks_come_back_sorted_and_whole(monkeypatch, tmp_path
     assert not list(tmp_path.glob("*.run"))
 
 
-@pytest.fixture
-def whoosh_pool(monkeypatch):
-    """Whoosh's own posting pool during the test (any build of the session installs ours),
-    and whatever was in place before restored after it."""
-    from whoosh import writing
-
-    monkeypatch.setattr(writing, "PostingPool", writing.PostingPool)
-    runs.uninstall()
-    assert writing.PostingPool is not runs.ChunkedPostingPool
-
-
-def test_install_replaces_whoosh_pool_for_new_writers_and_is_undone(whoosh_pool):
+def test_our_writers_get_the_chunked_pool_and_whoosh_is_left_alone(tmp_path, monkeypatch):
+    """The pool goes in through the writer (the poolclass seam), never by patching whoosh
+    for the whole process: a plain whoosh writer keeps whoosh's pool, after a build in one
+    process or several too."""
     from whoosh import fields, writing
+
+    import indexer.write.build as build
+    from indexer.write.build import build_index
+
+    from .conftest import NEWS
 
     original = writing.PostingPool
     ix = RamStorage().create_index(fields.Schema(t=fields.TEXT))
-    with runs.installed():
-        w = ix.writer()
-        try:
-            assert isinstance(w.pool, runs.ChunkedPostingPool)
-            assert writing.PostingPool is runs.ChunkedPostingPool
-        finally:
-            w.cancel()
-    assert writing.PostingPool is original
+    w = runs.set_pool(ix.writer(poolclass=runs.ChunkedPostingPool), runs.ChunkedPostingPool)
+    try:
+        assert isinstance(w.pool, runs.ChunkedPostingPool)
+    finally:
+        w.cancel()
+    monkeypatch.setattr(build, "PARALLEL_BYTES", 0)
+    for procs in ("1", "2"):
+        monkeypatch.setenv("MLSEARCH_PROCS", procs)
+        build_index([NEWS], tmp_path / f"ix{procs}")
+        assert writing.PostingPool is original
     w = ix.writer()
     try:
         assert type(w.pool) is original
+    finally:
+        w.cancel()
+
+
+def test_sub_processes_write_their_runs_with_the_chunked_pool(tmp_path, monkeypatch):
+    import os
+
+    from whoosh.multiproc import SubWriterTask
+
+    import indexer.write.build as build
+    from indexer.write.build import build_index
+
+    from .conftest import NEWS
+
+    seen = tmp_path / "pools"
+    seen.mkdir()
+    real = SubWriterTask._process_file
+
+    def record(self, filename, doc_count):  # runs in the forked sub-process
+        (seen / str(os.getpid())).write_text(type(self.writer.pool).__name__)
+        return real(self, filename, doc_count)
+
+    monkeypatch.setattr(SubWriterTask, "_process_file", record)
+    monkeypatch.setattr(build, "PARALLEL_BYTES", 0)
+    monkeypatch.setenv("MLSEARCH_PROCS", "2")
+    build_index([NEWS], tmp_path / "ix")
+    assert {p.read_text() for p in seen.iterdir()} == {"ChunkedPostingPool"}
+
+
+def test_a_writer_that_has_added_postings_keeps_its_pool():
+    from whoosh import fields
+
+    ix = RamStorage().create_index(fields.Schema(t=fields.TEXT))
+    w = ix.writer()
+    try:
+        w.add_document(t="patrol boats")
+        with pytest.raises(ValueError, match="added postings"):
+            runs.set_pool(w, runs.ChunkedPostingPool)
     finally:
         w.cancel()

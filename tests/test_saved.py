@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.build import build_index
+from indexer.write.build import build_index
 from search import saved as saved_mod
 from search.cli import main
 from search.saved import (

@@ -281,7 +281,7 @@ def test_date_filters_match_what_whoosh_matches(searcher, words, low, days, excl
 
 
 def test_undated_articles_match_no_date_range_and_sort_last(tmp_path):
-    from indexer.build import build_index
+    from indexer.write.build import build_index
     from search import Searcher
 
     docs = tmp_path / "docs"
@@ -302,8 +302,8 @@ def test_undated_articles_match_no_date_range_and_sort_last(tmp_path):
 
 def _spans_word_by_word(text, needles):
     """find_spans without the memo a query's hits share: every word judged afresh."""
-    from indexer.analysis import PART_RE, stemmer_for
-    from indexer.normalize import normalize
+    from indexer.analyse.latin import PART_RE, stemmer_for
+    from indexer.analyse.normalize import normalize
     from search.snippets import _matches, _merge
 
     norm = normalize(text)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer import segment
-from indexer.normalize import HAN_RUN
+from indexer.analyse import chinese as segment
+from indexer.analyse.normalize import HAN_RUN
 from tests.conftest import CORPUS, NEWS
 
 

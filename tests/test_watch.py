@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.watch import WatchEvent, watch
+from indexer.write.watch import WatchEvent, watch
 from search import Searcher
 from tests.conftest import invoke
 
@@ -134,13 +134,13 @@ def test_a_half_written_file_is_indexed_once_complete(docs, tmp_path):
 
 
 def test_unsupported_hidden_and_touched_files_change_nothing(docs, tmp_path, monkeypatch):
-    import indexer.watch
+    import indexer.write.watch
 
     index = tmp_path / "ix"
     runs = []  # build_index runs the watcher finished, watched, not replaced
-    real = indexer.watch.build_index
+    real = indexer.write.watch.build_index
     monkeypatch.setattr(
-        indexer.watch, "build_index", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1]
+        indexer.write.watch, "build_index", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1]
     )
     with Watcher(docs, index) as w:
         (docs / "notes.docx").write_bytes(b"binary")

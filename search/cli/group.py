@@ -74,8 +74,8 @@ def cross_options(fn):
     )(fn)
 
 
-# The languages of indexer.analysis.LANGS, written out so that starting the command does not
-# load the analysis (Whoosh, the normalisers); tests/test_cli_layout.py checks they agree.
+# The languages of indexer.analyse.languages.LANGS, written out so that starting the command
+# does not load the analysis (Whoosh, the normalisers); tests/test_cli_layout.py checks they agree.
 LANG_CHOICES = ("zh", "ms", "en")
 
 limit_option = click.option(

@@ -36,7 +36,7 @@ def index(paths, index_dir, rebuild, as_json, quiet, wait, watch):
 
     Reads .txt, .md, .html, .json, .jsonl and .jsonl.gz files, in UTF-8, GB18030/GBK or Big5.
     """
-    from indexer.build import build_index
+    from indexer.write.build import build_index
 
     index_dir = index_dir or default_index_dir()
     paths = paths or (DEFAULT_CORPUS,)
@@ -81,7 +81,7 @@ def _index_watch(paths, index_dir, rebuild, as_json, quiet, wait) -> None:
     import signal
     import threading
 
-    from indexer.watch import watch
+    from indexer.write.watch import watch
 
     stop = threading.Event()
     runs = 0
@@ -128,7 +128,7 @@ def check(index_dir, as_json):
     unique ids and agreement with the incremental state. Exit status 0 when sound, 2 when
     not (with the command that repairs it).
     """
-    from indexer.check import check_index
+    from indexer.write.check import check_index
 
     index_dir = index_dir or default_index_dir()
     report = check_index(index_dir)

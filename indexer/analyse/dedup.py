@@ -124,10 +124,6 @@ def similarity(a: array, b: array) -> float:
     return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
 
 
-def sig_bytes(sig: array) -> bytes:
-    return sig.tobytes()
-
-
 def sig_from_bytes(raw: bytes | None) -> array | None:
     if not raw:
         return None

@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from .config import lock_timeout
-from .errors import IndexLockedError
+from ..config import lock_timeout
+from ..errors import IndexLockedError
 
 LOCK_FILE = "mlsearch.lock"
 

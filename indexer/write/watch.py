@@ -26,9 +26,10 @@ from pathlib import Path
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
+from ..config import debounce_seconds
+from ..errors import MlsearchError
 from .build import IndexReport, build_index
-from .config import debounce_seconds
-from .errors import MlsearchError
+from .changes import Snapshot, changes, scan
 
 MAX_SETTLE = 30.0  # index anyway after this long, even if files keep changing
 
@@ -59,37 +60,6 @@ class WatchEvent:
         return d
 
 
-# (size, mtime_ns) and the name to show, by absolute path
-_Snapshot = dict[str, tuple[int, int, str]]
-
-
-def _scan(roots: list[Path], index_dir: Path) -> _Snapshot:
-    from .article import Skipped
-    from .read import discover
-
-    inside = str(index_dir.resolve()) + os.sep
-    snap: _Snapshot = {}
-    for item in discover(roots):
-        if isinstance(item, Skipped):
-            continue
-        path = str(item.path)
-        if not (path + os.sep).startswith(inside):
-            snap[path] = (item.size, item.mtime_ns, item.rel)
-    return snap
-
-
-def _changes(before: _Snapshot, after: _Snapshot) -> list[tuple[str, str]]:
-    out = []
-    for path, (size, mtime, rel) in after.items():
-        old = before.get(path)
-        if old is None:
-            out.append(("added", rel))
-        elif old[:2] != (size, mtime):
-            out.append(("updated", rel))
-    out.extend(("removed", before[p][2]) for p in before if p not in after)
-    return sorted(out, key=lambda c: (c[1], c[0]))
-
-
 class _Handler(FileSystemEventHandler):
     """Any event that could concern an article sets ``dirty``."""
 
@@ -100,7 +70,7 @@ class _Handler(FileSystemEventHandler):
         self.only = str(only) if only else None
 
     def _relevant(self, path: str) -> bool:
-        from .read import SUPPORTED_SUFFIXES
+        from ..read import SUPPORTED_SUFFIXES
 
         path = os.path.abspath(path)
         if (path + os.sep).startswith(self.index_dir):
@@ -146,7 +116,7 @@ def watch(
     emit = on_event or (lambda event: None)
     observer = Observer()
     try:
-        known = _scan(roots, index_dir)
+        known = scan(roots, index_dir)
         report = build_index(roots, index_dir, rebuild=rebuild, lock_timeout=lock_timeout)
         emit(WatchEvent("indexed", report=report))
         for s in report.skipped:
@@ -180,8 +150,8 @@ def _loop(roots, index_dir, known, dirty, stop, debounce, emit, lock_timeout) ->
         now = _settle(roots, index_dir, dirty, stop, debounce)
         if now is None:
             break  # stopped while settling
-        changes = _changes(known, now)
-        if not changes:
+        changed = changes(known, now)
+        if not changed:
             continue
         try:
             report = build_index(roots, index_dir, lock_timeout=lock_timeout)
@@ -195,22 +165,22 @@ def _loop(roots, index_dir, known, dirty, stop, debounce, emit, lock_timeout) ->
         known = now
         if not report.changed and not report.skipped:
             continue  # touched, not changed
-        for kind, rel in changes:
+        for kind, rel in changed:
             emit(WatchEvent(kind, path=rel))
         for s in report.skipped:
             emit(WatchEvent("skipped", path=s.path, message=s.reason))
         emit(WatchEvent("indexed", report=report))
 
 
-def _settle(roots, index_dir, dirty, stop, debounce) -> _Snapshot | None:
+def _settle(roots, index_dir, dirty, stop, debounce) -> Snapshot | None:
     """Look until two looks ``debounce`` apart agree and no event came in between."""
     started = time.monotonic()
     dirty.clear()
-    snap = _scan(roots, index_dir)
+    snap = scan(roots, index_dir)
     while True:
         if stop.wait(debounce):
             return None
-        again = _scan(roots, index_dir)
+        again = scan(roots, index_dir)
         quiet = not dirty.is_set()
         dirty.clear()
         if (again == snap and quiet) or time.monotonic() - started > MAX_SETTLE:

@@ -10,47 +10,41 @@ itself and files are re-read and compared by content hash: slower, never wrong.
 Whoosh commits atomically: a run that is interrupted leaves the index as it was at its last
 commit, and the next run finishes the work. ``--rebuild`` builds a new index beside the old
 one and swaps it in only when complete.
+
+About 430 lines: most of it is one pass over the files (``_IndexingPass.apply``), which
+reads best whole; the folder, the state, labels and documents are modules of their own.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
-import json
 import os
 import shutil
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
-from .article import Article, Skipped
-from .config import commit_every, index_procs
-from .dedup import DupFinder
-from .errors import (
-    IndexDamagedError,
-    IndexLockedError,
-    IndexMissingError,
-    MlsearchError,
-    SchemaVersionError,
+from ..analyse.dedup import DupFinder
+from ..article import Article, Skipped
+from ..config import commit_every, index_procs
+from ..errors import IndexLockedError, MlsearchError
+from ..schema import META_FILE, make_schema, write_meta
+from .changes import stamp, unchanged
+from .document import article_document, content_hash
+from .folder import (
+    check_userdict,
+    check_version,
+    damaged_folder,
+    index_exists,
+    looks_damaged,
+    swap_names,
 )
+from .labels import FolderLabels, IndexedRoot
 from .locking import LOCK_FILE, IndexLock
-from .schema import (
-    META_FILE,
-    SCHEMA_VERSION,
-    lang_field,
-    make_schema,
-    read_meta,
-    update_meta,
-    write_meta,
-)
+from .state import STATE_FILE, IndexState
 
-STATE_FILE = "state.json"
-# In the metadata file: the folder each label stands for (README, "Article ids").
-FOLDERS_KEY = "folders"
 # A run that reads at least this many bytes of new or changed files uses several processes;
 # below it, starting them costs more than it saves.
 PARALLEL_BYTES = 2_000_000
@@ -92,226 +86,17 @@ class IndexReport:
 ProgressFn = Callable[[int, int, int], None]
 
 
-def index_exists(index_dir: Path) -> bool:
-    # A TOC file says an index is there; whoosh's exists_in() opens it, and a concurrent
-    # commit may delete it in between.
-    return index_dir.is_dir() and any(index_dir.glob("_MAIN_*.toc"))
-
-
-def looks_damaged(index_dir: Path) -> bool:
-    """An index folder without a table of contents, but with segments or our metadata: an
-    index whose TOC was lost, not an empty or foreign folder."""
-    return (
-        index_dir.is_dir()
-        and not index_exists(index_dir)
-        and ((index_dir / META_FILE).exists() or any(index_dir.glob("MAIN_*.seg")))
-    )
-
-
-def _damaged(index_dir: Path, what: str) -> IndexDamagedError:
-    from .check import check_hint
-
-    return IndexDamagedError(f"the index in {index_dir} is damaged: {what}", check_hint(index_dir))
-
-
-def check_version(index_dir: Path) -> None:
-    meta = read_meta(index_dir)
-    if meta is None or not isinstance(meta, dict):
-        if (index_dir / META_FILE).exists():
-            raise _damaged(index_dir, f"its {META_FILE} cannot be read")
-        raise _damaged(index_dir, f"its {META_FILE} is missing")
-    if meta.get("schema_version") != SCHEMA_VERSION:
-        found = "unknown" if meta is None else meta.get("schema_version")
-        raise SchemaVersionError(
-            f"the index in {index_dir} was built with schema version {found}, "
-            f"this mlsearch uses version {SCHEMA_VERSION}",
-            hint=f"rebuild it: mlsearch index --rebuild --index {index_dir} PATH…",
-        )
-
-
-def _swap_names(index_dir: Path) -> tuple[Path, Path]:
-    return index_dir.with_name(index_dir.name + ".rebuild"), index_dir.with_name(
-        index_dir.name + ".old"
-    )
-
-
-def open_index(index_dir: Path):
-    """Open an existing index for reading, checking that this version can read it.
-
-    Opened read-only: a search never writes, so an index on a read-only disk still answers.
-    """
-    from whoosh.filedb.filestore import FileStorage
-
-    if not index_exists(index_dir):
-        _fresh, old = _swap_names(index_dir)
-        if not index_dir.exists() and index_exists(old):
-            index_dir = old  # a rebuild was interrupted between its two renames
-        elif looks_damaged(index_dir):
-            raise _damaged(index_dir, "its table of contents (_MAIN_N.toc) is missing")
-        else:
-            raise IndexMissingError(
-                f"no index at {index_dir}",
-                hint=f"build it first: mlsearch index --index {index_dir} corpus/",
-            )
-    check_version(index_dir)
-    for attempt in range(20):
-        try:
-            # No mmap: whoosh3 wraps each mmapped sub-file in BytesIO, which copies it, so
-            # opening the 15k-article index read ~100 MB (150-170 ms); reading by seeks
-            # opens it in 10-40 ms with the same warm query times.
-            return FileStorage(str(index_dir), supports_mmap=False, readonly=True).open_index()
-        except FileNotFoundError:
-            # A commit removed the generation we were opening: take the new one.
-            if attempt == 19:
-                raise
-            time.sleep(0.05)
-        except Exception as exc:  # whoosh raises many kinds on a damaged index
-            from .check import damaged
-
-            if os.environ.get("MLSEARCH_DEBUG"):
-                raise
-            raise damaged(index_dir, exc, "open") from exc
-    raise AssertionError("unreachable")
-
-
-def content_hash(a: Article) -> str:
-    h = hashlib.sha1()
-    for part in (
-        a.title,
-        a.body,
-        a.date.isoformat() if a.date else "",
-        a.source or "",
-        a.url or "",
-    ):
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")
-    return h.hexdigest()
-
-
-def language_texts(
-    title_text: str, body_text: str, lang_hint: str | None = None
-) -> tuple[dict[str, str], list[str]]:
-    """Each language's text of a title and body, by field (``title_en``, ``body_zh2``, …),
-    and the languages present, most content first."""
-    from .analysis import split_languages
-
-    hint = lang_hint if lang_hint in ("en", "ms") else None
-    body = split_languages(body_text, default_latin=hint)
-    body_latin = next((lang for lang in body.langs if lang != "zh"), hint)
-    title = split_languages(title_text, default_latin=body_latin)
-    langs = []
-    for lang in body.langs + title.langs:
-        if lang not in langs:
-            langs.append(lang)
-    texts = {}
-    for part, split in (("title", title), ("body", body)):
-        for lang in ("en", "ms"):
-            if lang in split.values:
-                texts[lang_field(part, lang)] = split.values[lang]
-        if "zh" in split.values:
-            texts[lang_field(part, "zh")] = split.values["zh"]
-            texts[lang_field(part, "zh2")] = split.values["zh"]
-    return texts, langs
-
-
-def article_document(a: Article, root: str, digest: str, path: str | None = None) -> dict:
-    """The Whoosh fields of one article: each language's text routed to its own fields.
-
-    ``path``: where its file is (default: ``a.path``, the file relative to ``root``)."""
-    texts, langs = language_texts(a.title, a.body, a.lang_hint)
-    doc = {
-        "id": a.id,
-        "path": path or a.path,
-        "rel": a.path,
-        "root": root,
-        "title": a.title,
-        "body": zlib.compress(a.body.encode("utf-8", "surrogatepass"), 6),
-        "lang": ",".join(langs),
-        "hash": digest,
-        "spell": a.title + "\n" + a.body,
-    }
-    if a.date:
-        doc["date"] = datetime(a.date.year, a.date.month, a.date.day)
-    if a.source:
-        doc["source"] = a.source
-    if a.url:
-        doc["url"] = a.url
-    doc.update(texts)
-    return doc
-
-
-class _State:
-    """What the index holds, by id, and the files it was read from, by (root, rel)."""
-
-    def __init__(self):
-        self.docs: dict[str, list] = {}  # id -> [hash, root, rel, path]
-        self.files: dict[str, list] = {}  # root\0rel -> [size, mtime_ns]
-        self.unreadable: str | None = None  # why a state file there could not be used
-
-    @staticmethod
-    def key(root: str, rel: str) -> str:
-        return f"{root}\x00{rel}"
-
-    @classmethod
-    def load(cls, index_dir: Path, ix) -> _State:
-        state = cls()
-        try:
-            raw = json.loads((index_dir / STATE_FILE).read_text(encoding="utf-8"))
-            if not (
-                isinstance(raw, dict)
-                and isinstance(raw.get("docs"), dict)
-                and isinstance(raw.get("files"), dict)
-            ):
-                raise ValueError("not a state file")
-            count = ix.doc_count()
-            if (
-                raw.get("generation") == ix.latest_generation()
-                and raw.get("doc_count") == count
-                and len(raw["docs"]) == count
-            ):
-                state.docs, state.files = raw["docs"], raw["files"]
-                return state
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError) as exc:
-            state.unreadable = str(exc) or type(exc).__name__
-        # Slow path: read the state back from the index; every file is re-read and compared.
-        with ix.reader() as reader:
-            for stored in reader.all_stored_fields():
-                state.docs[stored["id"]] = [
-                    stored.get("hash"),
-                    stored.get("root"),
-                    stored.get("rel"),
-                    stored.get("path"),
-                ]
-        return state
-
-    def save(self, index_dir: Path, ix) -> None:
-        raw = {
-            "generation": ix.latest_generation(),
-            "doc_count": ix.doc_count(),
-            "docs": self.docs,
-            "files": self.files,
-        }
-        tmp = index_dir / (STATE_FILE + ".tmp")
-        tmp.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, index_dir / STATE_FILE)
-
-
 def _storage(index_dir: Path):
     """The writer's storage. No mmap, as for searching: whoosh3 copies each mmapped
     sub-file of a segment into memory, so every commit's merge and every near-duplicate
     lookup held whole segments in RAM (the 150k build peaked at 2.9 GB)."""
     from whoosh.filedb.filestore import FileStorage
 
-    from .runs import install
-
-    install()  # runs of postings written in chunks (indexer/runs.py)
     return FileStorage(str(index_dir), supports_mmap=False)
 
 
 def _create(index_dir: Path):
-    from .segment import userdict_fingerprint
+    from ..analyse.chinese import userdict_fingerprint
 
     index_dir.mkdir(parents=True, exist_ok=True)
     ix = _storage(index_dir).create_index(make_schema())
@@ -319,16 +104,31 @@ def _create(index_dir: Path):
     return ix
 
 
+def _created_without_meta(index_dir: Path) -> bool:
+    """A run killed between creating the index and writing its metadata file (written
+    with fsyncs, so not instantly) left an empty, never committed index without
+    ``mlsearch.json``: nothing is lost by creating it again."""
+    names = [p.name for p in index_dir.iterdir()]
+    return (
+        META_FILE not in names
+        and [n for n in names if n.endswith(".toc")] == ["_MAIN_0.toc"]
+        and not any(n.endswith(".seg") for n in names)
+    )
+
+
 def _writer(ix, index_dir: Path, procs: int = 1):
     from whoosh.index import LockError
 
-    options = {"limitmb": 64, "timeout": 30.0, "delay": 0.25}
+    from ..whoosh_internals.pool import ChunkedPostingPool, set_pool
+
+    # Runs of postings written in chunks (whoosh_internals/pool.py).
+    options = {"limitmb": 64, "timeout": 30.0, "delay": 0.25, "poolclass": ChunkedPostingPool}
     try:
         if procs > 1:
             from .parallel import ParallelWriter
 
             return ParallelWriter(ix, index_dir, procs, **options)
-        return ix.writer(**options)
+        return set_pool(ix.writer(**options), ChunkedPostingPool)
     except LockError as exc:
         raise IndexLockedError(
             f"another mlsearch process is writing to {index_dir}",
@@ -386,10 +186,11 @@ def _build(roots: list[Path], index_dir: Path, progress) -> IndexReport:
     from .check import reading
 
     if looks_damaged(index_dir):
-        raise _damaged(index_dir, "its table of contents (_MAIN_N.toc) is missing")
+        raise damaged_folder(index_dir, "its table of contents (_MAIN_N.toc) is missing")
     with reading(index_dir, "update"):
-        if index_exists(index_dir):
+        if index_exists(index_dir) and not _created_without_meta(index_dir):
             check_version(index_dir)
+            check_userdict(index_dir)
             ix = _storage(index_dir).open_index()
         else:
             ix = _create(index_dir)
@@ -418,7 +219,7 @@ def _write_error(exc: OSError, index_dir: Path) -> Exception:
 
 def _recover_swap(index_dir: Path) -> None:
     """Finish or undo a rebuild that was killed while swapping the new index in."""
-    fresh, old = _swap_names(index_dir)
+    fresh, old = swap_names(index_dir)
     if not index_dir.exists() and index_exists(old):
         os.replace(old, index_dir)
     elif index_dir.exists() and old.exists():
@@ -436,7 +237,7 @@ def _is_index_file(name: str) -> bool:
 
 def _rebuild(roots: list[Path], index_dir: Path, progress) -> IndexReport:
     """Build a new index beside the old one; swap it in only when complete."""
-    fresh, old = _swap_names(index_dir)
+    fresh, old = swap_names(index_dir)
     shutil.rmtree(fresh, ignore_errors=True)
     ix = _create(fresh)
     try:
@@ -457,77 +258,31 @@ def _rebuild(roots: list[Path], index_dir: Path, progress) -> IndexReport:
 
 
 def _update(ix, index_dir: Path, roots: list[Path], progress) -> IndexReport:
-    run = _Run(ix, index_dir, progress)
+    indexing = _IndexingPass(ix, index_dir, progress)
     try:
-        run.apply(roots)
+        indexing.apply(roots)
     except BaseException:
-        run.cancel()
+        indexing.cancel()
         raise
-    return run.report
+    return indexing.report
 
 
-class _Labels:
-    """The label of each folder articles are read from: the first part of their ids.
-
-    A folder's label is its own name; another folder of the same name gets ``name-2``,
-    ``name-3``, … (``~/a/news`` and ``~/b/news``: ``news`` and ``news-2``). A file given to
-    ``index`` on its own belongs to the folder it is in. Labels are kept in the index's
-    metadata file, written before any id uses them, and never change for the life of the
-    index: ids stay the same from run to run.
-    """
-
-    def __init__(self, index_dir: Path, state: _State):
-        self.index_dir = index_dir
-        self.state = state
-        folders = (read_meta(index_dir) or {}).get(FOLDERS_KEY)
-        self.folders: dict[str, str] = dict(folders) if isinstance(folders, dict) else {}
-        self.labels = {folder: label for label, folder in self.folders.items()}
-
-    def of(self, folder: Path) -> str:
-        label = self.labels.get(str(folder))
-        if label is not None:
-            return label
-        # Labels of the ids in the index too, should the metadata file have lost any.
-        taken = set(self.folders) | {doc_id.split("/", 1)[0] for doc_id in self.state.docs}
-        name = folder.name or "root"
-        label, n = name, 1
-        while label in taken:
-            n += 1
-            label = f"{name}-{n}"
-        self.folders[label] = str(folder)
-        self.labels[str(folder)] = label
-        update_meta(self.index_dir, **{FOLDERS_KEY: self.folders})
-        return label
-
-
-@dataclass
-class _Root:
-    """A folder or file given to ``index``, resolved, with its folder's label."""
-
-    key: str
-    label: str
-    is_dir: bool
-
-    def path_of(self, rel: str) -> str:
-        """Where the file ``rel`` of this root is."""
-        return str(Path(self.key, rel)) if self.is_dir else self.key
-
-
-class _Run:
-    """One indexing run: the open writer, the state it updates, the report it fills."""
+class _IndexingPass:
+    """One pass of ``build_index`` over the folders: the open writer, the state it updates,
+    the report it fills."""
 
     def __init__(self, ix, index_dir: Path, progress):
         self.ix = ix
         self.index_dir = index_dir
         self.progress = progress
         self.report = IndexReport()
-        self.state = _State.load(index_dir, ix)
+        self.state = IndexState.load(index_dir, ix)
         if self.state.unreadable:
             self.report.notes.append(
                 f"{STATE_FILE} could not be used ({self.state.unreadable}): every file was "
                 "re-read and compared, and the state written anew"
             )
-        self.labels = _Labels(index_dir, self.state)
+        self.labels = FolderLabels(index_dir, self.state)
         self.writer = None
         self.procs = 1
         self.pending = 0
@@ -557,18 +312,18 @@ class _Run:
             with contextlib.suppress(Exception):
                 writer.cancel()
 
-    def _root(self, root: Path) -> _Root:
+    def _root(self, root: Path) -> IndexedRoot:
         resolved = root.resolve()
         is_dir = resolved.is_dir()
         label = self.labels.of(resolved if is_dir else resolved.parent)
-        return _Root(str(resolved), label, is_dir)
+        return IndexedRoot(str(resolved), label, is_dir)
 
     def apply(self, roots: list[Path]) -> None:
-        from .read import discover, read_file
+        from ..read import discover, read_file
 
         started = time.perf_counter()
         report, state = self.report, self.state
-        files: list[tuple[_Root, object]] = []
+        files: list[tuple[IndexedRoot, object]] = []
         root_keys = set()
         for root in roots:
             where = self._root(root)
@@ -581,12 +336,12 @@ class _Run:
         report.files = len(files)
         by_file: dict[str, list[str]] = {}
         for doc_id, (_, r, p, _path) in state.docs.items():
-            by_file.setdefault(_State.key(r, p), []).append(doc_id)
+            by_file.setdefault(IndexState.key(r, p), []).append(doc_id)
 
         todo = sum(
             sf.size
             for where, sf in files
-            if state.files.get(_State.key(where.key, sf.rel)) != [sf.size, sf.mtime_ns]
+            if not unchanged(state.files.get(IndexState.key(where.key, sf.rel)), sf)
         )
         if todo >= PARALLEL_BYTES:
             self.procs = index_procs()
@@ -596,14 +351,14 @@ class _Run:
         # Each id taken this run, and the file (relative to its folder) it was taken from.
         seen: dict[str, str] = {}
         # Articles whose id another file holds: decided once every file has been read.
-        contested: list[tuple[Article, _Root, str, str]] = []
+        contested: list[tuple[Article, IndexedRoot, str, str]] = []
         done = 0
         for n, (where, sf) in enumerate(files, 1):
-            fkey = _State.key(where.key, sf.rel)
+            fkey = IndexState.key(where.key, sf.rel)
             path = where.path_of(sf.rel)
             seen_files.add(fkey)
             known = by_file.get(fkey)
-            if known and state.files.get(fkey) == [sf.size, sf.mtime_ns]:
+            if known and unchanged(state.files.get(fkey), sf):
                 seen.update(dict.fromkeys(known, sf.rel))
                 report.unchanged += len(known)
                 done += len(known)
@@ -633,7 +388,7 @@ class _Run:
                 if self.pending >= self.commit_every:
                     self.commit()
             if file_ok:
-                state.files[fkey] = [sf.size, sf.mtime_ns]
+                state.files[fkey] = stamp(sf)
             else:
                 state.files.pop(fkey, None)
             if self.progress:

@@ -13,6 +13,9 @@ reads an index, and turns what whoosh raises on damaged files (struct.error, EOF
 zlib.error, pickle errors, ValueError, KeyError, …) into one IndexDamagedError that points
 at ``mlsearch check`` and ``mlsearch index --rebuild``. Errors raised by mlsearch's own code
 outside whoosh pass through unchanged, so a bug is still reported as a bug.
+
+About 450 lines, one check a function; what it reads below whoosh's API is in
+``whoosh_internals/segments.py``.
 """
 
 from __future__ import annotations
@@ -28,9 +31,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import STATE_FILE
-from .errors import IndexDamagedError, IndexMissingError, MlsearchError
-from .schema import unpack_body
+from ..errors import IndexDamagedError, IndexMissingError, MlsearchError
+from ..schema import unpack_body
+from ..whoosh_internals.segments import (
+    decoder_paths,
+    index_segments,
+    posting_blocks,
+    term_entries,
+)
+from .state import STATE_FILE
 
 _SHOWN = 3  # examples named per kind of problem
 
@@ -73,21 +82,6 @@ def damaged(index_dir, exc: BaseException, doing: str = "read") -> IndexDamagedE
     )
 
 
-def _decoders() -> tuple[str, ...]:
-    """Whoosh's modules that read and decode index files (not its query or writing code),
-    and pickle."""
-    import whoosh
-
-    top = os.path.dirname(os.path.abspath(whoosh.__file__))
-    dirs = ("codec", "filedb", "util")
-    files = ("columns.py", "formats.py", "index.py", "reading.py", "system.py")
-    return (
-        *(os.path.join(top, d) + os.sep for d in dirs),
-        *(os.path.join(top, f) for f in files),
-        os.path.abspath(pickle.__file__),
-    )
-
-
 def is_damage(exc: BaseException) -> bool:
     """Whether ``exc``, raised while reading an index, says its files are damaged: a
     decoding error, whoosh's CorruptIndexError, or any error raised inside the whoosh code
@@ -109,7 +103,7 @@ def is_damage(exc: BaseException) -> bool:
     while tb.tb_next is not None:
         tb = tb.tb_next
     where = os.path.abspath(tb.tb_frame.f_code.co_filename)
-    return where.startswith(_decoders())
+    return where.startswith(decoder_paths())
 
 
 @contextlib.contextmanager
@@ -200,7 +194,7 @@ def check_index(index_dir: str | os.PathLike) -> CheckReport:
     """Read the whole index in ``index_dir`` and say whether it is sound (see the module)."""
     index_dir = Path(index_dir)
     report = CheckReport(index_dir=str(index_dir))
-    from .schema import META_FILE
+    from ..schema import META_FILE
 
     names = {p.name for p in index_dir.iterdir()} if index_dir.is_dir() else set()
     tocs = sorted(n for n in names if n.startswith("_MAIN_") and n.endswith(".toc"))
@@ -223,7 +217,7 @@ def check_index(index_dir: str | os.PathLike) -> CheckReport:
     storage = FileStorage(str(index_dir), supports_mmap=False, readonly=True)
     try:
         ix = storage.open_index()
-        segments = ix._segments()
+        segments = index_segments(ix)
         report.generation = ix.latest_generation()
         schema = ix.schema
     except Exception as exc:
@@ -252,7 +246,7 @@ def check_index(index_dir: str | os.PathLike) -> CheckReport:
 
 
 def _check_meta(index_dir: Path, report: CheckReport) -> None:
-    from .schema import META_FILE, SCHEMA_VERSION
+    from ..schema import META_FILE, SCHEMA_VERSION
 
     path = index_dir / META_FILE
     try:
@@ -358,13 +352,11 @@ def _check_postings(reader, schema, name, total, report, result) -> dict[int, li
     """Every posting of every term: document numbers in order and in range, as many as
     the term dictionary says, weights and positions decodable. Returns the ``id`` terms
     of each document number."""
-    from whoosh.codec.whoosh3 import W3LeafMatcher
     from whoosh.formats import Positions
 
-    terms = reader._terms
     bad = _Tally()
     id_terms: dict[int, list[str]] = {}
-    items = terms.items()
+    items = term_entries(reader)
     while True:
         try:
             (fieldname, tbytes), info = next(items)
@@ -383,34 +375,15 @@ def _check_postings(reader, schema, name, total, report, result) -> dict[int, li
                 raise ValueError("a field the schema does not have")
             fmt = schema[fieldname].format
             decode = fmt.decode_positions if isinstance(fmt, Positions) else None
-            m = terms.matcher(fieldname, tbytes, fmt)
             found, last = 0, -1
-            if isinstance(m, W3LeafMatcher):
-                while m.is_active():
-                    m._read_ids()
-                    m._read_weights()
-                    m._read_values()
-                    docs = m._ids
-                    n = m._blocklength
-                    if not (len(docs) == len(m._weights) == len(m._values) == n):
-                        raise ValueError("a block's ids, weights and values disagree in number")
-                    found, last = _check_ids(docs, last, total, found)
-                    if decode is not None:
-                        for v in m._values:
-                            decode(v)
-                    if fieldname == "id":
-                        for d in docs:
-                            id_terms.setdefault(d, []).append(tbytes.decode("utf-8"))
-                    m._next_block()
-            else:  # a term's only posting, inlined in the dictionary
-                while m.is_active():
-                    found, last = _check_ids([m.id()], last, total, found)
-                    m.weight()
-                    if decode is not None:
-                        decode(m.value())
-                    if fieldname == "id":
-                        id_terms.setdefault(m.id(), []).append(tbytes.decode("utf-8"))
-                    m.next()
+            for docs, _weights, values in posting_blocks(reader, fieldname, tbytes, fmt):
+                found, last = _check_ids(docs, last, total, found)
+                if decode is not None:
+                    for v in values:
+                        decode(v)
+                if fieldname == "id":
+                    for d in docs:
+                        id_terms.setdefault(d, []).append(tbytes.decode("utf-8"))
             if found != info.doc_frequency():
                 raise ValueError(f"{found} postings, the dictionary says {info.doc_frequency()}")
             result.postings += found

@@ -15,6 +15,10 @@ HAN_CLASS = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 HAN_RUN = re.compile(f"[{HAN_CLASS}]+")
 HAS_HAN = re.compile(f"[{HAN_CLASS}]")
 
+# A token of any analysis: (term, position, start, end); start and end index the original
+# text, through ``Normalized.span``.
+TokenTuple = tuple[str, int, int, int]
+
 
 class _FoldTable(dict):
     """str.translate table computed on demand: NFKC then casefold, one character at a time."""

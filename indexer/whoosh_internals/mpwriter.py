@@ -1,0 +1,142 @@
+"""Whoosh's multiprocess writer (``MpWriter``), made to fail loudly and stop cleanly.
+
+Whoosh's own ``MpWriter`` loses work quietly when a sub-process dies (its results are simply
+missing at commit), leaves its sub-processes blocked on their queue when cancelled, and
+waits for ever on a full job queue whose readers are gone. ``SafeMpWriter`` overrides its
+private ``_new_task``, ``_enqueue``, ``_commit`` and ``cancel`` (whoosh3 3.54.0) so that it
+checks on its sub-processes while it waits, stops them on cancel and drops their files.
+What a failure means to the user, and how a sub-process behaves, is the subclass's:
+``task_main`` (the sub-process's function, given the parent's pid first) and
+``tasks_failed``; ``run_subwriter`` runs whoosh's sub-writer inside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import queue
+import shutil
+from pathlib import Path
+
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name
+from whoosh.writing import SegmentWriter
+
+from .pool import set_pool, use_in_this_process
+
+
+def run_subwriter(storage, indexname, jobqueue, resultqueue, kwargs, multisegment) -> None:
+    """Whoosh's sub-writer, in this (forked) process: takes jobs until told to finish, then
+    puts its segment on ``resultqueue``. ``kwargs["poolclass"]`` is honoured (pool.py)."""
+    if kwargs.get("poolclass") is not None:
+        use_in_this_process(kwargs["poolclass"])
+    SubWriterTask(storage, indexname, jobqueue, resultqueue, kwargs, multisegment).run()
+
+
+class SafeMpWriter(MpWriter):
+    """``MpWriter`` that notices dead sub-processes and cleans up after itself."""
+
+    @staticmethod
+    def task_main(parent, storage, indexname, jobqueue, resultqueue, kwargs, multisegment):
+        run_subwriter(storage, indexname, jobqueue, resultqueue, kwargs, multisegment)
+
+    def tasks_failed(self, dead: list) -> None:
+        """Raise the error for the sub-processes ``dead`` (exited, or exited non-zero)."""
+        codes = ", ".join(str(t.exitcode) for t in dead)
+        raise RuntimeError(f"a whoosh sub-writer failed (exit code {codes})")
+
+    def __init__(self, ix, index_dir: Path, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.index_dir = index_dir
+        if self.subargs.get("poolclass") is not None:
+            set_pool(self, self.subargs["poolclass"])
+
+    def _new_task(self):
+        args = (
+            os.getpid(),  # taken before the fork: see parallel._subwriter
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        task = self._mpctx.Process(target=self.task_main, args=args, daemon=True)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _enqueue(self):
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in self.docbuffer:
+                pickle.dump(item, f, pickle.HIGHEST_PROTOCOL)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        job = (filename, len(self.docbuffer))
+        self.docbuffer = []
+        self._put(job)
+
+    def _put(self, job) -> None:
+        # A sub-process that died stops taking jobs: don't wait on a full queue forever.
+        while True:
+            try:
+                self.jobqueue.put(job, timeout=0.5)
+                return
+            except queue.Full:
+                self._check_tasks()
+
+    def _check_tasks(self, finished: bool = False) -> None:
+        dead = [t for t in self.tasks if t.exitcode not in (None, 0)]
+        if finished and not dead:
+            dead = [t for t in self.tasks if t.exitcode is not None]
+        if dead:
+            self.tasks_failed(dead)
+
+    def _commit(self, mergetype, optimize, merge):
+        if self.docbuffer:
+            self._enqueue()
+        for _task in self.tasks:
+            self._put(None)
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        results = []
+        # A sub-process puts its segment on the queue before it exits; read while waiting,
+        # since a full queue pipe would keep it from exiting.
+        while len(results) < len(self.tasks):
+            # One that had exited cleanly before this wait had put its segment on the queue.
+            exited = all(t.exitcode is not None for t in self.tasks)
+            try:
+                results.append(self.resultqueue.get(timeout=0.5))
+            except queue.Empty:
+                self._check_tasks(finished=exited)
+        for task in self.tasks:
+            task.join()
+        finalsegments += [segment for _run, _names, segment in results]
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()
+
+    def cancel(self):
+        """Stop the sub-processes, drop their files, release the lock."""
+        try:
+            for task in self.tasks:
+                if task.is_alive():
+                    task.terminate()
+            for task in self.tasks:
+                task.join(5)
+                if task.is_alive():
+                    task.kill()
+                    task.join(5)
+        finally:
+            with contextlib.suppress(Exception):
+                SegmentWriter.cancel(self)
+            # Each sub-writer kept its sorting runs in a temporary folder in the index
+            # folder; its unfinished segment files go at the next commit (whoosh deletes
+            # what the table of contents does not name).
+            for tmp in self.index_dir.glob("*.tmp"):
+                if tmp.is_dir():
+                    shutil.rmtree(tmp, ignore_errors=True)

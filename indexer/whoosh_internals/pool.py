@@ -1,0 +1,69 @@
+"""Whoosh's posting pool, writing its sorted runs in chunks instead of a posting at a time.
+
+While indexing, whoosh keeps postings in memory up to ``limitmb``, then sorts them and
+writes them to a temporary "run" file, to be merged at commit. It pickles each posting
+with its own ``pickle.dump`` call into a Python file wrapper, so writing runs took 40% of
+an indexing process's time on the 153k-article build (py-spy). Here a run is a sequence
+of pickled lists of up to ``CHUNK`` postings: the same postings in the same order, a
+fraction of the calls. Runs are temporary files that only this pool writes and reads.
+
+Whoosh's seam for a pool of one's own is ``SegmentWriter(ix, poolclass=…)`` (so also
+``ix.writer(poolclass=…)``, and MpWriter hands its keyword arguments to its sub-writers),
+but whoosh3 3.54.0 accepts ``poolclass`` and ignores it: ``SegmentWriter.__init__`` always
+builds ``whoosh.writing.PostingPool``. So mlsearch passes ``poolclass`` and honours it
+itself: ``set_pool`` gives a writer that has added nothing yet a pool of that class (the
+one-process writer; a parallel run's parent). A parallel run's sub-processes build their
+writers inside whoosh's ``SubWriterTask.run``, with no way in, so each sub-process sets
+``whoosh.writing.PostingPool`` for itself (``use_in_this_process``) before it starts: it
+exists to run that one writer, and the parent process is never patched.
+"""
+
+from __future__ import annotations
+
+import itertools
+import pickle
+
+from whoosh import writing
+
+# Postings a chunk: merging runs holds one chunk of each open run (whoosh opens up to 128).
+CHUNK = 4096
+
+
+class ChunkedPostingPool(writing.PostingPool):
+    def _write_run(self, f, items):
+        # a sorted list, or (reduce_to) the merge of other runs: any iterable
+        items = iter(items)
+        while chunk := list(itertools.islice(items, CHUNK)):
+            f.write(pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL))
+        f.close()
+
+    def _read_run(self, path):
+        f = self._open_run(path)
+        try:
+            while True:
+                try:
+                    chunk = pickle.load(f)
+                except EOFError:
+                    return
+                yield from chunk
+        finally:
+            f.close()
+            self._remove_run(path)
+
+
+def set_pool(writer, poolclass):
+    """``writer`` (a SegmentWriter that has added nothing yet) with a ``poolclass`` pool in
+    place of whoosh's: the same temporary storage, segment and memory limit."""
+    old = writer.pool
+    if old.current or old.runs:
+        raise ValueError("the writer has added postings already")
+    pool = poolclass(writer._tempstorage, writer.newsegment)
+    pool.limit = old.limit
+    writer.pool = pool
+    return writer
+
+
+def use_in_this_process(poolclass) -> None:
+    """Every whoosh writer this process creates from now on gets a ``poolclass`` pool: for a
+    sub-process that exists to run one whoosh sub-writer, and only there."""
+    writing.PostingPool = poolclass
