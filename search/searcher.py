@@ -241,7 +241,7 @@ def _run_page(
     Every match is scored, so the total is exact from the one pass. (Whoosh's top-N
     collector prunes unions by score bound once its heap is full even with
     ``optimize=False``, and then undercounts: 408 of 3,485 for ``malaysia``.) Scores come
-    from ``search.fastscore`` a segment at a time, whoosh's BM25F computed from posting
+    from ``search.blockscore`` a segment at a time, whoosh's BM25F computed from posting
     blocks; with ``FAST_SCORING`` off, from whoosh's matchers (the tests compare the two).
     """
     if flt is not None or mask is not None:
@@ -250,7 +250,7 @@ def _run_page(
         page * limit, columns, by_date=sort == "date", collapse=collapse
     )
     if FAST_SCORING:
-        from .fastscore import SegmentScorer
+        from .blockscore import SegmentScorer
 
         context = searcher.context()
         top.prepare(searcher, q, context)
@@ -267,14 +267,14 @@ def _run_page(
     return results[(page - 1) * limit : page * limit], len(top.best)
 
 
-# Score with search.fastscore (False: with whoosh's matchers, as the parity tests do).
+# Score with search.blockscore (False: with whoosh's matchers, as the parity tests do).
 FAST_SCORING = True
 
 
 def _matching_docs(searcher, q, cache: dict | None = None) -> list[tuple[float, int]]:
     """``(score, global docnum)`` of every document ``q`` matches, best first (ties in
     docnum order, as whoosh ranks them). ``cache``: the Searcher's per-segment cache."""
-    from .fastscore import SegmentScorer
+    from .blockscore import SegmentScorer
 
     found = []
     if FAST_SCORING:
@@ -348,7 +348,7 @@ def _collapsing_collector_class():
             Read whole, once: whoosh's column readers read the file at every lookup, and
             a group label and a date are looked up for every match (date order on 15k
             articles was the slowest kind of warm query, p50 34 ms)."""
-            from .fastscore import column_values, var_bytes
+            from .blockscore import column_values, var_bytes
 
             self.offset = offset
             self.groups = self._loaded(reader, "dup", var_bytes) if self.collapse else None
@@ -359,7 +359,7 @@ def _collapsing_collector_class():
                     self.dates, self.undated = loaded
 
         def collect_scored(self, sub_docnum, score):
-            """A match of the current segment, scored already (by ``search.fastscore``)."""
+            """A match of the current segment, scored already (by ``search.blockscore``)."""
             return self._collect(self.offset + sub_docnum, score)
 
         def _collect(self, global_docnum, score):

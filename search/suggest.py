@@ -34,7 +34,7 @@ from indexer.analysis import PART_RE, latin_tokens, stemmer_for
 from indexer.errors import MlsearchError
 from indexer.normalize import HAN_RUN, HAS_HAN, normalize
 
-from .fastscore import live_doc_frequency as _df
+from .blockscore import live_doc_frequency as _df
 
 # Results this few are "weak": worth a second look for a likely typo.
 WEAK_HITS = 5

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from indexer.build import build_index
 from search import Searcher
 from search.cli import main
-from search.fastscore import live_doc_frequency
+from search.blockscore import live_doc_frequency
 from tests.conftest import CORPUS
 
 

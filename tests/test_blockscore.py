@@ -1,4 +1,4 @@
-"""Block-at-a-time scoring (search.fastscore) ranks and counts exactly as whoosh's matchers."""
+"""Block-at-a-time scoring (search.blockscore) ranks and counts exactly as whoosh's matchers."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ PREFIXES = [
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
     """Two segments (two writer processes) and deleted documents (an article changed)."""
-    root = tmp_path_factory.mktemp("fastscore")
+    root = tmp_path_factory.mktemp("blockscore")
     docs = root / "docs"
     for src in (NEWS, FIXTURES / "dups", CORPUS):
         shutil.copytree(src, docs / src.name)
