@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from indexer.build import build_index
+from indexer.whoosh_internals.postings import live_doc_frequency
 from search import Searcher
 from search.cli import main
-from search.blockscore import live_doc_frequency
 from tests.conftest import CORPUS
 
 
