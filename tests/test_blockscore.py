@@ -9,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import indexer.build as build
-import search.searcher as searcher_module
 from indexer.build import build_index
 from indexer.errors import QuerySyntaxError
 from search import Searcher
@@ -89,8 +88,7 @@ def index(tmp_path_factory):
 def both(monkeypatch, index, query: str, **kw):
     out = []
     for fast in (True, False):
-        monkeypatch.setattr(searcher_module, "FAST_SCORING", fast)  # undone after the test
-        with Searcher(index) as s:
+        with Searcher(index, block_scoring=fast) as s:
             res = s.search(query, limit=200, suggest=False, **kw)
             # count() finds every copy, uncollapsed, as search with collapse=False does
             res.notes.append(("count", s.count(query, cross=kw.get("cross", False))))
