@@ -12,6 +12,9 @@ dict and set operations. The arithmetic is whoosh's own, term by term, so every 
 gets the score whoosh gives it (to rounding in the order of sums). Anything else in a
 query (phrases, wildcards, fuzzy terms, ranges) is left to whoosh's matcher for that part,
 and its matches and scores are read from it.
+
+Whoosh's posting blocks are read through ``indexer.whoosh_internals.postings``, the field
+lengths through the open index's cache (``search.cache``).
 """
 
 from __future__ import annotations

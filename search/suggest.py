@@ -20,6 +20,9 @@ results clearly more, is returned. A word that is rare but real must not be "cor
 common one: rare words are only suspected when the common neighbour is a typing slip away
 (never a substitution across the keyboard), when they are not Malay dictionary words, and
 the correction then has to find many times more.
+
+One module of some 490 lines: the Latin and the Han corrections share the suspects, the
+trial counting and the thresholds, and are read together.
 """
 
 from __future__ import annotations
