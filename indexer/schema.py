@@ -34,6 +34,13 @@ def text_fields(part: str | None = None) -> list[str]:
     return [lang_field(p, lang) for p in parts for lang in LANG_FIELDS]
 
 
+def split_field(name: str) -> tuple[str, str] | None:
+    """``(part, lang)`` of a language field (``title_zh2`` -> ``("title", "zh2")``), None
+    for any other field."""
+    part, _, lang = name.partition("_")
+    return (part, lang) if part in TEXT_PARTS and lang in LANG_FIELDS else None
+
+
 def make_schema() -> fields.Schema:
     spec = {
         "id": fields.ID(stored=True, unique=True),

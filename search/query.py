@@ -336,6 +336,17 @@ def parse_query(parser, text: str):
     return q
 
 
+def parse_with_expansions(parser, text: str) -> tuple[object, list[Expansion]]:
+    """``parse_query``, and the glossary expansions the parse made (``[]`` for a parser
+    without CrossLanguagePlugin)."""
+    plugin = next((p for p in parser.plugins if isinstance(p, CrossLanguagePlugin)), None)
+    if plugin is None:
+        return parse_query(parser, text), []
+    plugin.expansions = []
+    q = parse_query(parser, text)
+    return q, list(plugin.expansions)
+
+
 def _check_dates(parser, text: str) -> None:
     """Whoosh turns an unreadable date into a query that matches nothing: say so instead."""
     import re

@@ -670,7 +670,7 @@ def _run_one(
 ) -> tuple[SavedRun, list[str]]:
     text = sq.full_query(since)
     try:
-        groups = s.groups(text, lang=sq.lang, cross=sq.cross)
+        groups = s.ids_with_groups(text, lang=sq.lang, cross=sq.cross)
     except MlsearchError as exc:  # a query edited by hand, or an index that changed
         raise SavedQueryError(
             f"saved query {sq.name!r}: {exc.message}",

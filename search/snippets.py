@@ -16,6 +16,7 @@ from whoosh import query as wq
 
 from indexer.analyse.latin import PART_RE, stemmer_for
 from indexer.analyse.normalize import normalize
+from indexer.schema import split_field
 
 SCAN_LIMIT = 60_000  # characters of a body scanned for matches
 _SPACE = re.compile(r"\s+")
@@ -48,8 +49,8 @@ def needles_from(leaves, reader=None) -> Needles:
     for fieldname, node in leaves:
         if fieldname == "spell":
             lang = "surface"
-        elif fieldname and "_" in fieldname:
-            lang = fieldname.split("_", 1)[1]
+        elif fieldname and (split := split_field(fieldname)) is not None:
+            lang = split[1]
         else:
             continue
         if isinstance(node, wq.Phrase):

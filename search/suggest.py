@@ -20,6 +20,9 @@ results clearly more, is returned. A word that is rare but real must not be "cor
 common one: rare words are only suspected when the common neighbour is a typing slip away
 (never a substitution across the keyboard), when they are not Malay dictionary words, and
 the correction then has to find many times more.
+
+One module of some 490 lines: the Latin and the Han corrections share the suspects, the
+trial counting and the thresholds, and are read together.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ from functools import lru_cache
 from indexer.analyse.latin import PART_RE, latin_tokens, stemmer_for
 from indexer.analyse.normalize import HAN_RUN, HAS_HAN, normalize
 from indexer.errors import MlsearchError
-
-from .fastscore import live_doc_frequency as _df
+from indexer.schema import TEXT_PARTS, lang_field, unpack_body
+from indexer.whoosh_internals.postings import live_doc_frequency as _df
 
 # Results this few are "weak": worth a second look for a likely typo.
 WEAK_HITS = 5
@@ -95,14 +98,19 @@ class _Context:
     notes: dict = field(default_factory=dict)
 
 
+def worth_suggesting(hits: int) -> bool:
+    """Whether results of ``hits`` articles are few enough to look for a likely typo."""
+    return hits <= WEAK_HITS
+
+
 def suggest(reader, count: Callable[[str], int], query: str, lang=None, hits=0) -> str | None:
     """A corrected ``query`` that finds something (``count(text)`` > 0, with whatever
-    language filter ``count`` applies), or None.
+    language filter ``count`` applies: ``search.plan.MatchCounter``), or None.
 
     ``hits``: what ``query`` itself finds; above 0 the results are weak and a suggestion
     must find WEAK_RATIO times as many.
     """
-    if hits > WEAK_HITS or len(query) > MAX_QUERY_CHARS:
+    if not worth_suggesting(hits) or len(query) > MAX_QUERY_CHARS:
         return None
     ctx = _Context(reader, count, lang, weak=hits > 0)
     suspects = _latin_suspects(ctx, query) + _han_suspects(ctx, query)
@@ -175,7 +183,7 @@ def _word_df(reader, word: str) -> dict[str, int] | None:
         if not terms:
             return None
         out[lang] = max(
-            _df(reader, f"{part}_{lang}", t) for part in ("title", "body") for t in terms
+            _df(reader, lang_field(part, lang), t) for part in TEXT_PARTS for t in terms
         )
     return out
 
@@ -454,7 +462,6 @@ _SAMPLE_ARTICLES = 30
 def _chars_before(reader, bigram: str) -> list[str]:
     """Han characters found before ``bigram`` in a sample of the articles that have it,
     most frequent first: the lexicon can be searched by a prefix, not by a suffix."""
-    import zlib
     from collections import Counter
 
     found: Counter[str] = Counter()
@@ -466,7 +473,7 @@ def _chars_before(reader, bigram: str) -> list[str]:
         return []
     for doc in docs:
         stored = reader.stored_fields(doc)
-        body = zlib.decompress(stored["body"]).decode("utf-8", "surrogatepass")
+        body = unpack_body(stored["body"])
         text = normalize(f"{stored.get('title', '')}\n{body}").text
         start = text.find(bigram, 1)
         while start > 0:

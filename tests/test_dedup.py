@@ -10,6 +10,7 @@ import pytest
 from indexer.analyse import dedup
 from indexer.write.build import build_index
 from search import Searcher
+from search.similar import key_terms
 from tests.conftest import FIXTURES, build_fixture_index, fixture_copy, invoke
 
 DUPS = FIXTURES / "dups"
@@ -307,8 +308,8 @@ def test_similar_finds_the_copies_first_and_collapses_them(dups_index):
 
 def test_key_terms_per_language(dups_index):
     with Searcher(dups_index) as s:
-        docnum = s._fresh().document_number(id="dups/zh/xinhua_hotline.md")
-        terms = s._key_terms(docnum)
+        docnum = s._latest_searcher().document_number(id="dups/zh/xinhua_hotline.md")
+        terms = key_terms(s._latest_searcher(), docnum)
     assert list(terms) == ["zh"]
     words = [t for t, _w in terms["zh"]]
     assert "热线" in words[:3]

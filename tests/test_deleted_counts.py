@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from indexer.whoosh_internals.postings import live_doc_frequency
 from indexer.write.build import build_index
 from search import Searcher
 from search.cli import main
-from search.fastscore import live_doc_frequency
 from tests.conftest import CORPUS
 
 
@@ -33,7 +33,7 @@ def stats(index) -> dict:
 
 def has_deletions(index) -> bool:
     with Searcher(index) as s:
-        return s._fresh().reader().has_deletions()
+        return s._latest_searcher().reader().has_deletions()
 
 
 def test_stats_after_adding_editing_and_deleting_a_malay_file(tmp_path):
@@ -93,7 +93,7 @@ def test_did_you_mean_ranks_by_the_articles_that_are_left(tmp_path):
         )
     assert build_index([docs], index).updated == 28
     with Searcher(index) as s:
-        reader = s._fresh().reader()
+        reader = s._latest_searcher().reader()
         assert reader.doc_frequency("spell", "navel") == 30  # whoosh's count, deleted too
         assert live_doc_frequency(reader, "spell", "navel") == 2
         assert live_doc_frequency(reader, "spell", "naval") == 10

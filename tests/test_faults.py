@@ -692,11 +692,11 @@ def test_any_query_gives_results_or_one_line_error(small_index, text):
 
 
 def test_huge_wildcard_and_fuzzy_expansions_are_capped(small_index, monkeypatch):
+    import search.plan
     import search.query
-    import search.searcher
 
     monkeypatch.setattr(search.query, "MAX_EXPANSION", 3)
-    monkeypatch.setattr(search.searcher, "MAX_EXPANSION", 3)
+    monkeypatch.setattr(search.plan, "MAX_EXPANSION", 3)
     with Searcher(small_index) as s:
         res = s.search("m*")
         assert res.notes and "searched the 3 most common" in res.notes[0]

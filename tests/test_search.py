@@ -239,7 +239,7 @@ def test_totals_are_exact_whatever_the_page_size(wide_index, query, limit):
         assert len(every) > 12
         for collapse in (False, True):
             res = s.search(query, limit=limit, collapse=collapse, suggest=False)
-            groups = set(s.groups(query).values())
+            groups = set(s.ids_with_groups(query).values())
             assert res.total == (len(groups) if collapse else len(every))
         assert s.count(query) == len(every)
         ranked = s.search(query, limit=len(every), collapse=False, suggest=False)

@@ -1,9 +1,16 @@
 """The one place mlsearch touches Whoosh's private API.
 
-whoosh3 is pinned to exactly 3.54.0 (setup.cfg); ``tests/test_whoosh_internals_write.py``
-checks each thing below, and names the module that relies on it when one changes.
+Whoosh (the pinned fork ``whoosh3``, exactly 3.54.0 in setup.cfg) offers no public way to
+write postings in bulk, to fail loudly when a writer sub-process dies, to read a term's
+postings a block at a time or a column whole, or to hand its collectors a match that is
+already scored; indexing and search speed depend on these. Everything that reads a private
+attribute or overrides a private method of Whoosh is in this package, behind small
+functions and classes, so that an upgrade of the pin has one place to look and two test
+files to run: ``tests/test_whoosh_internals_write.py`` and
+``tests/test_whoosh_internals_read.py`` each check every private thing relied on, and fail
+naming the module that relies on it when Whoosh changes it.
 
-Write side:
+Write side (indexing):
 
 * ``pool.py``: ``whoosh.writing.PostingPool`` subclassed (``_write_run``, ``_read_run``,
   ``_open_run``, ``_remove_run``; its ``current``, ``runs``, ``limit``), and put on a writer
@@ -21,4 +28,13 @@ Write side:
   internals (``_read_ids``, ``_read_weights``, ``_read_values``, ``_next_block``, ``_ids``,
   ``_weights``, ``_values``, ``_blocklength``), and which of whoosh's source files decode
   index files.
+
+Read side (search):
+
+* ``postings.py``: posting blocks of a term (ids, weights, positions), live document
+  frequencies.
+* ``columns.py``: a column's values whole, its default, variable-length byte columns, the
+  field-length columns.
+* ``collector.py``: a collector base that takes matches already scored (``_collect`` and
+  ``_results`` overridden).
 """

@@ -1,4 +1,4 @@
-"""Block-at-a-time scoring (search.fastscore) ranks and counts exactly as whoosh's matchers."""
+"""Block-at-a-time scoring (search.blockscore) ranks and counts exactly as whoosh's matchers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import indexer.write.build as build
-import search.searcher as searcher_module
 from indexer.errors import QuerySyntaxError
 from indexer.write.build import build_index
 from search import Searcher
@@ -65,7 +64,7 @@ PREFIXES = [
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
     """Two segments (two writer processes) and deleted documents (an article changed)."""
-    root = tmp_path_factory.mktemp("fastscore")
+    root = tmp_path_factory.mktemp("blockscore")
     docs = root / "docs"
     for src in (NEWS, FIXTURES / "dups", CORPUS):
         shutil.copytree(src, docs / src.name)
@@ -89,8 +88,7 @@ def index(tmp_path_factory):
 def both(monkeypatch, index, query: str, **kw):
     out = []
     for fast in (True, False):
-        monkeypatch.setattr(searcher_module, "FAST_SCORING", fast)  # undone after the test
-        with Searcher(index) as s:
+        with Searcher(index, block_scoring=fast) as s:
             res = s.search(query, limit=200, suggest=False, **kw)
             # count() finds every copy, uncollapsed, as search with collapse=False does
             res.notes.append(("count", s.count(query, cross=kw.get("cross", False))))

@@ -12,84 +12,21 @@ dict and set operations. The arithmetic is whoosh's own, term by term, so every 
 gets the score whoosh gives it (to rounding in the order of sums). Anything else in a
 query (phrases, wildcards, fuzzy terms, ranges) is left to whoosh's matcher for that part,
 and its matches and scores are read from it.
+
+Whoosh's posting blocks are read through ``indexer.whoosh_internals.postings``, the field
+lengths through the open index's cache (``search.cache``).
 """
 
 from __future__ import annotations
 
-import sys
-from array import array
-
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.scoring import BM25FScorer, WeightScorer
-from whoosh.util.numeric import byte_to_length
+
+from indexer.whoosh_internals.postings import posting_blocks, term_matcher
+
+from .cache import IndexCache
 
 Scores = dict  # segment docnum -> score
-
-_LENGTHS = [byte_to_length(b) for b in range(256)]
-
-
-def column_values(column):
-    """Every value of a whoosh numeric column, read at once (its reader reads one value a
-    call: 2.6 µs each). Bytes for a one-byte column (field lengths), else an array."""
-    count, fixed = column._count, column._fixedlen
-    raw = column._dbfile.get(column._basepos, count * fixed)
-    if column._typecode == "B":
-        values = raw
-        pad = bytes([column._default]) * (column._doccount - count)
-        return values + pad if pad else values
-    values = array(column._typecode, raw)
-    if sys.byteorder == "little":
-        values.byteswap()  # whoosh writes columns in network order
-    values.extend([column._default] * (column._doccount - count))
-    return values
-
-
-def var_bytes(column):
-    """A whoosh variable-length bytes column as ``(data, starts, lengths)``: value ``i`` is
-    ``data[starts[i]:starts[i] + lengths[i]]``, empty when ``lengths[i]`` is 0."""
-    if type(column).__name__ != "Reader" or not hasattr(column, "_offsets"):
-        values = [column[i] or b"" for i in range(len(column))]
-        starts, at = [], 0
-        for v in values:
-            starts.append(at)
-            at += len(v)
-        return b"".join(values), starts, [len(v) for v in values]
-    lengths, starts = column._lengths, column._offsets
-    end = starts[-1] + lengths[-1] if len(starts) else 0  # values are stored in doc order
-    return column._dbfile.get(column._basepos, end), starts, lengths
-
-
-def live_doc_frequency(reader, fieldname: str, text) -> int:
-    """The articles with ``text`` in ``fieldname``, deleted ones left out: whoosh's
-    ``doc_frequency`` still counts an article that was updated or removed until a merge
-    drops it from its segment. Costs nothing more on segments without deletions."""
-    df = reader.doc_frequency(fieldname, text)
-    if not df or not reader.has_deletions():
-        return df
-    total = 0
-    for leaf, _offset in reader.leaf_readers():
-        n = leaf.doc_frequency(fieldname, text)
-        if n and leaf.has_deletions():
-            n -= _deleted_with(leaf, fieldname, text)
-        total += n
-    return total
-
-
-def _deleted_with(leaf, fieldname: str, text) -> int:
-    """Deleted documents of segment ``leaf`` that have the term, a posting block at a time."""
-    deleted = leaf.deleted_docs_set
-    btext = leaf._text_to_bytes(fieldname, text)
-    m = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
-    if type(m) is not W3LeafMatcher:
-        return sum(1 for d in m.all_ids() if d in deleted)
-    n = 0
-    while m.is_active():
-        if m._ids is None:
-            m._read_ids()
-        n += len(deleted.intersection(m._ids))
-        m._next_block()
-    return n
 
 
 def _tree_sum(xs: list[float]) -> float:
@@ -103,13 +40,14 @@ def _tree_sum(xs: list[float]) -> float:
 class SegmentScorer:
     """Scores queries on one segment (``sub``, a leaf searcher of ``top``)."""
 
-    def __init__(self, top, sub, context, cache: dict):
+    def __init__(self, top, sub, context, cache: IndexCache):
         self.top = top
         self.sub = sub
         self.reader = sub.reader()
         self.context = context
         self.weighting = context.weighting if context is not None else top.weighting
         self.cache = cache
+        self.segment = cache.segment(self.reader)
         self.deleted = self.reader.deleted_docs_set if self.reader.has_deletions() else None
 
     def scores(self, q) -> Scores:
@@ -283,12 +221,12 @@ class SegmentScorer:
         """``date:`` read from the date column rather than matched as the union of every
         precision term the range covers (on 153k articles ``date:2018`` alone took
         434 ms that way). Whoosh scores a range its boost, whatever the date."""
-        column = self._date_column()
-        if column is None:
+        dates = self.segment.dates()
+        if dates is None:
             return {}
+        column, missing = dates
         low = None if q.start is None else q.start + bool(q.startexcl)
         high = None if q.end is None else q.end - bool(q.endexcl)
-        missing = self._date_missing
         docs = range(len(column)) if only is None else only
         boost = q.boost
         out: Scores = {}
@@ -297,19 +235,6 @@ class SegmentScorer:
             if when != missing and (low is None or when >= low) and (high is None or when <= high):
                 out[d] = boost
         return out
-
-    def _date_column(self):
-        """The segment's dates as a list of raw column values (``_date_missing``: none)."""
-        key = (id(self.reader), "dates")
-        cached = self.cache.get(key)
-        if cached is None or cached[0] is not self.reader:
-            values = missing = None
-            if self.reader.has_column("date"):
-                column = self.reader.column_reader("date", translate=False)
-                values, missing = column_values(column), column._default
-            cached = self.cache[key] = (self.reader, values, missing)
-        self._date_missing = cached[2]
-        return cached[1]
 
     def _postings(self, fieldname, text, only, values: bool = False):
         """A term's BM25F scores (and with ``values`` its encoded postings) by docnum, for
@@ -325,13 +250,13 @@ class SegmentScorer:
         if (fieldname, text) not in reader:
             return {}, {}
         scorer = self.weighting.scorer(self.sub, fieldname, text)
-        m = reader._terms.matcher(fieldname, text, schema[fieldname].format, scorer=scorer)
-        if type(m) is not W3LeafMatcher:
+        m = posting_blocks(term_matcher(reader, fieldname, text, scorer=scorer))
+        if m is None:
             return None
         if type(scorer) is BM25FScorer:
             plain = False
-            parts = self._length_parts(fieldname, scorer)
-            lengths = self._lengths(fieldname)
+            parts = self.cache.length_parts(fieldname, scorer)
+            lengths = self.segment.lengths(fieldname)
             idf, k1p1 = scorer.idf, scorer.K1 + 1
         elif type(scorer) is WeightScorer:
             plain = True  # a field without lengths (lang:, source:): its weight is its score
@@ -340,59 +265,31 @@ class SegmentScorer:
         out: Scores = {}
         vals: dict = {}
         if only is None:
-            while m.is_active():
-                if m._ids is None:
-                    m._read_ids()
-                if m._weights is None:
-                    m._read_weights()
+            while m.active():
+                ids, weights = m.ids(), m.weights()
                 if plain:
-                    out.update(zip(m._ids, m._weights, strict=True))
+                    out.update(zip(ids, weights, strict=True))
                 else:
-                    for d, tf in zip(m._ids, m._weights, strict=True):
+                    for d, tf in zip(ids, weights, strict=True):
                         # whoosh.scoring.bm25, K1 * ((1 - B) + B * fl / avgfl) by length
                         out[d] = idf * ((tf * k1p1) / (tf + parts[lengths[d]]))
                 if values:
-                    if m._values is None:
-                        m._read_values()
-                    vals.update(zip(m._ids, m._values, strict=True))
-                m._next_block()
+                    vals.update(zip(ids, m.values(), strict=True))
+                m.next()
         else:
             wanted = sorted(only)
             j, n = 0, len(wanted)
-            while m.is_active() and j < n:
-                top = m._maxid
+            while m.active() and j < n:
+                top = m.max_id()
                 if wanted[j] <= top:  # the block may hold a wanted document: decode it
-                    if m._ids is None:
-                        m._read_ids()
-                    if m._weights is None:
-                        m._read_weights()
-                    if values and m._values is None:
-                        m._read_values()
-                    for k, (d, tf) in enumerate(zip(m._ids, m._weights, strict=True)):
+                    ids, weights = m.ids(), m.weights()
+                    block_values = m.values() if values else None
+                    for k, (d, tf) in enumerate(zip(ids, weights, strict=True)):
                         if d in only:
                             out[d] = tf if plain else idf * ((tf * k1p1) / (tf + parts[lengths[d]]))
                             if values:
-                                vals[d] = m._values[k]
+                                vals[d] = block_values[k]
                     while j < n and wanted[j] <= top:
                         j += 1
-                m._next_block()
+                m.next()
         return out, vals
-
-    # --- per-segment data, cached for the open index ------------------------------------
-
-    def _lengths(self, fieldname: str) -> bytes:
-        key = (id(self.reader), "len", fieldname)
-        cached = self.cache.get(key)
-        if cached is None or cached[0] is not self.reader:
-            column = self.reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            data = bytes(self.reader.doc_count_all()) if column is None else column_values(column)
-            cached = self.cache[key] = (self.reader, data)
-        return cached[1]
-
-    def _length_parts(self, fieldname: str, scorer) -> list[float]:
-        key = ("parts", fieldname, scorer.avgfl, scorer.B, scorer.K1)
-        parts = self.cache.get(key)
-        if parts is None:
-            k1, b, avgfl = scorer.K1, scorer.B, scorer.avgfl
-            parts = self.cache[key] = [k1 * ((1 - b) + b * fl / avgfl) for fl in _LENGTHS]
-        return parts

@@ -1,0 +1,101 @@
+"""A term's postings in one segment read a posting block at a time (Whoosh's private API).
+
+Whoosh's public matcher steps one posting a call; the block scorer (``search.blockscore``)
+and ``live_doc_frequency`` read each block's arrays at once: the ids, the weights (term
+frequencies) and the encoded values (positions), each decoded only when asked for.
+"""
+
+from __future__ import annotations
+
+from whoosh.codec.whoosh3 import W3LeafMatcher
+
+
+class PostingBlocks:
+    """The posting blocks of one term in one segment, from the first: ``active()`` while a
+    block is current; ``max_id()`` of the current block is known before it is decoded;
+    ``ids()``, ``weights()``, ``values()`` decode the current block's arrays (once);
+    ``next()`` moves to the next block."""
+
+    __slots__ = ("_m",)
+
+    def __init__(self, matcher):
+        self._m = matcher
+
+    def active(self) -> bool:
+        return self._m.is_active()
+
+    def max_id(self) -> int:
+        return self._m._maxid
+
+    def ids(self):
+        m = self._m
+        if m._ids is None:
+            m._read_ids()
+        return m._ids
+
+    def weights(self):
+        m = self._m
+        if m._weights is None:
+            m._read_weights()
+        return m._weights
+
+    def values(self):
+        m = self._m
+        if m._values is None:
+            m._read_values()
+        return m._values
+
+    def next(self) -> None:
+        self._m._next_block()
+
+
+def term_matcher(reader, fieldname: str, btext: bytes, scorer=None):
+    """Whoosh's matcher for term ``btext`` (bytes, as the field encodes it) of
+    ``fieldname`` in segment ``reader``, deleted documents included (``reader.postings``
+    leaves them out). The term must be in the segment. ``scorer``: as ``postings`` takes."""
+    fmt = reader.schema[fieldname].format
+    return reader._terms.matcher(fieldname, btext, fmt, scorer=scorer)
+
+
+def posting_blocks(matcher) -> PostingBlocks | None:
+    """The blocks of a ``term_matcher``, from its current block; None when the segment's
+    codec does not store postings in whoosh3 blocks (only the matcher can read them)."""
+    if type(matcher) is not W3LeafMatcher:
+        return None
+    return PostingBlocks(matcher)
+
+
+def term_bytes(reader, fieldname: str, text) -> bytes:
+    """``text`` (str or bytes) as ``fieldname`` encodes its terms."""
+    return reader._text_to_bytes(fieldname, text)
+
+
+def live_doc_frequency(reader, fieldname: str, text) -> int:
+    """The articles with ``text`` in ``fieldname``, deleted ones left out: whoosh's
+    ``doc_frequency`` still counts an article that was updated or removed until a merge
+    drops it from its segment. Costs nothing more on segments without deletions."""
+    df = reader.doc_frequency(fieldname, text)
+    if not df or not reader.has_deletions():
+        return df
+    total = 0
+    for leaf, _offset in reader.leaf_readers():
+        n = leaf.doc_frequency(fieldname, text)
+        if n and leaf.has_deletions():
+            n -= _deleted_with(leaf, fieldname, text)
+        total += n
+    return total
+
+
+def _deleted_with(leaf, fieldname: str, text) -> int:
+    """Deleted documents of segment ``leaf`` that have the term, a posting block at a time."""
+    deleted = leaf.deleted_docs_set
+    btext = term_bytes(leaf, fieldname, text)
+    m = term_matcher(leaf, fieldname, btext)
+    blocks = posting_blocks(m)
+    if blocks is None:
+        return sum(1 for d in m.all_ids() if d in deleted)
+    n = 0
+    while blocks.active():
+        n += len(deleted.intersection(blocks.ids()))
+        blocks.next()
+    return n
