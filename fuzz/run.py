@@ -26,6 +26,8 @@ TARGETS = ("html", "json", "text", "decode", "dates")
 # one input taking longer than this is a finding (a hang); so is more memory than this
 TIMEOUT_S = 5
 RSS_LIMIT_MB = 2048
+# the largest input tried: room for long lines, numbers of thousands of digits, deep nesting
+MAX_LEN = {"html": 32768, "json": 16384, "text": 16384, "decode": 16384, "dates": 4096}
 
 
 def _fixtures(*suffixes: str) -> list[Path]:
@@ -109,6 +111,7 @@ def command(target: str, work: Path, seconds: int, extra: list[str]) -> list[str
         f"-max_total_time={seconds}",
         f"-timeout={TIMEOUT_S}",
         f"-rss_limit_mb={RSS_LIMIT_MB}",
+        f"-max_len={MAX_LEN[target]}",
         f"-artifact_prefix={base}/",
         "-print_final_stats=1",
     ]
