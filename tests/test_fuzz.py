@@ -81,6 +81,14 @@ def test_rfc2822_date_with_an_overflowing_field_is_read(tmp_path):
     assert str(article.date) == "2025-10-29"  # the date at its start is still taken
 
 
+def test_html_meta_charset_that_cannot_decode_falls_back(tmp_path):
+    """fuzz_decode: ``<meta charset=undefined>`` raised UnicodeError (not a decode error)."""
+    page = '<meta charset="undefined"><title>Berita</title><p>Isi berita.</p>'
+    (article,) = _read(tmp_path, "page.html", page.encode())
+    assert isinstance(article, Article)
+    assert (article.title, article.body) == ("Berita", "Isi berita.")
+
+
 # --- smoke runs ---------------------------------------------------------------------------
 
 
