@@ -126,9 +126,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("target", choices=TARGETS)
     parser.add_argument("--time", type=int, default=600, help="seconds (default 600)")
     parser.add_argument("--work", type=Path, default=HERE / "work")
-    parser.add_argument("extra", nargs="*", help="libFuzzer flags, after --")
-    args = parser.parse_args(argv)
-    cmd = command(args.target, args.work.resolve(), args.time, args.extra)
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []  # libFuzzer flags
+    args = parser.parse_args(argv[: len(argv) - len(extra) - bool(extra)])
+    cmd = command(args.target, args.work.resolve(), args.time, extra)
     print("+ " + " ".join(cmd), flush=True)
     return subprocess.call(cmd)
 
