@@ -109,6 +109,47 @@ def test_json_number_too_long_for_python_is_a_skipped_record(tmp_path, name):
     ]
 
 
+HANG_SCRIPT = """
+import sys
+from indexer.readers import read_text_article
+line = sys.argv[1]
+n = 200_000
+text = {"atx": "# a" + " " * n + "b", "bold": "**a " * (n // 4), "link": "[a" * (n // 2)}[line]
+article = read_text_article("Tajuk\\n\\n" + text, "x.md", markdown=True)
+print("ok" if article.title else "no title")
+"""
+
+
+@pytest.mark.parametrize("line", ["atx", "bold", "link"])
+def test_markdown_long_line_is_read_in_linear_time(line):
+    """Found by reading the code: the heading and inline-markup regexes were quadratic in
+    the length of a line (16 kB: 9-14 s, 64 kB: 84 s; these 200 kB lines: many minutes).
+    A hang guard, not a speed test: fixed, each takes a few seconds at most; the 120 s
+    bound only stops a hang."""
+    proc = subprocess.run(
+        [sys.executable, "-c", HANG_SCRIPT, line],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "ok"
+
+
+def test_markdown_heading_closing_hashes():
+    from indexer.readers import read_text_article
+
+    for source, title in [
+        ("# Tajuk ##", "Tajuk"),
+        ("# Tajuk#", "Tajuk#"),
+        ("# #", "#"),
+        ("#  Tajuk \t#  ", "Tajuk"),
+        ("# C# dan F# #", "C# dan F#"),
+    ]:
+        assert read_text_article(source + "\n\nisi", "x.md", markdown=True).title == title
+
+
 # --- smoke runs ---------------------------------------------------------------------------
 
 
