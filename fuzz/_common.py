@@ -13,7 +13,9 @@ while the regression tests (tests/test_fuzz.py) call the same ``check`` without 
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import warnings
@@ -35,8 +37,11 @@ def scratch_file(name: str, data: bytes):
     from indexer.readers import SourceFile
 
     if _tmpdir is None:
-        base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+        base = os.environ.get("MLSEARCH_FUZZ_TMP")  # run.py: WORK/TARGET (libFuzzer may
+        if base is None and os.access("/dev/shm", os.W_OK):  # _exit before atexit runs)
+            base = "/dev/shm"
         _tmpdir = Path(tempfile.mkdtemp(prefix="mlsearch-fuzz-", dir=base))
+        atexit.register(shutil.rmtree, _tmpdir, ignore_errors=True)
     path = _tmpdir / name
     path.write_bytes(data)
     st = path.stat()

@@ -16,6 +16,7 @@ import codecs
 import contextlib
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -130,7 +131,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv[: len(argv) - len(extra) - bool(extra)])
     cmd = command(args.target, args.work.resolve(), args.time, extra)
     print("+ " + " ".join(cmd), flush=True)
-    return subprocess.call(cmd)
+    # the scratch files the target reads go under WORK/TARGET too
+    env = {**os.environ, "MLSEARCH_FUZZ_TMP": str(args.work.resolve() / args.target)}
+    return subprocess.call(cmd, env=env)
 
 
 if __name__ == "__main__":
