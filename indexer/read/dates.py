@@ -318,8 +318,8 @@ def _parse_date_string(s: str) -> date | None:
     if "," in s or " " in s:
         try:
             return parsedate_to_datetime(s).date()
-        except (TypeError, ValueError, IndexError):
-            pass
+        except (TypeError, ValueError, IndexError, OverflowError):
+            pass  # OverflowError: a field too large for datetime ("2:06:0777…")
     return find_date(s, where="start")
 
 

@@ -126,7 +126,7 @@ def _decode_html_bytes(data: bytes) -> str:
             codec = _CHARSET_ALIASES.get(name, name)
             try:
                 return data.decode(codec)
-            except (LookupError, UnicodeDecodeError):
+            except (LookupError, UnicodeError):  # UnicodeError: charset=undefined
                 pass
     return decode_bytes(data)
 

@@ -185,6 +185,9 @@ def _read_json_lines(sf: SourceFile) -> Iterator[Article | Skipped]:
                         path=rel, reason=f"JSON nested too deeply at line {line}", line=line
                     )
                     continue
+                except ValueError:  # an integer of more than 4300 digits (Python's limit)
+                    yield Skipped(path=rel, reason=f"{_LONG_NUMBER} at line {line}", line=line)
+                    continue
                 yield _record_article(record, rel, f"{rel}#{line}", line)
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
         yield Skipped(
@@ -195,6 +198,9 @@ def _read_json_lines(sf: SourceFile) -> Iterator[Article | Skipped]:
         return
     if not any_content:
         yield Skipped(path=rel, reason="empty file")
+
+
+_LONG_NUMBER = "invalid JSON: a number too long to read"
 
 
 def _text_chunks(f) -> Iterator[str]:
@@ -380,6 +386,9 @@ def _read_json_document(sf: SourceFile) -> Iterator[Article | Skipped]:
         yield Skipped(path=sf.rel, reason="cannot decode: JSON text is not UTF-8")
     except RecursionError:
         yield Skipped(path=sf.rel, reason="JSON nested too deeply")
+    except ValueError:  # an integer of more than 4300 digits (Python's limit)
+        line = stream.line() if stream is not None else None
+        yield Skipped(path=sf.rel, reason=f"{_LONG_NUMBER} at line {line}", line=line)
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
         line = stream.line_base + stream.buf.count("\n") if stream is not None else None
         yield Skipped(
