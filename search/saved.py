@@ -37,7 +37,6 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
@@ -46,6 +45,7 @@ from pathlib import Path
 from indexer.analyse.languages import LANGS
 from indexer.config import DEFAULT_LIMIT, default_index_dir
 from indexer.errors import IndexLockedError, MlsearchError, QuerySyntaxError
+from indexer.files import atomic_write
 from indexer.write.locking import IndexLock
 
 from .options import (
@@ -169,30 +169,6 @@ def _dir(index_dir: str | os.PathLike | None) -> Path:
 
 def saved_path(index_dir: str | os.PathLike | None = None) -> Path:
     return _dir(index_dir) / SAVED_FILE
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that a crash at any point leaves either the old
-    file or the new one, whole."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 @contextlib.contextmanager
@@ -458,11 +434,11 @@ def _save(index_dir: Path, old_text: str | None, new_text: str | None, want: dic
     if new_text is not None:
         try:
             if _parse_saved(new_text, path) == want:
-                write_atomic(path, new_text)
+                atomic_write(path, new_text)
                 return
         except SavedQueryError:
             pass
-    write_atomic(path, _render(want))
+    atomic_write(path, _render(want))
 
 
 def _check(saved: SavedQuery, searcher: Searcher | None, index_dir: Path) -> None:
@@ -573,7 +549,7 @@ def _load_state(index_dir: Path) -> dict[str, dict]:
 
 def _save_state(index_dir: Path, state: dict[str, dict]) -> None:
     text = json.dumps({"version": 1, "queries": state}, ensure_ascii=False, sort_keys=True)
-    write_atomic(index_dir / SAVED_STATE_FILE, text + "\n")
+    atomic_write(index_dir / SAVED_STATE_FILE, text + "\n")
 
 
 def list_saved(index_dir: str | os.PathLike | None = None) -> list[SavedStatus]:
