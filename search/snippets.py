@@ -25,6 +25,8 @@ from indexer.analyse.latin import (
 from indexer.analyse.normalize import HAS_HAN, normalize
 from indexer.schema import split_field
 
+from .textwidth import advance, char_width
+
 SCAN_LIMIT = 60_000  # characters of a body scanned for matches
 _SPACE = re.compile(r"\s+")
 
@@ -221,33 +223,44 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _best_window(text: str, spans, width: int) -> tuple[int, int]:
-    """The window of about ``width`` characters holding the most (and most varied) matches."""
+    """The window of about ``width`` display columns holding the most (and most varied)
+    matches: Han characters take two columns, so a Chinese snippet takes the room of a
+    Latin one."""
     if not spans:
-        return 0, min(len(text), width)
+        return 0, advance(text, 0, width)
     best, best_score = spans[0][0], -1.0
     for i, (a, _b) in enumerate(spans):
-        start = max(0, a - width // 5)
-        end = start + width
+        start = _back(text, a, width // 5)
+        end = advance(text, start, width)
         inside = [text[x:y].lower() for x, y in spans[i:] if y <= end]
         score = len(set(inside)) * 10 + len(inside)
         if score > best_score:
             best, best_score = start, score
     start = best
-    end = min(len(text), start + width)
+    end = advance(text, start, width)
+    stop = advance(text, start, width + 20)
     # Widen to word boundaries (Latin text); Han text can be cut anywhere.
     while start > 0 and start > best - 20 and text[start - 1].isalnum() and text[start].isascii():
         start -= 1
-    while (
-        end < len(text) and end < best + width + 20 and text[end].isalnum() and text[end].isascii()
-    ):
+    while end < len(text) and end < stop and text[end].isalnum() and text[end].isascii():
         end += 1
     return start, end
+
+
+def _back(text: str, end: int, columns: int) -> int:
+    """The start of the longest run of ``text`` ending at ``end`` that fits ``columns``."""
+    used, i = 0, end
+    while i > 0 and used + char_width(text[i - 1]) <= columns:
+        used += char_width(text[i - 1])
+        i -= 1
+    return i
 
 
 def make_snippet(
     text: str, spans: list[tuple[int, int]], width: int = 220
 ) -> tuple[str, list[list[int]]]:
-    """Cut a snippet around the best matches; return it and its highlight offsets."""
+    """Cut a snippet of about ``width`` display columns around the best matches; return it
+    and its highlight offsets."""
     start, end = _best_window(text, spans, width)
     pieces: list[str] = []
     highlights: list[list[int]] = []

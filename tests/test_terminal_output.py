@@ -4,8 +4,11 @@ snippets wrapped to the window, counts in words, a page past the end."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES, build_fixture_index, invoke
 
@@ -66,3 +69,110 @@ def test_a_wildcard_highlights_whole_words_it_matches_as_written(idx):
 def test_a_quoted_phrase_is_highlighted_where_its_words_run_together(idx):
     res = invoke("search", *idx, '"Kuala Lumpur"')
     assert set(marked(res)) == {"Kuala Lumpur"}
+
+
+# --- wrapping ---------------------------------------------------------------------------
+
+WRAP_PIECES = ["word", "Attendance", "19th", "升旗山", "山", "，", "。", "…", " ", "  ", "x" * 30]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pieces=st.lists(st.sampled_from(WRAP_PIECES + ["é", "e\u0301", "ｗ", "한"]), max_size=40),
+    width=st.integers(2, 80),
+)
+def test_wrapped_lines_fit_the_width_and_lose_no_character(pieces, width):
+    from search.textwidth import display_width, wrap
+
+    text = "".join(pieces)
+    lines = wrap(text, width)
+    assert all(display_width(text[a:b]) <= width for a, b in lines)
+    assert all(text[a:b] == text[a:b].strip() and b > a for a, b in lines)
+    # in order, and only whitespace left out between them
+    cursor = 0
+    for a, b in lines:
+        assert a >= cursor and not text[cursor:a].strip()
+        cursor = b
+    assert not text[cursor:].strip()
+
+
+def test_wrap_breaks_latin_at_spaces_and_han_between_characters():
+    from search.textwidth import wrap
+
+    text = "Attendance at the 19th summit"
+    assert [text[a:b] for a, b in wrap(text, 12)] == ["Attendance", "at the 19th", "summit"]
+    text = "登山小路上山，欣赏日出"
+    assert [text[a:b] for a, b in wrap(text, 10)] == ["登山小路上", "山，欣赏日", "出"]
+    text = "the three days …"
+    assert [text[a:b] for a, b in wrap(text, 15)] == ["the three", "days …"]
+
+
+def test_piped_snippets_stay_one_line_each(idx):
+    res = invoke("search", *idx, "attendance", "Najib", "升旗山")
+    lines = res.stdout.splitlines()
+    assert len(lines) == 3 * 4  # title, meta, snippet, blank line
+    assert all(line.startswith("     ") for line in lines[2::4])
+
+
+def pty_run(*args, columns: int) -> str:
+    """``mlsearch ARGS`` of this venv in a pseudo-terminal ``columns`` wide: what it shows."""
+    import fcntl
+    import os
+    import struct
+    import subprocess
+    import sys
+    import termios
+    from pathlib import Path
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    exe = Path(sys.executable).parent / "mlsearch"
+    proc = subprocess.Popen(
+        [exe, *map(str, args)], stdin=slave, stdout=slave, stderr=slave, env=env
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the terminal's other end is closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    proc.wait()
+    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.mark.parametrize("columns", [60, 120])
+def test_a_terminal_gets_snippets_wrapped_to_its_width_in_colour(idx, columns):
+    from search.textwidth import display_width
+
+    shown = pty_run("search", *idx, "attendance", "Najib", "升旗山", columns=columns)
+    assert "\x1b[31m\x1b[1m升旗山\x1b[0m" in shown  # colour on a terminal, not **markers**
+    plain = ANSI.sub("", shown)
+    assert "**" not in plain
+    lines = plain.splitlines()
+    assert max(display_width(line) for line in lines if line.startswith("     ")) <= columns
+    # each snippet indented under its hit: at most 3 lines in 120 columns, and a Han one
+    # no longer than a Latin one
+    hits = [b.splitlines() for b in re.split(r"\n(?=  \d\. )", plain) if b.startswith("  ")]
+    assert len(hits) == 3
+    sizes = {}
+    for hit in hits:
+        snippet = [line for line in hit[2:] if line]
+        assert snippet and all(line.startswith("     ") for line in snippet)
+        sizes["zh" if "· zh ·" in hit[1] else hit[1]] = len(snippet)
+    assert max(sizes.values()) <= (3 if columns == 120 else 5)
+    assert sizes["zh"] <= min(v for k, v in sizes.items() if k != "zh")
+    # no word cut at the edge: every word of the snippets is whole on its line
+    texts = "".join(p.read_text("utf-8") for p in TERMINAL.rglob("*.txt"))
+    words = set(re.findall(r"[A-Za-z]+", texts))
+    for hit in hits:
+        for line in hit[2:]:
+            assert set(re.findall(r"[A-Za-z]+", line)) <= words, line
