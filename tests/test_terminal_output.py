@@ -176,3 +176,40 @@ def test_a_terminal_gets_snippets_wrapped_to_its_width_in_colour(idx, columns):
     for hit in hits:
         for line in hit[2:]:
             assert set(re.findall(r"[A-Za-z]+", line)) <= words, line
+
+
+# --- counts and pages ---------------------------------------------------------------------
+
+
+def test_counts_are_in_words_one_hit_two_hits(idx):
+    res = invoke("search", *idx, "attendance")
+    assert res.stderr.splitlines()[0] == "1 hit, showing 1–1"
+    res = invoke("search", *idx, "attendance", "OR", "Najib")
+    assert res.stderr.splitlines()[0] == "2 hits, showing 1–2"
+
+
+def test_a_page_past_the_end_says_so_and_how_many_pages_there_are(idx):
+    res = invoke("search", *idx, "--page", "999", "attendance", "OR", "Najib")
+    assert res.exit_code == 1
+    assert res.stdout == ""
+    assert res.stderr == "page 999 is past the end: the last page is 1 (2 hits, 10 a page)\n"
+    res = invoke("search", *idx, "-n", "1", "--page", "3", "attendance", "OR", "Najib")
+    assert res.stderr == "page 3 is past the end: the last page is 2 (2 hits, 1 a page)\n"
+    assert "showing" not in invoke("search", *idx, "--page", "2", "attendance").stderr
+
+
+def test_saved_run_counts_in_words(idx):
+    assert invoke("saved", "add", *idx, "att", "attendance").exit_code == 0
+    res = invoke("saved", "run", *idx, "att")
+    assert res.stdout.startswith("== att: attendance — 1 hit, first run: every hit is new")
+    res = invoke("saved", "run", *idx, "att")
+    assert res.stdout.startswith("== att: attendance — 1 hit, 0 new since the last run")
+    res = invoke("saved", "run", *idx, "--new", "att")
+    assert res.stdout.startswith("== att: attendance — nothing new of 1 hit since")
+    assert "seen:     1 article so far" in invoke("saved", "show", *idx, "att").stdout
+
+
+def test_batch_counts_one_query_in_words(idx):
+    res = invoke("search", *idx, "--batch", "-", input="date:someday\n")
+    assert res.exit_code == 2
+    assert "mlsearch: 1 of 1 query failed (see their records)" in res.stderr

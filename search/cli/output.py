@@ -51,8 +51,14 @@ def mark(text: str, spans, colour: bool) -> str:
     return "".join(out)
 
 
-def print_hits(results, page: int, as_json: bool, colour: str) -> None:
-    """Hits as search shows them (or JSON Lines); exit 1 when there are none."""
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 hit``, ``2 hits``, ``0 hits``."""
+    return f"{n} {word if n == 1 else words or word + 's'}"
+
+
+def print_hits(results, page: int, as_json: bool, colour: str, limit: int = 10) -> None:
+    """Hits as search shows them (or JSON Lines); exit 1 when there are none (also when
+    ``page`` of ``limit`` hits a page is past the last)."""
     for note in results.notes:
         click.echo(f"note: {safe(note)}", err=True)
     if as_json:
@@ -65,7 +71,12 @@ def print_hits(results, page: int, as_json: bool, colour: str) -> None:
     if results.total == 0:
         sys.exit(EXIT_NO_HITS)
     if not results.hits:
-        click.echo(f"no hits on page {page} (of {results.total} hits)", err=True)
+        pages = -(-results.total // limit)
+        click.echo(
+            f"page {page} is past the end: the last page is {pages} "
+            f"({plural(results.total, 'hit')}, {limit} a page)",
+            err=True,
+        )
         sys.exit(EXIT_NO_HITS)
 
 
@@ -73,9 +84,10 @@ def print_results(results, colour: bool) -> None:
     if results.total == 0:
         click.echo("no hits", err=True)
         return
-    first = results.hits[0].rank if results.hits else 0
-    last = results.hits[-1].rank if results.hits else 0
-    click.echo(f"{results.total} hits, showing {first}–{last}", err=True)
+    if not results.hits:
+        return  # a page past the end: print_hits says so
+    first, last = results.hits[0].rank, results.hits[-1].rank
+    click.echo(f"{plural(results.total, 'hit')}, showing {first}–{last}", err=True)
     for hit in results.hits:
         print_hit(hit, colour)
         click.echo()
