@@ -8,7 +8,7 @@ from pathlib import Path
 DEFAULT_INDEX = "index"
 DEFAULT_CORPUS = "corpus"
 DEFAULT_LIMIT = 10
-SNIPPET_CHARS = 220
+SNIPPET_COLUMNS = 200  # display columns of a snippet (a Han character takes two): 3 lines at 80
 
 
 def default_index_dir() -> Path:

@@ -3,7 +3,7 @@ for the query's words, and the near-duplicate copies collapsed into each hit."""
 
 from __future__ import annotations
 
-from indexer.config import SNIPPET_CHARS
+from indexer.config import SNIPPET_COLUMNS
 from indexer.schema import unpack_body
 
 from .collect import Snapshot, matching_docs
@@ -27,7 +27,7 @@ def build_hits(snap: Snapshot, results, q, matching=None) -> list[Hit]:
     for hit in results:
         stored = hit.fields()
         body = unpack_body(stored["body"])
-        snippet, highlights = make_snippet(body, find_spans(body, needles), SNIPPET_CHARS)
+        snippet, highlights = make_snippet(body, find_spans(body, needles), SNIPPET_COLUMNS)
         title = stored.get("title", "")
         group = stored.get("dup")
         others: list[str] = []

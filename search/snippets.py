@@ -14,9 +14,18 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from indexer.analyse.latin import PART_RE, stemmer_for
-from indexer.analyse.normalize import normalize
+from indexer.analyse.latin import (
+    COMPOUND_RE,
+    PART_RE,
+    _is_reduplication,
+    _word_term,
+    stemmer_for,
+    stop_words,
+)
+from indexer.analyse.normalize import HAS_HAN, normalize
 from indexer.schema import split_field
+
+from .textwidth import advance, char_width
 
 SCAN_LIMIT = 60_000  # characters of a body scanned for matches
 _SPACE = re.compile(r"\s+")
@@ -24,24 +33,50 @@ _SPACE = re.compile(r"\s+")
 
 @dataclass
 class Needles:
-    """What a query asks for, per analysis."""
+    """What a query asks for, per analysis; each is highlighted only as the unit it matched.
+
+    A phrase (``"kuala lumpur"``, ``1MDB`` as the parts 1 and mdb, 升旗山 as 升旗 and 山)
+    is highlighted where its words are consecutive, never one part alone elsewhere; a
+    wildcard highlights whole words as written that the pattern matches (``a*``: akan,
+    not mengambil, whose stem ambil the Malay field matched).
+    """
 
     en: set[str] = field(default_factory=set)
     ms: set[str] = field(default_factory=set)
     han: set[str] = field(default_factory=set)
-    surface: set[str] = field(default_factory=set)  # words as written (wildcards, fuzzy)
+    surface: set[str] = field(default_factory=set)  # words as written (fuzzy)
+    # language ("en" or "ms") -> phrases of two or more of its terms
+    phrases: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
+    # wildcards and prefixes, as regular expressions over whole words as written
+    patterns: set[str] = field(default_factory=set)
     # word as found in a normalised body -> whether it matches: the hits of one query
     # repeat their words, and each costs a few string operations and two stem lookups
     seen: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
+    terms: dict[tuple[str, str], str | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    compiled: re.Pattern | None = field(default=None, repr=False, compare=False)
 
     def __bool__(self) -> bool:
-        return bool(self.en or self.ms or self.han or self.surface)
+        return bool(self.en or self.ms or self.han or self.surface or self.phrases or self.patterns)
+
+    def pattern_re(self) -> re.Pattern | None:
+        if self.compiled is None and self.patterns:
+            self.compiled = re.compile("|".join(sorted(self.patterns)))
+        return self.compiled
 
 
 def _bigrams_to_text(words: list[str]) -> str:
     if not words:
         return ""
     return "".join(w[0] for w in words[:-1]) + words[-1]
+
+
+def wildcard_regex(node) -> str:
+    """A Prefix or Wildcard query as a regular expression for one whole word."""
+    if isinstance(node, wq.Prefix):
+        return re.escape(node.text) + ".*"
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in node.text)
 
 
 def needles_from(leaves, reader=None) -> Needles:
@@ -53,23 +88,33 @@ def needles_from(leaves, reader=None) -> Needles:
             lang = split[1]
         else:
             continue
+        expanded = False
         if isinstance(node, wq.Phrase):
             words = list(node.words)
         elif isinstance(node, wq.Term):
             words = [node.text]
+        elif isinstance(node, (wq.Prefix, wq.Wildcard)) and lang != "zh" and lang != "zh2":
+            # Latin words: the pattern over words as written, not the stems it expanded to
+            if not HAS_HAN.search(node.text):
+                needles.patterns.add(wildcard_regex(node))
+            continue
         elif isinstance(node, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm)) and reader is not None:
             try:
                 words = [t for _f, t in node.expanded_terms(reader)][:200]
             except Exception:
                 words = []
             words = [w.decode("utf-8") if isinstance(w, bytes) else w for w in words]
+            expanded = True
         else:
             continue
-        if lang == "zh2":
+        if lang == "zh2" and not expanded:
             needles.han.add(_bigrams_to_text(words))
-        elif lang == "zh":
-            needles.han.update(words)
-        elif lang in ("en", "ms", "surface"):
+        elif lang in ("zh", "zh2"):
+            # a phrase of jieba words is one unit (升旗 山: 升旗山), expansions each one
+            needles.han.update(words if expanded else ["".join(words)])
+        elif lang in ("en", "ms") and len(words) > 1 and not expanded:
+            needles.phrases.setdefault(lang, set()).add(tuple(words))
+        elif lang in ("en", "ms", "surface") and (len(words) == 1 or expanded):
             getattr(needles, lang).update(words)
     needles.han.discard("")
     return needles
@@ -87,12 +132,12 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
         while start != -1:
             spans.append(norm.span(start, start + len(needle)))
             start = s.find(needle, start + len(needle))
-    if needles.en or needles.ms or needles.surface:
-        en_stem = stemmer_for("en") if needles.en else None
-        ms_stem = stemmer_for("ms") if needles.ms else None
+    en_stem = stemmer_for("en") if needles.en or "en" in needles.phrases else None
+    ms_stem = stemmer_for("ms") if needles.ms or "ms" in needles.phrases else None
+    if needles.en or needles.ms or needles.surface or needles.patterns:
         # Sastrawi costs ~1 ms a new word: only words sharing a piece of a query stem can
         # stem to it (affixes and sound changes touch the edges: menyampaikan -> sampai).
-        ms_keys = {n[1:4] if len(n) >= 4 else n for n in needles.ms}
+        ms_keys = _keys(needles.ms)
         seen = needles.seen
         for m in PART_RE.finditer(s):
             word = m.group()
@@ -101,21 +146,67 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
                 hit = seen[word] = _matches(word, needles, en_stem, ms_stem, ms_keys)
             if hit:
                 spans.append(norm.span(m.start(), m.end()))
+    for lang, phrases in needles.phrases.items():
+        stem = en_stem if lang == "en" else ms_stem
+        stream = _term_stream(s, lang, needles, stem)
+        for words in phrases:
+            n = len(words)
+            for i in range(len(stream) - n + 1):
+                if all(stream[i + k][0] == words[k] for k in range(n)):
+                    spans.append(norm.span(stream[i][1], stream[i + n - 1][2]))
     return _merge(spans)
+
+
+def _keys(words) -> set[str]:
+    return {n[1:4] if len(n) >= 4 else n for n in words}
+
+
+def _term_stream(s: str, lang: str, needles: Needles, stem) -> list[tuple[str | None, int, int]]:
+    """The Latin terms of ``s`` at their index positions, as latin_tokens makes them: a
+    term no phrase of ``lang`` has may be None (it still takes its position)."""
+    keys = _keys(w for p in needles.phrases[lang] for w in p) if lang == "ms" else None
+    memo, stops = needles.terms, stop_words()
+
+    def term(part: str) -> str | None:
+        got = memo.get((lang, part), "")
+        if got == "":
+            if keys is not None and not part.isdigit() and not any(k in part for k in keys):
+                got = None
+            else:
+                got = _word_term(part, stem) or None
+            memo[(lang, part)] = got
+        return got
+
+    out: list[tuple[str | None, int, int]] = []
+    for m in COMPOUND_RE.finditer(s):
+        parts = list(PART_RE.finditer(s, m.start(), m.end()))
+        if not parts:
+            continue
+        words = [p.group() for p in parts]
+        if lang == "ms" and len(parts) == 2 and _is_reduplication(words[0], words[1]):
+            out.append((term(min(words, key=len)), m.start(), m.end()))
+            continue
+        if len(parts) == 1 and words[0].replace("’", "'").split("'")[0] in stops:
+            continue
+        out.extend((term(p.group()), p.start(), p.end()) for p in parts)
+    return out
 
 
 def _matches(word: str, needles: Needles, en_stem, ms_stem, ms_keys) -> bool:
     if word[0] > "\u2fff":  # Han and other CJK are found as substrings
         return False
+    if word in needles.surface:
+        return True
+    pattern = needles.pattern_re()
+    if pattern is not None and pattern.fullmatch(word) and word not in stop_words():
+        return True
     w = word.replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
     w = w.replace("'", "")
-    if word in needles.surface:
-        return True
     if w.isdigit():
         return w in needles.en or w in needles.ms
-    return (en_stem is not None and en_stem(w) in needles.en) or (
+    return (en_stem is not None and bool(needles.en) and en_stem(w) in needles.en) or (
         ms_stem is not None and any(k in w for k in ms_keys) and ms_stem(w) in needles.ms
     )
 
@@ -132,33 +223,44 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _best_window(text: str, spans, width: int) -> tuple[int, int]:
-    """The window of about ``width`` characters holding the most (and most varied) matches."""
+    """The window of about ``width`` display columns holding the most (and most varied)
+    matches: Han characters take two columns, so a Chinese snippet takes the room of a
+    Latin one."""
     if not spans:
-        return 0, min(len(text), width)
+        return 0, advance(text, 0, width)
     best, best_score = spans[0][0], -1.0
     for i, (a, _b) in enumerate(spans):
-        start = max(0, a - width // 5)
-        end = start + width
+        start = _back(text, a, width // 5)
+        end = advance(text, start, width)
         inside = [text[x:y].lower() for x, y in spans[i:] if y <= end]
         score = len(set(inside)) * 10 + len(inside)
         if score > best_score:
             best, best_score = start, score
     start = best
-    end = min(len(text), start + width)
+    end = advance(text, start, width)
+    stop = advance(text, start, width + 20)
     # Widen to word boundaries (Latin text); Han text can be cut anywhere.
     while start > 0 and start > best - 20 and text[start - 1].isalnum() and text[start].isascii():
         start -= 1
-    while (
-        end < len(text) and end < best + width + 20 and text[end].isalnum() and text[end].isascii()
-    ):
+    while end < len(text) and end < stop and text[end].isalnum() and text[end].isascii():
         end += 1
     return start, end
+
+
+def _back(text: str, end: int, columns: int) -> int:
+    """The start of the longest run of ``text`` ending at ``end`` that fits ``columns``."""
+    used, i = 0, end
+    while i > 0 and used + char_width(text[i - 1]) <= columns:
+        used += char_width(text[i - 1])
+        i -= 1
+    return i
 
 
 def make_snippet(
     text: str, spans: list[tuple[int, int]], width: int = 220
 ) -> tuple[str, list[list[int]]]:
-    """Cut a snippet around the best matches; return it and its highlight offsets."""
+    """Cut a snippet of about ``width`` display columns around the best matches; return it
+    and its highlight offsets."""
     start, end = _best_window(text, spans, width)
     pieces: list[str] = []
     highlights: list[list[int]] = []

@@ -331,7 +331,7 @@ def test_run_all_new_is_one_report_grouped_by_query(docs):
     assert res.exit_code == 0
     heads = [line for line in res.stdout.splitlines() if line.startswith("== ")]
     assert len(heads) == 3
-    assert heads[0].startswith("== navy: navy OR laut — nothing new of 1 hits")
+    assert heads[0].startswith("== navy: navy OR laut — nothing new of 1 hit")
     assert heads[1].startswith("== banjir: banjir — 2 new of 3 hits")
     assert heads[2].startswith("== none: submarine — nothing new of 0 hits")
     assert res.stdout.count("[new]") == 2

@@ -7,7 +7,7 @@ import dataclasses
 import datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from indexer.errors import MlsearchError, QuerySyntaxError
@@ -302,7 +302,7 @@ def test_undated_articles_match_no_date_range_and_sort_last(tmp_path):
 
 def _spans_word_by_word(text, needles):
     """find_spans without the memo a query's hits share: every word judged afresh."""
-    from indexer.analyse.latin import PART_RE, stemmer_for
+    from indexer.analyse.latin import PART_RE, latin_tokens, stemmer_for
     from indexer.analyse.normalize import normalize
     from search.snippets import _matches, _merge
 
@@ -319,6 +319,15 @@ def _spans_word_by_word(text, needles):
     for m in PART_RE.finditer(norm.text):
         if _matches(m.group(), needles, en, ms, keys):
             spans.append(norm.span(m.start(), m.end()))
+    # A phrase: its terms at consecutive positions of the field's own analysis.
+    for lang, phrases in needles.phrases.items():
+        tokens = latin_tokens(text, lang)
+        for words in phrases:
+            for i in range(len(tokens) - len(words) + 1):
+                run = tokens[i : i + len(words)]
+                if [t[0] for t in run] == list(words):
+                    assert run[-1][1] - run[0][1] == len(words) - 1
+                    spans.append((run[0][2], run[-1][3]))
     return _merge(spans)
 
 
@@ -338,6 +347,14 @@ SNIPPET_PIECES = [
     "16th",
     "东盟",
     "东盟minister",
+    "1MDB",
+    "1",
+    "mdb",
+    "menteri-menteri",
+    "menteri",
+    " of ",
+    "Minister of Defence",
+    "menteri pertahanan",
     "’",
     "'",
     " ",
@@ -350,9 +367,24 @@ SNIPPET_PIECES = [
 
 
 @settings(max_examples=200, deadline=None)
+@example(pieces=["Minister of Defence", ", ", "menteri-menteri"], query='"minister of defence"')
+@example(pieces=["1MDB", " ", "1", "mdb", "x", "1", " ", "mdb"], query="1MDB")
 @given(
     pieces=st.lists(st.sampled_from(SNIPPET_PIECES), max_size=30),
-    query=st.sampled_from(["minister", "defense 16", "pertahanan", "东盟 minister", "minist*"]),
+    query=st.sampled_from(
+        [
+            "minister",
+            "defense 16",
+            "pertahanan",
+            "东盟 minister",
+            "minist*",
+            "1MDB",
+            "F-16 defence",
+            '"minister of defence"',
+            "menteri-menteri",
+            '"menteri pertahanan"',
+        ]
+    ),
 )
 def test_spans_are_those_the_word_by_word_scan_finds(searcher, pieces, query):
     from search.query import positive_terms

@@ -167,7 +167,7 @@ def test_cli_weak_hits_show_results_and_suggestion(suggest_index):
     res = run("search", "--index", suggest_index, "tentra")
     assert res.exit_code == 0
     assert "**Tentra** darat terima kenderaan baharu" in res.stdout
-    assert res.stderr.splitlines()[0] == "1 hits, showing 1–1"
+    assert res.stderr.splitlines()[0] == "1 hit, showing 1–1"
     assert res.stderr.splitlines()[-1] == "did you mean: tentera"
 
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 
 import click
 
+from ..textwidth import char_width, wrap
 from .group import EXIT_NO_HITS, safe
+
+INDENT = "     "  # the meta and snippet lines, under the title after "  1. "
+MIN_WRAP = 20  # columns: a narrower window gets snippets unwrapped
 
 
 def use_colour(choice: str) -> bool:
@@ -46,8 +51,14 @@ def mark(text: str, spans, colour: bool) -> str:
     return "".join(out)
 
 
-def print_hits(results, page: int, as_json: bool, colour: str) -> None:
-    """Hits as search shows them (or JSON Lines); exit 1 when there are none."""
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 hit``, ``2 hits``, ``0 hits``."""
+    return f"{n} {word if n == 1 else words or word + 's'}"
+
+
+def print_hits(results, page: int, as_json: bool, colour: str, limit: int = 10) -> None:
+    """Hits as search shows them (or JSON Lines); exit 1 when there are none (also when
+    ``page`` of ``limit`` hits a page is past the last)."""
     for note in results.notes:
         click.echo(f"note: {safe(note)}", err=True)
     if as_json:
@@ -60,7 +71,12 @@ def print_hits(results, page: int, as_json: bool, colour: str) -> None:
     if results.total == 0:
         sys.exit(EXIT_NO_HITS)
     if not results.hits:
-        click.echo(f"no hits on page {page} (of {results.total} hits)", err=True)
+        pages = -(-results.total // limit)
+        click.echo(
+            f"page {page} is past the end: the last page is {pages} "
+            f"({plural(results.total, 'hit')}, {limit} a page)",
+            err=True,
+        )
         sys.exit(EXIT_NO_HITS)
 
 
@@ -68,25 +84,60 @@ def print_results(results, colour: bool) -> None:
     if results.total == 0:
         click.echo("no hits", err=True)
         return
-    first = results.hits[0].rank if results.hits else 0
-    last = results.hits[-1].rank if results.hits else 0
-    click.echo(f"{results.total} hits, showing {first}–{last}", err=True)
+    if not results.hits:
+        return  # a page past the end: print_hits says so
+    first, last = results.hits[0].rank, results.hits[-1].rank
+    click.echo(f"{plural(results.total, 'hit')}, showing {first}–{last}", err=True)
     for hit in results.hits:
         print_hit(hit, colour)
         click.echo()
 
 
+def snippet_width() -> int | None:
+    """Columns a snippet line may take: on a terminal its width less the indent (COLUMNS
+    or the window's size); None when stdout is not a terminal, where each snippet stays one
+    line for scripts (grep, cut) to read."""
+    if not sys.stdout.isatty():
+        return None
+    width = shutil.get_terminal_size().columns - len(INDENT)
+    return width if width >= MIN_WRAP else None
+
+
+def _printed_width(c: str) -> int:
+    """Columns of one character as printed: a control character as its escape."""
+    shown = safe(c)
+    return char_width(c) if shown == c else len(shown)
+
+
+def snippet_lines(text: str, spans, colour: bool, width: int | None) -> list[str]:
+    """``text`` with its highlight ``spans`` marked, as printed lines of at most ``width``
+    columns (None: one line). Plain **markers** are wrapped as the characters they are."""
+    if width is None:
+        return [mark(text, spans, colour)]
+    if not colour:
+        marked = mark(text, spans, False)
+        return [marked[a:b] for a, b in wrap(marked, width)]
+    out = []
+    for a, b in wrap(text, width, _printed_width):
+        line_spans = [(max(x, a) - a, min(y, b) - a) for x, y in spans if x < b and y > a]
+        out.append(mark(text[a:b], line_spans, True))
+    return out
+
+
 def print_hit(hit, colour: bool, tag: str = "") -> None:
-    """One hit in three lines: rank, title, ``tag`` and +N similar; date · languages ·
-    source · id; the snippet with the matched words highlighted."""
+    """One hit: rank, title, ``tag`` and +N similar; date · languages · source · id; the
+    snippet with the matched words highlighted (wrapped to a terminal's width, indented)."""
     meta = " · ".join(
         x for x in (hit.date or "no date", ",".join(hit.langs), hit.source or "", hit.id) if x
     )
     title = mark(hit.title or "(untitled)", hit.title_highlights, colour)
     head = click.style(f"{hit.rank:>3}.", bold=True) if colour else f"{hit.rank:>3}."
     click.echo(f"{head} {title}{tag}{similar_mark(hit, colour)}", color=colour)
-    click.echo(f"     {click.style(safe(meta), dim=True) if colour else safe(meta)}", color=colour)
-    click.echo(f"     {mark(hit.snippet, hit.highlights, colour)}", color=colour)
+    click.echo(
+        f"{INDENT}{click.style(safe(meta), dim=True) if colour else safe(meta)}", color=colour
+    )
+    for line in snippet_lines(hit.snippet, hit.highlights, colour, snippet_width()):
+        click.echo(f"{INDENT}{line}", color=colour)
 
 
 def echo_json(record: dict) -> None:

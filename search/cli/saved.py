@@ -20,7 +20,7 @@ from .group import (
     safe,
     sort_option,
 )
-from .output import echo_json, new_mark, print_hit, use_colour
+from .output import echo_json, new_mark, plural, print_hit, use_colour
 
 
 def _complete_names(ctx, param, incomplete):
@@ -167,7 +167,7 @@ def show(name, index_dir, as_json):
     ]
     if st.last_run:
         rows.append(("hits", f"{st.hits} ({st.new} new)"))
-        rows.append(("seen", f"{st.seen} articles so far"))
+        rows.append(("seen", f"{plural(st.seen, 'article')} so far"))
     for key, value in rows:
         click.echo(f"{key + ':':<10}{safe(value)}")
 
@@ -232,14 +232,16 @@ def _run_header(r, colour: bool) -> str:
     name = click.style(r.saved.name, bold=True) if colour else r.saved.name
     head = f"== {name}: {_one_line(r.saved.query)} — "
     if r.first_run:
-        head += f"{r.total} hits, first run: every hit is new"
+        head += f"{plural(r.total, 'hit')}, first run: every hit is new"
         if len(r.hits) < r.total:
             head += f" (showing the top {len(r.hits)})"
     elif r.only_new:
         head += f"{r.new} new" if r.new else "nothing new"
-        head += f" of {r.total} hits since the last run ({_when(r.previous_run)})"
+        head += f" of {plural(r.total, 'hit')} since the last run ({_when(r.previous_run)})"
     else:
-        head += f"{r.total} hits, {r.new} new since the last run ({_when(r.previous_run)})"
+        head += (
+            f"{plural(r.total, 'hit')}, {r.new} new since the last run ({_when(r.previous_run)})"
+        )
     if r.since:
         head += f", dated {r.since} or later"
     return head

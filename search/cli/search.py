@@ -24,7 +24,7 @@ from .group import (
     safe,
     sort_option,
 )
-from .output import echo_json, print_hits
+from .output import echo_json, plural, print_hits
 
 
 @click.command()
@@ -95,7 +95,7 @@ def search(
         if explain:
             _print_explain(searcher.explain(text, cross=cross), as_json)
         results = searcher.search(text, fallback=True, **options)
-    print_hits(results, page, as_json, colour)
+    print_hits(results, page, as_json, colour, limit)
 
 
 def _search_batch(path: str, index_dir, glossary=(), **options) -> int:
@@ -137,7 +137,11 @@ def _search_batch(path: str, index_dir, glossary=(), **options) -> int:
                 # Say so: a script feeding `--batch -` would otherwise wait for an answer.
                 echo_json({**head, "hits": 0})
     if failed:
-        click.echo(f"mlsearch: {failed} of {answered} queries failed (see their records)", err=True)
+        click.echo(
+            f"mlsearch: {failed} of {plural(answered, 'query', 'queries')} failed"
+            " (see their records)",
+            err=True,
+        )
         return EXIT_ERROR
     return EXIT_HITS if found else EXIT_NO_HITS
 
@@ -224,7 +228,7 @@ def similar(doc_id, index_dir, limit, page, lang, as_json, all_copies, colour, c
         for exp in results.expansions:
             added = "; ".join(f"{lang}: {' | '.join(forms)}" for lang, forms in exp.added.items())
             click.echo(f"  and {safe(exp.matched)} ({exp.lang}) as {safe(added)}", err=True)
-    print_hits(results, page, as_json, colour)
+    print_hits(results, page, as_json, colour, limit)
 
 
 @click.command()
