@@ -249,3 +249,21 @@ def test_readme_block_runs_as_printed(block: Block, folder: Path):
         assert res.returncode in cmd.statuses, what
         if cmd.expected_output:
             assert_output_matches(cmd, res.stdout + res.stderr)
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+@pytest.mark.parametrize("page", ["README.md", "bench/README.md", "eval/README.md"])
+def test_links_between_the_readmes_lead_somewhere(page):
+    source = ROOT / page
+    text = source.read_text(encoding="utf-8")
+    for target, anchor in re.findall(r"\]\(([^)#:\s]*)(?:#([^)\s]+))?\)", text):
+        path = (source.parent / target).resolve() if target else source
+        assert path.exists(), f"{page}: link to {target}"
+        if anchor:
+            headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.M)
+            assert anchor in {_anchor(h) for h in headings}, f"{page}: no #{anchor} in {target}"
