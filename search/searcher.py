@@ -275,11 +275,15 @@ class Searcher:
     def suggest(self, query: str, lang: str | None = None, hits: int = 0) -> str | None:
         """A corrected query that finds something with the same ``lang`` filter, or None
         (see ``search.suggest``). ``hits``: what ``query`` finds; when above 0 the
-        correction must find many times more."""
+        correction must find many times more. Names and terms the glossary (the user's
+        too) and the Chinese dictionaries know are never corrected (``search.known``)."""
+        from .known import glossary_or_shipped, known_names
         from .suggest import suggest
 
         snap = self._snapshot()
-        return suggest(snap.reader, MatchCounter(snap, self._parsers, lang), query, lang, hits)
+        known = known_names(glossary_or_shipped(self.glossary))
+        counter = MatchCounter(snap, self._parsers, lang)
+        return suggest(snap.reader, counter, query, lang, hits, known)
 
     @_reads_index
     def get(self, doc_id: str) -> ArticleRecord:
