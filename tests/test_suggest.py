@@ -283,4 +283,54 @@ def test_an_unreadable_user_glossary_does_not_break_plain_search(nx, monkeypatch
     monkeypatch.setenv("MLSEARCH_GLOSSARY", str(tmp_path / "missing.tsv"))
     res = nx.search("巫统")
     assert res.suggestion is None  # the shipped glossary still knows UMNO
+    assert res.cross_hint is None  # --cross itself would say what is wrong
     assert nx.search("总充").suggestion == "总统"
+
+
+@pytest.mark.parametrize(
+    ("query", "hits", "total", "entries"),
+    [
+        ("巫统", 0, 2, ["UMNO/巫统"]),
+        ("纳吉", 1, 3, ["Najib Razak/纳吉"]),
+        ("najib", 2, 3, ["Najib Razak/纳吉"]),
+    ],
+)
+def test_cross_is_offered_when_it_finds_more(nx, query, hits, total, entries):
+    from search.results import CrossHint
+
+    res = nx.search(query)
+    assert res.total == hits
+    assert res.cross_hint == CrossHint(total=total, entries=entries)
+    assert nx.search(query, cross=True).total == total  # what the hint promises
+
+
+@pytest.mark.parametrize(
+    ("query", "options"),
+    [
+        ("巫统", {"cross": True}),  # already across languages
+        ("巫统", {"lang": "zh"}),  # no Chinese article, translated or not
+        ("巫统", {"suggest": False}),
+        ("Putin", {}),  # 普京 is in no article: --cross finds the same one
+        ("UMNO", {}),  # 2 hits, and --cross finds those 2
+        ("总统", {}),  # 24 hits: not weak
+        ("tentera", {}),  # no glossary entry
+    ],
+)
+def test_cross_not_offered(nx, query, options):
+    assert nx.search(query, **options).cross_hint is None
+
+
+def test_cli_offers_cross_instead_of_a_common_word(names_index):
+    res = run("search", "--index", names_index, "巫统")
+    assert res.exit_code == 1
+    assert res.stderr.splitlines() == [
+        "no hits",
+        "try --cross: 2 articles mention UMNO/巫统 in any language",
+    ]
+    res = run("search", "--index", names_index, "--json", "纳吉")
+    assert res.exit_code == 0
+    assert len(res.stdout.splitlines()) == 1
+    assert res.stderr == "try --cross: 3 articles mention Najib Razak/纳吉 in any language\n"
+    res = run("search", "--index", names_index, "--cross", "纳吉")
+    assert res.stderr.splitlines()[0] == "3 hits, showing 1–3"
+    assert "try --cross" not in res.stderr
