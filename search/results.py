@@ -47,6 +47,21 @@ class Hit:
 
 
 @dataclass
+class CrossHint:
+    """What ``--cross`` would find for a query that finds nothing or little as typed:
+    ``total`` articles (counted as ``total`` of the search is), through the glossary
+    entries ``entries`` (their main forms: "UMNO/巫统")."""
+
+    total: int
+    entries: list[str]
+
+    def message(self) -> str:
+        names = ", ".join(self.entries)
+        some = "1 article mentions" if self.total == 1 else f"{self.total} articles mention"
+        return f"try --cross: {some} {names} in any language"
+
+
+@dataclass
 class SearchResults:
     """One page of hits. ``total`` counts what matched, each group of copies once unless
     the search was asked not to collapse them (``collapse=False``)."""
@@ -58,6 +73,7 @@ class SearchResults:
     suggestion: str | None = None
     notes: list[str] = field(default_factory=list)
     expansions: list[Expansion] = field(default_factory=list)  # what --cross added
+    cross_hint: CrossHint | None = None  # without --cross, on no or weak results
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 from indexer.analyse.fields import analyze
 from indexer.analyse.languages import LANGS
 from indexer.config import DEFAULT_LIMIT, default_index_dir
-from indexer.errors import ArticleNotFoundError
+from indexer.errors import ArticleNotFoundError, MlsearchError
 from indexer.schema import text_fields, unpack_body
 from indexer.write.check import reading
 from indexer.write.folder import open_index
@@ -30,6 +30,7 @@ from .query import Expansion
 from .results import (
     JSON_SCHEMA_VERSION,
     ArticleRecord,
+    CrossHint,
     Hit,
     IndexStats,
     SearchResults,
@@ -42,6 +43,7 @@ from .suggest import worth_suggesting
 __all__ = [
     "JSON_SCHEMA_VERSION",
     "ArticleRecord",
+    "CrossHint",
     "Hit",
     "IndexStats",
     "SearchResults",
@@ -61,6 +63,16 @@ def _reads_index(method):
             return method(self, *args, **kwargs)
 
     return wrapper
+
+
+def _label(entry) -> str:
+    """A glossary entry's main forms, each once: "UMNO/巫统", "Najib Razak/纳吉"."""
+    forms: list[str] = []
+    for lang in ("en", "ms", "zh"):
+        variants = entry.forms.get(lang)
+        if variants and variants[0] not in forms:
+            forms.append(variants[0])
+    return "/".join(forms)
 
 
 class Searcher:
@@ -174,6 +186,8 @@ class Searcher:
         ``collapse``: near-duplicate copies of one article come back as one hit, the best
         ranked, with ``similar`` the number of other copies that matched (and their ids);
         ``total`` then counts each group once. False: every copy, each its own hit.
+        ``suggest``: on no or weak results, a corrected query (``suggestion``) and, without
+        ``cross``, what ``cross`` would find (``cross_hint``).
         """
         check_limit(limit)
         check_page(page)
@@ -194,16 +208,20 @@ class Searcher:
                 plan, fell_back = loose, True
                 plan.notes.append("no article has all the words: showing those with any of them")
         hits = build_hits(snap, results, plan.query, plan.matching() if collapse else None)
-        suggestion = None
+        suggestion = cross_hint = None
         if suggest and (fell_back or worth_suggesting(total)):
             # After a fallback the query as typed found nothing.
-            suggestion = self.suggest(query, lang=lang, hits=0 if fell_back else total)
+            typed = 0 if fell_back else total
+            suggestion = self.suggest(query, lang=lang, hits=typed)
+            if not cross and ids is None:
+                cross_hint = self._cross_hint(snap, query, lang, any_words, collapse, typed)
         return SearchResults(
             query=query,
             total=total,
             page=page,
             hits=hits,
             suggestion=suggestion,
+            cross_hint=cross_hint,
             notes=plan.notes,
             expansions=plan.expansions,
         )
@@ -275,11 +293,33 @@ class Searcher:
     def suggest(self, query: str, lang: str | None = None, hits: int = 0) -> str | None:
         """A corrected query that finds something with the same ``lang`` filter, or None
         (see ``search.suggest``). ``hits``: what ``query`` finds; when above 0 the
-        correction must find many times more."""
+        correction must find many times more. Names and terms the glossary (the user's
+        too) and the Chinese dictionaries know are never corrected (``search.known``)."""
+        from .known import glossary_or_shipped, known_names
         from .suggest import suggest
 
         snap = self._snapshot()
-        return suggest(snap.reader, MatchCounter(snap, self._parsers, lang), query, lang, hits)
+        known = known_names(glossary_or_shipped(self.glossary))
+        counter = MatchCounter(snap, self._parsers, lang)
+        return suggest(snap.reader, counter, query, lang, hits, known)
+
+    def _cross_hint(
+        self, snap: Snapshot, query: str, lang, any_words: bool, collapse: bool, hits: int
+    ) -> CrossHint | None:
+        """What ``cross=True`` finds for ``query``, when the glossary knows some of its
+        words and that is more than the ``hits`` it finds as typed; else None."""
+        try:
+            plan = QueryPlan.build(snap, self._parsers, query, True, lang)
+            if not plan.expansions:
+                return None
+            loose = plan.any_words() if any_words else None
+            total = (loose or plan).page(1, 1, "relevance", collapse)[1]
+        except MlsearchError:  # a user glossary that cannot be read: --cross says so
+            return None
+        if total <= hits:
+            return None
+        entries = {id(e.entry): e.entry for e in plan.expansions}
+        return CrossHint(total=total, entries=[_label(e) for e in entries.values()])
 
     @_reads_index
     def get(self, doc_id: str) -> ArticleRecord:

@@ -19,7 +19,9 @@ language filter (a few counts at most) and only one that finds something, and on
 results clearly more, is returned. A word that is rare but real must not be "corrected" to a
 common one: rare words are only suspected when the common neighbour is a typing slip away
 (never a substitution across the keyboard), when they are not Malay dictionary words, and
-the correction then has to find many times more.
+the correction then has to find many times more. Names and terms the dictionaries know
+(``search.known``: the glossary, the user dictionaries, jieba's names) are never suspects,
+however rare: 巫统 (UMNO) is not a typo of 总统 (president).
 
 One module of some 490 lines: the Latin and the Han corrections share the suspects, the
 trial counting and the thresholds, and are read together.
@@ -38,6 +40,8 @@ from indexer.analyse.normalize import HAN_RUN, HAS_HAN, normalize
 from indexer.errors import MlsearchError
 from indexer.schema import TEXT_PARTS, lang_field, unpack_body
 from indexer.whoosh_internals.postings import live_doc_frequency as _df
+
+from .known import KnownNames
 
 # Results this few are "weak": worth a second look for a likely typo.
 WEAK_HITS = 5
@@ -95,6 +99,7 @@ class _Context:
     count: Callable[[str], int]
     lang: str | None
     weak: bool  # results exist but are few: only likely typos are suspects
+    known: KnownNames | None = None  # names and terms never corrected
     notes: dict = field(default_factory=dict)
 
 
@@ -103,16 +108,24 @@ def worth_suggesting(hits: int) -> bool:
     return hits <= WEAK_HITS
 
 
-def suggest(reader, count: Callable[[str], int], query: str, lang=None, hits=0) -> str | None:
+def suggest(
+    reader,
+    count: Callable[[str], int],
+    query: str,
+    lang=None,
+    hits=0,
+    known: KnownNames | None = None,
+) -> str | None:
     """A corrected ``query`` that finds something (``count(text)`` > 0, with whatever
     language filter ``count`` applies: ``search.plan.MatchCounter``), or None.
 
     ``hits``: what ``query`` itself finds; above 0 the results are weak and a suggestion
-    must find WEAK_RATIO times as many.
+    must find WEAK_RATIO times as many. ``known``: names and terms left as they are
+    (``search.known.known_names``); None: none.
     """
     if not worth_suggesting(hits) or len(query) > MAX_QUERY_CHARS:
         return None
-    ctx = _Context(reader, count, lang, weak=hits > 0)
+    ctx = _Context(reader, count, lang, weak=hits > 0, known=known)
     suspects = _latin_suspects(ctx, query) + _han_suspects(ctx, query)
     if not suspects:
         return None
@@ -246,6 +259,8 @@ def _latin_suspects(ctx: _Context, query: str) -> list[_Suspect]:
     words = []
     for m in _latin_words(query):
         word = normalize(m.group()).text
+        if ctx.known is not None and ctx.known.latin(word, m.group()):
+            continue  # a name or term the glossary knows: not a typo
         df = _word_df(reader, word)
         if df is None:
             continue
@@ -342,7 +357,10 @@ def _han_suspects(ctx: _Context, query: str) -> list[_Suspect]:
         if len(run) < 2 or query[a - 1 : a] == ":":
             continue
         dfs = [_bigram_df(ctx.reader, run[i : i + 2]) for i in range(len(run) - 1)]
-        fixes = _han_fixes(ctx, run, dfs)
+        if min(dfs) > RARE_WORD_DF:
+            continue  # no character out of place (before asking the dictionaries)
+        known = ctx.known.han_positions(run) if ctx.known is not None else set()
+        fixes = _han_fixes(ctx, run, dfs, known)
         if not fixes:
             continue
         suspect_fixes = []
@@ -353,11 +371,21 @@ def _han_suspects(ctx: _Context, query: str) -> list[_Suspect]:
     return suspects
 
 
-def _han_fixes(ctx: _Context, run: str, dfs: list[int]) -> list[tuple[int, str, int]]:
-    """(position, replacement character or "", cost), best first."""
+def _han_fixes(
+    ctx: _Context, run: str, dfs: list[int], known: set[int]
+) -> list[tuple[int, str, int]]:
+    """(position, replacement character or "", cost), best first; no character at a
+    ``known`` position (inside a known name) is replaced or dropped."""
     reader = ctx.reader
     weakest = min(dfs)
-    if weakest > RARE_WORD_DF:
+    n = len(run)
+
+    def touching(j):
+        return [dfs[i] for i in (j - 1, j) if 0 <= i < n - 1]
+
+    # A wrong character breaks the bigrams on both its sides: those positions first.
+    positions = [j for j in range(n) if weakest in touching(j) and j not in known]
+    if weakest > RARE_WORD_DF or not positions:
         return []
     if weakest > 0 or ctx.weak:
         # Every bigram is indexed: is the run itself rare?
@@ -368,13 +396,6 @@ def _han_fixes(ctx: _Context, run: str, dfs: list[int]) -> list[tuple[int, str, 
         if found > RARE_WORD_DF:
             return []
     rare = weakest > 0 or ctx.weak
-    n = len(run)
-
-    def touching(j):
-        return [dfs[i] for i in (j - 1, j) if 0 <= i < n - 1]
-
-    # A wrong character breaks the bigrams on both its sides: those positions first.
-    positions = [j for j in range(n) if weakest in touching(j)]
     positions.sort(key=lambda j: (-touching(j).count(weakest), j == 0))
     # Context from words and articles first; bigrams alone only when that finds nothing.
     subs = []

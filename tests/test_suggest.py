@@ -198,3 +198,139 @@ def test_a_pasted_paragraph_gets_no_suggestion(monkeypatch):
     assert sg.suggest(None, lambda q: calls.append(q) or 1, text) is None
     assert calls == []
     assert len(text) > sg.MAX_QUERY_CHARS
+
+
+# --- names and terms the dictionaries know are not typos (issue #13) ----------------------
+#
+# tests/fixtures/suggest_names: 24 Chinese articles with 总统 (president) and 纳入 (include),
+# one with 纳吉 (Najib), none with 巫统 (UMNO); 22 Malay ones with "Rumah Putih" (White
+# House); one Malay and one English article on UMNO and Najib, one English one on Putin.
+
+NAMES = FIXTURES / "suggest_names"
+
+
+@pytest.fixture(scope="module")
+def names_index(tmp_path_factory):
+    return build_fixture_index(tmp_path_factory, "suggest_names", NAMES)
+
+
+@pytest.fixture(scope="module")
+def nx(names_index):
+    from search import Searcher
+
+    with Searcher(names_index) as s:
+        yield s
+
+
+@pytest.mark.parametrize(
+    ("query", "hits", "trap"),
+    [
+        ("巫统", 0, "总统"),  # UMNO is not a typo of president (glossary)
+        ("纳吉", 1, "纳入"),  # nor Najib of "include" (glossary, user dictionary)
+        ("巫统 预算", 0, "总统"),  # nor beside another word
+        ("Putin", 1, "Putih"),  # a slip away from Malay "putih", white (glossary)
+    ],
+)
+def test_known_names_are_not_corrected(nx, query, hits, trap):
+    res = nx.search(query)
+    assert res.total == hits
+    assert nx.count(trap) >= 20  # the common word is there to be offered
+    assert res.suggestion is None
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("总充 预算", "总统 预算"),
+        ("纳吉 出廷", "纳吉 出庭"),  # the name kept, the typo beside it fixed
+    ],
+)
+def test_typos_beside_known_names_still_corrected(nx, query, expected):
+    assert nx.search(query).suggestion == expected
+
+
+def test_known_names_from_each_dictionary():
+    from search.glossary import load_glossary
+    from search.known import DICT_NAME_FREQ, KnownNames
+
+    known = KnownNames(load_glossary(()))
+    assert known.han_positions("巫统领袖") == {0, 1}  # glossary (jieba tags it n)
+    assert known.han_positions("慕尤丁") == {0, 1, 2}  # user dictionary and glossary
+    assert known.han_positions("德里") == {0, 1}  # jieba's dictionary: Delhi, ns
+    # jieba lists 吉隆波 as a name seen 3 times (吉隆坡: 85): a typo, not a name.
+    assert DICT_NAME_FREQ > 3
+    assert known.han_positions("吉隆波") == set()
+    assert known.han_positions("新加波") == set()  # no HMM guesses (it would say ns)
+    assert known.han_positions("国防布长") == {0, 1}  # 国防 (glossary), 布 is fair game
+    assert known.latin("putin", "Putin") and known.latin("zahid", "zahid")  # Zahid Hamidi
+    assert known.latin("pas", "PAS") and not known.latin("pas", "pas")  # an acronym form
+    assert not known.latin("goverment", "goverment")
+    assert not KnownNames(None).latin("putin", "Putin")
+    assert KnownNames(None).han_positions("巫统") == set()  # jieba tags 巫统 n
+
+
+def test_user_glossary_names_are_known_too(tmp_path, nx):
+    from search import Searcher
+
+    glossary = tmp_path / "mine.tsv"
+    glossary.write_text("Putuh\tPutuh\t普图\tperson\n", encoding="utf-8")  # a made-up name
+    assert nx.search("Rumah Putuh").suggestion == "Rumah Putih"
+    with Searcher(nx.index_dir, glossary=[glossary]) as s:
+        assert s.search("Rumah Putuh").suggestion is None
+
+
+def test_an_unreadable_user_glossary_does_not_break_plain_search(nx, monkeypatch, tmp_path):
+    monkeypatch.setenv("MLSEARCH_GLOSSARY", str(tmp_path / "missing.tsv"))
+    res = nx.search("巫统")
+    assert res.suggestion is None  # the shipped glossary still knows UMNO
+    assert res.cross_hint is None  # --cross itself would say what is wrong
+    assert nx.search("总充").suggestion == "总统"
+
+
+@pytest.mark.parametrize(
+    ("query", "hits", "total", "entries"),
+    [
+        ("巫统", 0, 2, ["UMNO/巫统"]),
+        ("纳吉", 1, 3, ["Najib Razak/纳吉"]),
+        ("najib", 2, 3, ["Najib Razak/纳吉"]),
+    ],
+)
+def test_cross_is_offered_when_it_finds_more(nx, query, hits, total, entries):
+    from search.results import CrossHint
+
+    res = nx.search(query)
+    assert res.total == hits
+    assert res.cross_hint == CrossHint(total=total, entries=entries)
+    assert nx.search(query, cross=True).total == total  # what the hint promises
+
+
+@pytest.mark.parametrize(
+    ("query", "options"),
+    [
+        ("巫统", {"cross": True}),  # already across languages
+        ("巫统", {"lang": "zh"}),  # no Chinese article, translated or not
+        ("巫统", {"suggest": False}),
+        ("Putin", {}),  # 普京 is in no article: --cross finds the same one
+        ("UMNO", {}),  # 2 hits, and --cross finds those 2
+        ("总统", {}),  # 24 hits: not weak
+        ("tentera", {}),  # no glossary entry
+    ],
+)
+def test_cross_not_offered(nx, query, options):
+    assert nx.search(query, **options).cross_hint is None
+
+
+def test_cli_offers_cross_instead_of_a_common_word(names_index):
+    res = run("search", "--index", names_index, "巫统")
+    assert res.exit_code == 1
+    assert res.stderr.splitlines() == [
+        "no hits",
+        "try --cross: 2 articles mention UMNO/巫统 in any language",
+    ]
+    res = run("search", "--index", names_index, "--json", "纳吉")
+    assert res.exit_code == 0
+    assert len(res.stdout.splitlines()) == 1
+    assert res.stderr == "try --cross: 3 articles mention Najib Razak/纳吉 in any language\n"
+    res = run("search", "--index", names_index, "--cross", "纳吉")
+    assert res.stderr.splitlines()[0] == "3 hits, showing 1–3"
+    assert "try --cross" not in res.stderr

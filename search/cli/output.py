@@ -68,6 +68,8 @@ def print_hits(results, page: int, as_json: bool, colour: str, limit: int = 10) 
         print_results(results, use_colour(colour))
     if results.suggestion:
         click.echo(f"did you mean: {safe(results.suggestion)}", err=True)
+    if results.cross_hint:
+        click.echo(safe(results.cross_hint.message()), err=True)
     if results.total == 0:
         sys.exit(EXIT_NO_HITS)
     if not results.hits:
