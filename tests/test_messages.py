@@ -10,7 +10,7 @@ import pytest
 
 from indexer.schema import META_FILE
 from indexer.write.build import build_index
-from indexer.write.state import SKIPPED_FILE
+from indexer.write.state import SKIPPED_FILE, read_skipped
 from tests.conftest import invoke as run
 
 RUBBER = "Rubber prices rise\n\nRubber prices rose sharply as tyre makers bought more.\n"
@@ -63,11 +63,13 @@ def test_skipped_files_are_remembered_from_run_to_run_until_fixed_or_gone(tmp_pa
     build_index([docs, other.parent], index)
 
     def skipped():
-        return sorted(v[0] for v in json.loads((index / SKIPPED_FILE).read_text()).values())
+        return sorted(doc_id for doc_id, _ in read_skipped(index).values())
 
     assert skipped() == ["docs/empty.txt", "docs/sub/bin.md", "other/blank.md"]
+    written = (index / SKIPPED_FILE).stat().st_ino
     build_index([docs], index)  # nothing changed; other/ not given: its skip kept
     assert skipped() == ["docs/empty.txt", "docs/sub/bin.md", "other/blank.md"]
+    assert (index / SKIPPED_FILE).stat().st_ino == written  # not written again
     write(docs / "empty.txt", RUBBER.replace("Rubber", "Palm oil"))
     (docs / "sub" / "bin.md").unlink()
     report = build_index([docs], index)
@@ -87,7 +89,7 @@ def test_only_files_that_gave_no_article_are_remembered(tmp_path):
     write(feeds / "bad.jsonl", "{not json\n")
     index = tmp_path / "ix"
     build_index([feeds], index)
-    remembered = json.loads((index / SKIPPED_FILE).read_text()).values()
+    remembered = read_skipped(index).values()
     assert [doc_id for doc_id, _ in remembered] == ["feeds/bad.jsonl"]
     assert "invalid JSON at line 1" in next(iter(remembered))[1]
 

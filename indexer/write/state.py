@@ -33,6 +33,7 @@ class IndexState:
         # root\0rel -> [id, reason]: files read (or found) and skipped, by the last run
         # that read them
         self.skipped: dict[str, list] = {}
+        self._skipped_saved: dict[str, list] = {}  # as skipped.json holds it
 
     @staticmethod
     def key(root: str, rel: str) -> str:
@@ -42,6 +43,7 @@ class IndexState:
     def load(cls, index_dir: Path, ix) -> IndexState:
         state = cls()
         state.skipped = read_skipped(index_dir)
+        state._skipped_saved = dict(state.skipped)
         try:
             raw = json.loads((index_dir / STATE_FILE).read_text(encoding="utf-8"))
             if not (
@@ -81,7 +83,10 @@ class IndexState:
             "files": self.files,
         }
         atomic_write(index_dir / STATE_FILE, json.dumps(raw, ensure_ascii=False))
-        atomic_write(index_dir / SKIPPED_FILE, json.dumps(self.skipped, ensure_ascii=False))
+        # Written only when it changed: most runs skip the same files (or none).
+        if self.skipped != self._skipped_saved:
+            atomic_write(index_dir / SKIPPED_FILE, json.dumps(self.skipped, ensure_ascii=False))
+            self._skipped_saved = dict(self.skipped)
 
 
 def read_skipped(index_dir: Path) -> dict[str, list]:
