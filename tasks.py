@@ -2,10 +2,14 @@
 """The two commands of the README, on a fresh machine with nothing but python3:
 
     python3 tasks.py demo [QUERY…]   venv + install + index corpus/ (when missing or stale) + query
-    python3 tasks.py test            venv + install + ruff + the test suite
+    python3 tasks.py test [ARGS…]    venv + install + ruff + the test suite (ARGS go to pytest)
 
 Both are idempotent: the venv is reinstalled only when the packaging files change, and the
 index is updated incrementally (unchanged articles are not re-read).
+
+They are quiet: what pip and ruff print is shown only when they fail (with their exit
+status). ``python3 tasks.py -v demo`` (or ``--verbose``, before the command) shows each
+command as it runs and everything it prints.
 """
 
 from __future__ import annotations
@@ -22,14 +26,48 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".mlsearch-install"
 DEMO_QUERIES = ["东盟 防长", "mesyuarat pertahanan", "defence ministers meeting"]
+VERBOSE = False  # -v / --verbose: echo each command and show all of its output
 
 
-def run(*cmd, check=True, **kw) -> int:
-    print("+ " + " ".join(str(c) for c in cmd), flush=True)
-    rc = subprocess.call([str(c) for c in cmd], cwd=ROOT, **kw)
+def _show(cmd) -> list[str]:
+    args = [str(c) for c in cmd]
+    if VERBOSE:
+        print("+ " + " ".join(args), flush=True)
+    return args
+
+
+def run(*cmd, check=True) -> int:
+    """Run ``cmd`` in ROOT, its output going to ours; exit when it fails and ``check``."""
+    rc = subprocess.run(_show(cmd), cwd=ROOT).returncode
     if check and rc != 0:
         sys.exit(rc)
     return rc
+
+
+def capture(*cmd) -> tuple[int, str, str]:
+    """Run ``cmd`` in ROOT with its output kept back: (exit status, stdout, stderr). With
+    --verbose the output is not kept back, and "" is returned for it."""
+    args = _show(cmd)
+    if VERBOSE:
+        return subprocess.run(args, cwd=ROOT).returncode, "", ""
+    proc = subprocess.run(
+        args, cwd=ROOT, capture_output=True, text=True, encoding="utf-8", errors="replace"
+    )
+    return proc.returncode, proc.stdout or "", proc.stderr or ""
+
+
+def quietly(what: str, *cmd) -> None:
+    """Run ``cmd`` printing nothing; when it fails, print what it printed and exit."""
+    rc, out, err = capture(*cmd)
+    if rc != 0:
+        fail(what, rc, out + err)
+
+
+def fail(what: str, rc: int, output: str = "") -> None:
+    if output:
+        sys.stdout.write(output if output.endswith("\n") else output + "\n")
+    print(f"tasks.py: {what} failed (exit status {rc})", file=sys.stderr, flush=True)
+    sys.exit(rc or 1)
 
 
 def install_fingerprint() -> str:
@@ -41,22 +79,32 @@ def install_fingerprint() -> str:
 
 
 def ensure_venv() -> None:
-    if not (BIN / "python").exists():
-        print(f"creating virtualenv in {VENV}", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
     want = install_fingerprint()
-    if STAMP.exists() and STAMP.read_text() == want and (BIN / "mlsearch").exists():
+    ready = (BIN / "python").exists() and (BIN / "mlsearch").exists()
+    if ready and STAMP.exists() and STAMP.read_text() == want:
         return
-    run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[test]")
+    print(f"installing mlsearch and its dependencies into {VENV} …", flush=True)
+    if not (BIN / "python").exists():
+        try:
+            venv.EnvBuilder(with_pip=True).create(VENV)
+        except subprocess.CalledProcessError as exc:  # ensurepip, its output kept back
+            fail("creating the virtualenv", exc.returncode, exc.output or "")
+    quiet = [] if VERBOSE else ["--quiet"]
+    pip = [BIN / "python", "-m", "pip", "install", *quiet]
+    quietly("pip install --upgrade pip", *pip, "--upgrade", "pip")
+    quietly("pip install -e .[test]", *pip, "-e", ".[test]")
     STAMP.write_text(want)
 
 
 def demo(queries: list[str]) -> int:
     ensure_venv()
-    if run(BIN / "mlsearch", "index", "corpus", check=False) != 0:
+    rc, out, err = capture(BIN / "mlsearch", "index", "corpus")
+    if rc != 0:
         # An index from another schema version (or a damaged one): start over.
-        run(BIN / "mlsearch", "index", "--rebuild", "corpus")
+        rc, out, err = capture(BIN / "mlsearch", "index", "--rebuild", "corpus")
+        if rc != 0:
+            fail("mlsearch index --rebuild corpus", rc, out + err)
+    sys.stdout.write(out)  # one line: what the index run did
     rc = 0
     for q in queries or DEMO_QUERIES:
         print(f"\n$ mlsearch search {q!r}", flush=True)
@@ -66,16 +114,29 @@ def demo(queries: list[str]) -> int:
 
 def test(args: list[str]) -> int:
     ensure_venv()
-    run(BIN / "ruff", "check", ".")
-    run(BIN / "ruff", "format", "--check", ".")
+    # ruff's output only when it finds something; pytest's as it is (CI reads its summary).
+    rc, out, err = capture(BIN / "ruff", "check", ".")
+    if rc != 0:
+        fail("ruff check", rc, out + err)
+    rc, out, err = capture(BIN / "ruff", "format", "--check", ".")
+    if rc != 0:
+        fail("ruff format --check", rc, out + err)
     return run(BIN / "python", "-m", "pytest", *args, check=False)
 
 
 def main(argv: list[str]) -> int:
+    global VERBOSE
+    while argv and argv[0] in ("-v", "--verbose"):
+        VERBOSE = True
+        argv = argv[1:]
     if not argv or argv[0] not in ("demo", "test"):
         print(__doc__)
         return 2
-    return demo(argv[1:]) if argv[0] == "demo" else test(argv[1:])
+    if argv[0] == "demo":
+        queries = [a for a in argv[1:] if a not in ("-v", "--verbose")]
+        VERBOSE = VERBOSE or len(queries) < len(argv) - 1
+        return demo(queries)
+    return test(argv[1:])
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from indexer.errors import ArticleNotFoundError, MlsearchError
 from indexer.schema import text_fields, unpack_body
 from indexer.write.check import reading
 from indexer.write.folder import open_index
+from indexer.write.hints import index_command
+from indexer.write.state import skipped_ids
 
 from .cache import IndexCache
 from .collect import Snapshot, filtered, run_page
@@ -338,8 +340,16 @@ class Searcher:
         )
 
     def _not_found(self, doc_id: str) -> ArticleNotFoundError:
-        """No such id; when an id of the index is ``doc_id`` under a folder's label (an id
-        from before labels, or typed without one), the hint names it."""
+        """No such id. When its file was skipped when indexed, the message says why; when
+        an id of the index (or of a skipped file) is ``doc_id`` under a folder's label (an
+        id from before labels, or typed without one), the hint names it."""
+        skipped = skipped_ids(self.index_dir)
+        if doc_id in skipped:
+            reason, root = skipped[doc_id]
+            return ArticleNotFoundError(
+                f"{doc_id} was skipped when indexed: {reason}",
+                hint=f"fix the file, then index it again: {index_command(self.index_dir, [root])}",
+            )
         searcher = self._latest_searcher()
         near = []
         for term in searcher.reader().lexicon("id"):
@@ -348,6 +358,9 @@ class Searcher:
                 near.append(text)
                 if len(near) == 3:
                     break
+        for skipped_id, (reason, _root) in sorted(skipped.items()):
+            if skipped_id.partition("/")[2] == doc_id and len(near) < 3:
+                near.append(f"{skipped_id} (skipped when indexed: {reason})")
         hint = None
         if near:
             hint = "ids start with their folder's label: " + " or ".join(near)

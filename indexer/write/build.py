@@ -43,7 +43,7 @@ from .folder import (
 )
 from .labels import FolderLabels, IndexedRoot
 from .locking import LOCK_FILE, IndexLock
-from .state import STATE_FILE, IndexState
+from .state import SKIPPED_FILE, STATE_FILE, IndexState
 
 # A run that reads at least this many bytes of new or changed files uses several processes;
 # below it, starting them costs more than it saves.
@@ -155,7 +155,8 @@ def build_index(
             raise MlsearchError(f"no such file or folder: {root}")
     _recover_swap(index_dir)
     # ours, and the saved queries `mlsearch saved` keeps beside the index
-    ours = {LOCK_FILE, META_FILE, STATE_FILE, "saved.toml", "saved-state.json", "saved.lock"}
+    ours = {LOCK_FILE, META_FILE, STATE_FILE, SKIPPED_FILE}
+    ours |= {"saved.toml", "saved-state.json", "saved.lock"}
     if (
         index_dir.is_dir()
         and not index_exists(index_dir)
@@ -229,7 +230,7 @@ def _recover_swap(index_dir: Path) -> None:
 def _is_index_file(name: str) -> bool:
     """Whoosh's files and ours; anything else in the folder belongs to the user."""
     return (
-        name in (META_FILE, STATE_FILE, LOCK_FILE)
+        name in (META_FILE, STATE_FILE, SKIPPED_FILE, LOCK_FILE)
         or name.endswith((".toc", ".seg", ".tmp", "_WRITELOCK"))
         or name.startswith(("MAIN_", "_MAIN_"))
     )
@@ -288,6 +289,8 @@ class _IndexingPass:
         self.pending = 0
         self.commit_every = commit_every()
         self.dups = DupFinder(ix)
+        # Files skipped this run, remembered with their reasons (``skipped.json``).
+        self.skipped_now: set[str] = set()
 
     def _write(self):
         if self.writer is None:
@@ -331,6 +334,11 @@ class _IndexingPass:
             for item in discover([root]):
                 if isinstance(item, Skipped):
                     report.skipped.append(item)
+                    # not a folder, nor the root itself (a FIFO given to index)
+                    if item.path != os.fspath(root) and not item.reason.startswith(
+                        "cannot read directory"
+                    ):
+                        self._remember_skip(where, item)
                 else:
                     files.append((where, item))
         report.files = len(files)
@@ -366,11 +374,15 @@ class _IndexingPass:
                     self.progress(done, n, len(files))
                 continue
             file_ok = True
+            state.skipped.pop(fkey, None)
+            articles, first_skip = 0, None
             for item in read_file(sf):
                 if isinstance(item, Skipped):
                     report.skipped.append(item)
                     file_ok = file_ok and item.line is not None
+                    first_skip = first_skip or item
                     continue
+                articles += 1
                 item.id = f"{where.label}/{item.id}"
                 if item.id in seen:
                     report.skipped.append(_duplicate(sf.rel, item.id, seen[item.id]))
@@ -387,6 +399,8 @@ class _IndexingPass:
                     self.progress(done, n - 1, len(files))
                 if self.pending >= self.commit_every:
                     self.commit()
+            if not articles and first_skip is not None:
+                self._remember_skip(where, first_skip, sf.rel)
             if file_ok:
                 state.files[fkey] = stamp(sf)
             else:
@@ -415,8 +429,22 @@ class _IndexingPass:
         for fkey in [k for k in state.files if k.split("\x00")[0] in root_keys]:
             if fkey not in seen_files:
                 del state.files[fkey]
+        for fkey in [k for k in state.skipped if k.split("\x00")[0] in root_keys]:
+            if fkey not in seen_files and fkey not in self.skipped_now:
+                del state.skipped[fkey]
         self.commit()
         report.seconds = time.perf_counter() - started
+
+    def _remember_skip(self, where: IndexedRoot, skip: Skipped, rel: str | None = None) -> None:
+        """The file ``rel`` (else ``skip.path``) of ``where`` was skipped: remember the id it
+        would have had and why, for ``mlsearch show ID`` to say so."""
+        rel = rel or skip.path
+        reason = skip.reason
+        if skip.line is not None and str(skip.line) not in reason:
+            reason = f"{reason} (line {skip.line})"
+        fkey = IndexState.key(where.key, rel)
+        self.state.skipped[fkey] = [f"{where.label}/{rel}", reason]
+        self.skipped_now.add(fkey)
 
     def _index_article(self, item: Article, root_key: str, rel: str, path: str) -> None:
         """Add the article, or replace the one of that id: only ever an article of the same

@@ -39,6 +39,7 @@ from ..whoosh_internals.segments import (
     posting_blocks,
     term_entries,
 )
+from .hints import index_command, quote
 from .state import STATE_FILE
 
 _SHOWN = 3  # examples named per kind of problem
@@ -55,16 +56,11 @@ _DECODE_ERRORS = (
 
 
 def check_hint(index_dir: str | os.PathLike, roots: list[str] | None = None) -> str:
-    paths = " ".join(_quote(r) for r in roots) if roots else "PATH…"
+    """Check it, or rebuild it from ``roots`` (default: the folders the index knows)."""
     return (
-        f"`mlsearch check --index {_quote(index_dir)}` says what is wrong; "
-        f"`mlsearch index --rebuild --index {_quote(index_dir)} {paths}` builds it anew"
+        f"`mlsearch check --index {quote(index_dir)}` says what is wrong; "
+        f"`{index_command(index_dir, roots, rebuild=True)}` builds it anew"
     )
-
-
-def _quote(path) -> str:
-    text = str(path)
-    return f"'{text}'" if any(c in text for c in " \t'\"$`\\;&|<>()*?") else text
 
 
 def _brief(exc: BaseException) -> str:
@@ -152,9 +148,7 @@ class CheckReport:
     def fix(self) -> str | None:
         if self.sound:
             return None
-        paths = " ".join(_quote(r) for r in self.roots) if self.roots else "PATH…"
-        rebuild = "--rebuild " if self.needs_rebuild else ""
-        return f"mlsearch index {rebuild}--index {_quote(self.index_dir)} {paths}"
+        return index_command(self.index_dir, self.roots, rebuild=self.needs_rebuild)
 
     def problem(self, text: str, rebuild: bool = True) -> None:
         self.problems.append(text)
@@ -202,7 +196,7 @@ def check_index(index_dir: str | os.PathLike) -> CheckReport:
     if not tocs and not segs and META_FILE not in names:
         raise IndexMissingError(
             f"no index at {index_dir}",
-            hint=f"build it first: mlsearch index --index {_quote(index_dir)} corpus/",
+            hint=f"build it first: {index_command(index_dir, [])}",
         )
     _check_meta(index_dir, report)
     state = _read_state(index_dir, report)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import IndexDamagedError, IndexMissingError, SchemaVersionError
 from ..schema import META_FILE, SCHEMA_VERSION, read_meta
+from .hints import index_command
 
 
 def index_exists(index_dir: Path) -> bool:
@@ -49,7 +50,7 @@ def check_version(index_dir: Path) -> None:
         raise SchemaVersionError(
             f"the index in {index_dir} was built with schema version {found}, "
             f"this mlsearch uses version {SCHEMA_VERSION}",
-            hint=f"rebuild it: mlsearch index --rebuild --index {index_dir} PATH…",
+            hint=f"rebuild it: {index_command(index_dir, rebuild=True)}",
         )
 
 
@@ -64,7 +65,7 @@ def check_userdict(index_dir: Path) -> None:
             f"the index in {index_dir} was built with other Chinese user dictionaries "
             "(indexer/data/userdict_zh.txt or MLSEARCH_USERDICT changed since): its Chinese "
             "words would not match those of new articles",
-            hint=f"rebuild it: mlsearch index --rebuild --index {index_dir} PATH…",
+            hint=f"rebuild it: {index_command(index_dir, rebuild=True)}",
         )
 
 
@@ -90,7 +91,7 @@ def open_index(index_dir: Path):
         else:
             raise IndexMissingError(
                 f"no index at {index_dir}",
-                hint=f"build it first: mlsearch index --index {index_dir} corpus/",
+                hint=f"build it first: {index_command(index_dir, [])}",
             )
     check_version(index_dir)
     for attempt in range(20):

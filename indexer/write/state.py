@@ -4,6 +4,11 @@ id, and the size and modification time of each file it was read from.
 It describes one commit (generation and article count); when it does not describe the
 index's latest commit, or cannot be read, it is read back from the index itself and every
 file is re-read and compared by content hash: slower, never wrong.
+
+Beside it, ``skipped.json`` keeps the files that were skipped, with the id each would have
+had and why (``empty file``), so that ``mlsearch show docs/empty.txt`` can say so. It only
+informs messages: it is read whatever commit it was written with, and a lost one is
+rebuilt as the files are read again.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ import json
 from pathlib import Path
 
 from ..files import atomic_write
+from ..schema import read_meta
 
 STATE_FILE = "state.json"
+SKIPPED_FILE = "skipped.json"
 
 
 class IndexState:
@@ -23,6 +30,10 @@ class IndexState:
         self.docs: dict[str, list] = {}  # id -> [hash, root, rel, path]
         self.files: dict[str, list] = {}  # root\0rel -> [size, mtime_ns]
         self.unreadable: str | None = None  # why a state file there could not be used
+        # root\0rel -> [id, reason]: files read (or found) and skipped, by the last run
+        # that read them
+        self.skipped: dict[str, list] = {}
+        self._skipped_saved: dict[str, list] = {}  # as skipped.json holds it
 
     @staticmethod
     def key(root: str, rel: str) -> str:
@@ -31,6 +42,8 @@ class IndexState:
     @classmethod
     def load(cls, index_dir: Path, ix) -> IndexState:
         state = cls()
+        state.skipped = read_skipped(index_dir)
+        state._skipped_saved = dict(state.skipped)
         try:
             raw = json.loads((index_dir / STATE_FILE).read_text(encoding="utf-8"))
             if not (
@@ -70,3 +83,50 @@ class IndexState:
             "files": self.files,
         }
         atomic_write(index_dir / STATE_FILE, json.dumps(raw, ensure_ascii=False))
+        # Written only when it changed: most runs skip the same files (or none).
+        if self.skipped != self._skipped_saved:
+            atomic_write(index_dir / SKIPPED_FILE, json.dumps(self.skipped, ensure_ascii=False))
+            self._skipped_saved = dict(self.skipped)
+
+
+def read_skipped(index_dir: Path) -> dict[str, list]:
+    """``skipped.json``: root\0rel -> [id, reason]; empty when missing or unreadable."""
+    try:
+        raw = json.loads((index_dir / SKIPPED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        k: v
+        for k, v in raw.items()
+        if isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
+    }
+
+
+def skipped_ids(index_dir: Path) -> dict[str, tuple[str, str]]:
+    """The id each skipped file would have had: why it was skipped, and the folder (or
+    file) given to ``index`` it was found under."""
+    return {
+        doc_id: (reason, fkey.split("\x00")[0])
+        for fkey, (doc_id, reason) in read_skipped(index_dir).items()
+    }
+
+
+def recorded_roots(index_dir: Path) -> list[str]:
+    """The folders and files the index was built from, as far as it knows: the roots of
+    its articles in ``state.json``, else the folders its labels stand for; [] if none."""
+    roots: set[str] = set()
+    try:
+        raw = json.loads((index_dir / STATE_FILE).read_text(encoding="utf-8"))
+        docs = raw.get("docs") if isinstance(raw, dict) else None
+        if isinstance(docs, dict):
+            roots = {v[1] for v in docs.values() if isinstance(v, list) and len(v) == 4}
+    except (OSError, ValueError):
+        pass
+    roots |= {k.split("\x00")[0] for k in read_skipped(index_dir)}
+    if not roots:
+        folders = (read_meta(index_dir) or {}).get("folders")
+        if isinstance(folders, dict):
+            roots = set(folders.values())
+    return sorted(r for r in roots if isinstance(r, str) and r)

@@ -175,7 +175,7 @@ def main(ctx, index_dir):
     """Search news in Chinese, Malay and English.
 
     \b
-    mlsearch index corpus/          build or update the index
+    mlsearch index FOLDER…          build or update the index
     mlsearch search "东盟 防长"      ranked results with highlighted snippets
     mlsearch show ID                one whole article
     mlsearch similar ID             articles like it

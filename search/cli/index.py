@@ -39,7 +39,7 @@ def index(paths, index_dir, rebuild, as_json, quiet, wait, watch):
     from indexer.write.build import build_index
 
     index_dir = index_dir or default_index_dir()
-    paths = paths or (DEFAULT_CORPUS,)
+    paths = paths or _default_paths(index_dir)
     if watch:
         _index_watch(paths, index_dir, rebuild, as_json, quiet, wait)
         return
@@ -65,6 +65,22 @@ def index(paths, index_dir, rebuild, as_json, quiet, wait, watch):
         for s in report.skipped:
             where = f"{s.path}:{s.line}" if s.line else s.path
             click.echo(f"  skipped {safe(where)}: {safe(s.reason)}", err=True)
+
+
+def _default_paths(index_dir) -> tuple[str, ...]:
+    """No PATHS: ``corpus/`` when there is one here, else an error whose hint names the
+    folders the index was built from (when it knows them)."""
+    from pathlib import Path
+
+    from indexer.errors import MlsearchError
+    from indexer.write.hints import index_command
+
+    if Path(DEFAULT_CORPUS).exists():
+        return (DEFAULT_CORPUS,)
+    raise MlsearchError(
+        f"no folder to index: give the folders of articles (there is no {DEFAULT_CORPUS}/ here)",
+        hint=index_command(index_dir),
+    )
 
 
 def _summary(report, index_dir) -> str:
