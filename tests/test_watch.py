@@ -176,8 +176,11 @@ def test_index_watch_command_prints_changes_and_stops_cleanly_on_ctrl_c(docs, tm
         text=True,
     )
     err_lines: list[str] = []
+    out_lines: list[str] = []
     reader = threading.Thread(target=lambda: err_lines.extend(proc.stderr), daemon=True)
+    out_reader = threading.Thread(target=lambda: out_lines.extend(proc.stdout), daemon=True)
     reader.start()
+    out_reader.start()
     try:
         # "watching" is printed once the observer runs, after the first run
         wait_for(lambda: any(ln.startswith("watching") for ln in err_lines), "the observer")
@@ -185,11 +188,15 @@ def test_index_watch_command_prints_changes_and_stops_cleanly_on_ctrl_c(docs, tm
         wait_for(lambda: ids(index, "banjir") == ["docs/b.txt"], "b.txt")
         (docs / "old.txt").unlink()
         wait_for(lambda: ids(index, "navy") == [], "the removal")
+        # The run that committed the removal reports it once it has finished (state saved):
+        # Ctrl-C before that line would interrupt that run, not the idle watcher.
+        wait_for(lambda: "removed old.txt\n" in out_lines, "the removal reported")
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=TIMEOUT)  # stdout holds a few lines: no pipe fills up meanwhile
+        proc.wait(timeout=TIMEOUT)
         reader.join(TIMEOUT)
-    out, err = proc.stdout.read(), "".join(err_lines)
+        out_reader.join(TIMEOUT)
+    out, err = "".join(out_lines), "".join(err_lines)
     proc.stdout.close()
     proc.stderr.close()
     assert proc.returncode == 0, err
