@@ -8,6 +8,11 @@ checks on its sub-processes while it waits, stops them on cancel and drops their
 What a failure means to the user, and how a sub-process behaves, is the subclass's:
 ``task_main`` (the sub-process's function, given the parent's pid first) and
 ``tasks_failed``; ``run_subwriter`` runs whoosh's sub-writer inside it.
+
+What a commit is doing can be followed: ``merge_small(say)`` is whoosh's merge policy saying
+"merging" before it merges segments and "writing" after, and ``SafeMpWriter.on_phase``
+(when set) hears "writing", "merging" and "committing" as its commit gets to them. These
+are the phase names of ``indexer.write.progress``.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ import os
 import pickle
 import queue
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
-from whoosh.writing import SegmentWriter
+from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from .pool import set_pool, use_in_this_process
 
@@ -32,6 +38,40 @@ def run_subwriter(storage, indexname, jobqueue, resultqueue, kwargs, multisegmen
     if kwargs.get("poolclass") is not None:
         use_in_this_process(kwargs["poolclass"])
     SubWriterTask(storage, indexname, jobqueue, resultqueue, kwargs, multisegment).run()
+
+
+class _SaysMerging:
+    """The writer as whoosh's merge policy sees it: ``say("merging")`` before the first
+    segment it adds; everything else is the writer's."""
+
+    def __init__(self, writer, say: Callable[[str], None]):
+        self._writer = writer
+        self._say = say
+        self.merged = False
+
+    def add_reader(self, reader):
+        if not self.merged:
+            self.merged = True
+            self._say("merging")
+        return self._writer.add_reader(reader)
+
+    def __getattr__(self, name):
+        return getattr(self._writer, name)
+
+
+def merge_small(say: Callable[[str], None]):
+    """Whoosh's default merge policy (``MERGE_SMALL``), for ``writer.commit(mergetype=...)``,
+    saying "merging" when it merges small segments into the new one, and "writing" once
+    done (the new segment, merged postings included, is written after)."""
+
+    def policy(writer, segments):
+        seen = _SaysMerging(writer, say)
+        kept = MERGE_SMALL(seen, segments)
+        if seen.merged:
+            say("writing")
+        return kept
+
+    return policy
 
 
 class SafeMpWriter(MpWriter):
@@ -45,6 +85,8 @@ class SafeMpWriter(MpWriter):
         """Raise the error for the sub-processes ``dead`` (exited, or exited non-zero)."""
         codes = ", ".join(str(t.exitcode) for t in dead)
         raise RuntimeError(f"a whoosh sub-writer failed (exit code {codes})")
+
+    on_phase: Callable[[str], None] | None = None
 
     def __init__(self, ix, index_dir: Path, **kwargs):
         super().__init__(ix, **kwargs)
@@ -94,11 +136,17 @@ class SafeMpWriter(MpWriter):
         if dead:
             self.tasks_failed(dead)
 
+    def _say(self, phase: str) -> None:
+        if self.on_phase is not None:
+            self.on_phase(phase)
+
     def _commit(self, mergetype, optimize, merge):
         if self.docbuffer:
             self._enqueue()
         for _task in self.tasks:
             self._put(None)
+        # The sub-processes write their segments while this one merges old ones.
+        self._say("writing")
         finalsegments = self._merge_segments(mergetype, optimize, merge)
         results = []
         # A sub-process puts its segment on the queue before it exits; read while waiting,
@@ -113,10 +161,12 @@ class SafeMpWriter(MpWriter):
         for task in self.tasks:
             task.join()
         finalsegments += [segment for _run, _names, segment in results]
-        if self._added:
+        if self._added:  # old segments merged into this one (documents go to sub-processes)
+            self._say("merging")
             finalsegments.append(self._finalize_segment())
         else:
             self._close_segment()
+        self._say("committing")
         self._commit_toc(finalsegments)
         self._finish()
 
