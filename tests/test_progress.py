@@ -185,6 +185,11 @@ def test_the_live_line_is_redrawn_in_place_cut_to_the_width_and_erased(capsys):
     assert parts[1] == "reading: 10 of 100 articles ("  # 29 characters: no wrapping
     assert parts[2].startswith("writing the index…") and len(parts[2]) == 29
     assert parts[3] == " " * 29 and parts[4] == ""
+    # erased two columns further when there is room: a terminal echoes Ctrl-C as "^C" there
+    show = ProgressDisplay(live=True, clock=lambda: now[0], width=80)
+    show(Progress("committing"))
+    show.close()
+    assert capsys.readouterr().err == "\rcommitting…\r" + " " * 13 + "\r"
 
 
 # -- the command ----------------------------------------------------------------------

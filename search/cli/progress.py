@@ -144,5 +144,7 @@ class ProgressDisplay:
     def close(self) -> None:
         """Erase the live line, leaving the cursor at the start of the empty line."""
         if self.live and self.shown:
-            click.echo("\r" + " " * self.shown + "\r", nl=False, err=True)
+            # and the "^C" a terminal echoes after it
+            width = min(self.shown + 2, max(self.shown, self._columns() - 1))
+            click.echo("\r" + " " * width + "\r", nl=False, err=True)
             self.shown = 0
