@@ -9,10 +9,9 @@ What a failure means to the user, and how a sub-process behaves, is the subclass
 ``task_main`` (the sub-process's function, given the parent's pid first) and
 ``tasks_failed``; ``run_subwriter`` runs whoosh's sub-writer inside it.
 
-What a commit is doing can be followed: ``merge_small(say)`` is whoosh's merge policy saying
-"merging" before it merges segments and "writing" after, and ``SafeMpWriter.on_phase``
-(when set) hears "writing", "merging" and "committing" as its commit gets to them. These
-are the phase names of ``indexer.write.progress``.
+What its commit is doing can be followed: ``SafeMpWriter.on_phase`` (when set) hears
+"writing", "merging" and "committing" as the commit gets to them, the phase names of
+``indexer.write.progress`` (``merging.merge_small`` says when old segments are merged).
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from pathlib import Path
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
-from whoosh.writing import MERGE_SMALL, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from .pool import set_pool, use_in_this_process
 
@@ -38,40 +37,6 @@ def run_subwriter(storage, indexname, jobqueue, resultqueue, kwargs, multisegmen
     if kwargs.get("poolclass") is not None:
         use_in_this_process(kwargs["poolclass"])
     SubWriterTask(storage, indexname, jobqueue, resultqueue, kwargs, multisegment).run()
-
-
-class _SaysMerging:
-    """The writer as whoosh's merge policy sees it: ``say("merging")`` before the first
-    segment it adds; everything else is the writer's."""
-
-    def __init__(self, writer, say: Callable[[str], None]):
-        self._writer = writer
-        self._say = say
-        self.merged = False
-
-    def add_reader(self, reader):
-        if not self.merged:
-            self.merged = True
-            self._say("merging")
-        return self._writer.add_reader(reader)
-
-    def __getattr__(self, name):
-        return getattr(self._writer, name)
-
-
-def merge_small(say: Callable[[str], None]):
-    """Whoosh's default merge policy (``MERGE_SMALL``), for ``writer.commit(mergetype=...)``,
-    saying "merging" when it merges small segments into the new one, and "writing" once
-    done (the new segment, merged postings included, is written after)."""
-
-    def policy(writer, segments):
-        seen = _SaysMerging(writer, say)
-        kept = MERGE_SMALL(seen, segments)
-        if seen.merged:
-            say("writing")
-        return kept
-
-    return policy
 
 
 class SafeMpWriter(MpWriter):

@@ -295,7 +295,7 @@ class _IndexingPass:
         return self.writer
 
     def commit(self) -> None:
-        from ..whoosh_internals.mpwriter import merge_small
+        from ..whoosh_internals.merging import merge_small
 
         if self.writer is not None:
             self.tally.send(WRITING)
