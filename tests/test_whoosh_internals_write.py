@@ -176,6 +176,24 @@ def test_mp_writer_internals_that_safe_mp_writer_overrides_or_uses(tiny):
         w.cancel()
 
 
+def test_merge_small_merges_through_add_reader(tmp_path):
+    """Six one-document commits: at the seventh whoosh's policy merges the small segments."""
+    from indexer.whoosh_internals.merging import merge_small
+
+    ix = FileStorage(str(tmp_path)).create_index(fields.Schema(t=fields.TEXT))
+    said: list[str] = []
+    for i in range(7):
+        with ix.writer() as w:
+            w.add_document(t=f"patrol {i}")
+            w.mergetype = merge_small(said.append)
+    relies(
+        said == ["merging", "writing"] and len(ix._segments()) < 7,
+        "MERGE_SMALL (segments merged through writer.add_reader)",
+        "merging.py",
+    )
+    relies(ix.doc_count() == 7, "MERGE_SMALL (the writer's attributes)", "merging.py")
+
+
 def test_segments_and_term_dictionary_of_an_index(tiny):
     from whoosh.reading import SegmentReader
 

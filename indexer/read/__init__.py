@@ -36,7 +36,7 @@ from indexer.read.common import derive_title
 from indexer.read.decode import _looks_binary, decode_bytes
 from indexer.read.discovery import SUPPORTED_SUFFIXES, SourceFile, _os_reason, _suffix_of, discover
 from indexer.read.html import read_html_article
-from indexer.read.jsonl import _read_json_document, _read_json_lines, _sniff
+from indexer.read.jsonl import _read_json_document, _read_json_lines, _sniff, count_lines
 from indexer.read.text import read_text_article
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "SourceFile",
     "discover",
     "read_file",
+    "count_records",
     "read_text_article",
     "read_html_article",
     "decode_bytes",
@@ -86,6 +87,18 @@ def read_file(sf: SourceFile) -> Iterator[Article | Skipped]:
             yield _read_single(sf, suffix)
     except OSError as e:
         yield Skipped(path=sf.rel, reason=f"cannot read file: {_os_reason(e)}")
+
+
+def count_records(sf: SourceFile) -> int | None:
+    """About how many records ``read_file(sf)`` will give, cheaply, for a progress total: 1
+    for a text, Markdown or HTML file, the lines of a JSON Lines file (``count_lines``), None
+    when it can't be known without parsing (a JSON document, an unreadable file)."""
+    suffix = _suffix_of(sf.path.name)
+    if suffix in _JSON_LINES_SUFFIXES:
+        return count_lines(sf)
+    if suffix is None or suffix in (".json", ".json.gz"):
+        return None
+    return 1
 
 
 def _read_single(sf: SourceFile, suffix: str) -> Article | Skipped:

@@ -150,6 +150,21 @@ def _lines(f) -> Iterator[tuple[int, bytes | None]]:
         yield number, raw
 
 
+def count_lines(sf: SourceFile) -> int | None:
+    """Lines of a JSON Lines file (gzipped or not), counted without parsing: the records it
+    holds, give or take blank and bad lines, for a progress total. None if unreadable."""
+    lines = 0
+    last = b"\n"
+    try:
+        with _open_binary(sf) as f:
+            while chunk := f.read(1 << 20):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+    except (OSError, EOFError, zlib.error):
+        return None
+    return lines + (last != b"\n")
+
+
 def _read_json_lines(sf: SourceFile) -> Iterator[Article | Skipped]:
     rel = sf.rel
     any_content = False

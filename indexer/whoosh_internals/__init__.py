@@ -23,6 +23,9 @@ Write side (indexing):
   ``subargs``, ``docbuffer``, ``_mpctx``, ``_added``, ``_merge_segments``,
   ``_finalize_segment``, ``_close_segment``, ``_commit_toc`` and ``_finish``; and
   ``SubWriterTask(storage, indexname, jobqueue, resultqueue, kwargs, multisegment).run()``.
+* ``merging.py``: ``whoosh.writing.MERGE_SMALL`` given a stand-in for the writer, relying on
+  it adding the segments it merges through ``writer.add_reader`` (and reading the rest of
+  the writer's attributes through the stand-in).
 * ``segments.py`` (for ``mlsearch check``): ``Index._segments()``,
   ``SegmentReader._terms`` (``items()``, ``matcher()``), ``W3LeafMatcher``'s block
   internals (``_read_ids``, ``_read_weights``, ``_read_values``, ``_next_block``, ``_ids``,

@@ -8,6 +8,10 @@ checks on its sub-processes while it waits, stops them on cancel and drops their
 What a failure means to the user, and how a sub-process behaves, is the subclass's:
 ``task_main`` (the sub-process's function, given the parent's pid first) and
 ``tasks_failed``; ``run_subwriter`` runs whoosh's sub-writer inside it.
+
+What its commit is doing can be followed: ``SafeMpWriter.on_phase`` (when set) hears
+"writing", "merging" and "committing" as the commit gets to them, the phase names of
+``indexer.write.progress`` (``merging.merge_small`` says when old segments are merged).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import os
 import pickle
 import queue
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -45,6 +50,8 @@ class SafeMpWriter(MpWriter):
         """Raise the error for the sub-processes ``dead`` (exited, or exited non-zero)."""
         codes = ", ".join(str(t.exitcode) for t in dead)
         raise RuntimeError(f"a whoosh sub-writer failed (exit code {codes})")
+
+    on_phase: Callable[[str], None] | None = None
 
     def __init__(self, ix, index_dir: Path, **kwargs):
         super().__init__(ix, **kwargs)
@@ -94,11 +101,17 @@ class SafeMpWriter(MpWriter):
         if dead:
             self.tasks_failed(dead)
 
+    def _say(self, phase: str) -> None:
+        if self.on_phase is not None:
+            self.on_phase(phase)
+
     def _commit(self, mergetype, optimize, merge):
         if self.docbuffer:
             self._enqueue()
         for _task in self.tasks:
             self._put(None)
+        # The sub-processes write their segments while this one merges old ones.
+        self._say("writing")
         finalsegments = self._merge_segments(mergetype, optimize, merge)
         results = []
         # A sub-process puts its segment on the queue before it exits; read while waiting,
@@ -113,10 +126,12 @@ class SafeMpWriter(MpWriter):
         for task in self.tasks:
             task.join()
         finalsegments += [segment for _run, _names, segment in results]
-        if self._added:
+        if self._added:  # old segments merged into this one (documents go to sub-processes)
+            self._say("merging")
             finalsegments.append(self._finalize_segment())
         else:
             self._close_segment()
+        self._say("committing")
         self._commit_toc(finalsegments)
         self._finish()
 

@@ -2,5 +2,6 @@
 
 ``build`` (``build_index``: one incremental pass), ``state`` (``state.json``), ``changes``
 (which files changed since last time), ``parallel`` (several processes), ``locking`` (one
-writer at a time), ``watch`` (``index --watch``) and ``check`` (``mlsearch check``).
+writer at a time), ``progress`` (what a run tells its caller as it goes), ``watch``
+(``index --watch``) and ``check`` (``mlsearch check``).
 """

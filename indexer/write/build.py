@@ -22,7 +22,7 @@ import errno
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from .folder import (
 )
 from .labels import FolderLabels, IndexedRoot
 from .locking import LOCK_FILE, IndexLock
+from .progress import COMMITTING, COUNTING, READING, REMOVING, WRITING, ProgressFn, Tally
 from .state import SKIPPED_FILE, STATE_FILE, IndexState
 
 # A run that reads at least this many bytes of new or changed files uses several processes;
@@ -82,10 +83,6 @@ class IndexReport:
         }
 
 
-# progress(articles_done, files_done, files_total)
-ProgressFn = Callable[[int, int, int], None]
-
-
 def _storage(index_dir: Path):
     """The writer's storage. No mmap, as for searching: whoosh3 copies each mmapped
     sub-file of a segment into memory, so every commit's merge and every near-duplicate
@@ -116,7 +113,7 @@ def _created_without_meta(index_dir: Path) -> bool:
     )
 
 
-def _writer(ix, index_dir: Path, procs: int = 1):
+def _writer(ix, index_dir: Path, procs: int = 1, on_phase=None):
     from whoosh.index import LockError
 
     from ..whoosh_internals.pool import ChunkedPostingPool, set_pool
@@ -127,7 +124,9 @@ def _writer(ix, index_dir: Path, procs: int = 1):
         if procs > 1:
             from .parallel import ParallelWriter
 
-            return ParallelWriter(ix, index_dir, procs, **options)
+            writer = ParallelWriter(ix, index_dir, procs, **options)
+            writer.on_phase = on_phase  # what its commit is doing
+            return writer
         return set_pool(ix.writer(**options), ChunkedPostingPool)
     except LockError as exc:
         raise IndexLockedError(
@@ -291,17 +290,22 @@ class _IndexingPass:
         self.dups = DupFinder(ix)
         # Files skipped this run, remembered with their reasons (``skipped.json``).
         self.skipped_now: set[str] = set()
+        self.tally = Tally(progress, 0)
 
     def _write(self):
         if self.writer is None:
-            self.writer = _writer(self.ix, self.index_dir, self.procs)
+            self.writer = _writer(self.ix, self.index_dir, self.procs, self.tally.send)
         return self.writer
 
     def commit(self) -> None:
+        from ..whoosh_internals.merging import merge_small
+
         if self.writer is not None:
-            self.writer.commit()
+            self.tally.send(WRITING)
+            self.writer.commit(mergetype=merge_small(self.tally.send))
             self.writer = None
             self.pending = 0
+        self.tally.send(COMMITTING)
         self.dups.committed()
         self.state.save(self.index_dir, self.ix)
 
@@ -322,7 +326,7 @@ class _IndexingPass:
         return IndexedRoot(str(resolved), label, is_dir)
 
     def apply(self, roots: list[Path]) -> None:
-        from ..read import discover, read_file
+        from ..read import count_records, discover, read_file
 
         started = time.perf_counter()
         report, state = self.report, self.state
@@ -346,13 +350,21 @@ class _IndexingPass:
         for doc_id, (_, r, p, _path) in state.docs.items():
             by_file.setdefault(IndexState.key(r, p), []).append(doc_id)
 
-        todo = sum(
-            sf.size
-            for where, sf in files
-            if not unchanged(state.files.get(IndexState.key(where.key, sf.rel)), sf)
-        )
-        if todo >= PARALLEL_BYTES:
+        def left_alone(where: IndexedRoot, sf) -> bool:
+            fkey = IndexState.key(where.key, sf.rel)
+            return bool(by_file.get(fkey)) and unchanged(state.files.get(fkey), sf)
+
+        to_read = [(where, sf) for where, sf in files if not left_alone(where, sf)]
+        if sum(sf.size for _, sf in to_read) >= PARALLEL_BYTES:
             self.procs = index_procs()
+        # What there is to read, in records when each file's can be counted cheaply.
+        tally = self.tally
+        tally.files_total = len(files)
+        tally.send(COUNTING)
+        counts: dict[int, int | None] = {}
+        for _, sf in to_read:
+            counts[id(sf)] = count_records(sf)
+            tally.expect(counts[id(sf)], sf.size)
 
         found = {where.path_of(sf.rel) for where, sf in files}
         seen_files: set[str] = set()
@@ -360,29 +372,31 @@ class _IndexingPass:
         seen: dict[str, str] = {}
         # Articles whose id another file holds: decided once every file has been read.
         contested: list[tuple[Article, IndexedRoot, str, str]] = []
-        done = 0
-        for n, (where, sf) in enumerate(files, 1):
+        tally.send(READING)
+        for where, sf in files:
             fkey = IndexState.key(where.key, sf.rel)
             path = where.path_of(sf.rel)
             seen_files.add(fkey)
-            known = by_file.get(fkey)
-            if known and unchanged(state.files.get(fkey), sf):
+            if id(sf) not in counts:  # left alone
+                known = by_file[fkey]
                 seen.update(dict.fromkeys(known, sf.rel))
                 report.unchanged += len(known)
-                done += len(known)
-                if self.progress:
-                    self.progress(done, n, len(files))
+                tally.unchanged(len(known))
                 continue
             file_ok = True
             state.skipped.pop(fkey, None)
             articles, first_skip = 0, None
+            tally.start_file(counts[id(sf)])
             for item in read_file(sf):
                 if isinstance(item, Skipped):
                     report.skipped.append(item)
                     file_ok = file_ok and item.line is not None
                     first_skip = first_skip or item
+                    if item.line is not None:  # a record; the whole file is caught up below
+                        tally.record()
                     continue
                 articles += 1
+                tally.record()
                 item.id = f"{where.label}/{item.id}"
                 if item.id in seen:
                     report.skipped.append(_duplicate(sf.rel, item.id, seen[item.id]))
@@ -394,19 +408,16 @@ class _IndexingPass:
                     continue
                 seen[item.id] = sf.rel
                 self._index_article(item, where.key, sf.rel, path)
-                done += 1
-                if self.progress and done % 200 == 0:
-                    self.progress(done, n - 1, len(files))
                 if self.pending >= self.commit_every:
                     self.commit()
+                    tally.send(READING)
             if not articles and first_skip is not None:
                 self._remember_skip(where, first_skip, sf.rel)
             if file_ok:
                 state.files[fkey] = stamp(sf)
             else:
                 state.files.pop(fkey, None)
-            if self.progress:
-                self.progress(done, n, len(files))
+            tally.end_file(sf.size)
 
         # An id another file held when the run began: a duplicate while that file still has
         # it (read this run, or outside the folders given and still there); otherwise the
@@ -422,6 +433,8 @@ class _IndexingPass:
 
         # Articles whose file is gone, or whose record left a file that changed.
         gone = [i for i, (_, r, *_rest) in state.docs.items() if r in root_keys and i not in seen]
+        if gone:
+            tally.send(REMOVING)
         for doc_id in gone:
             self._write().delete_by_term("id", doc_id)
             del state.docs[doc_id]

@@ -44,17 +44,17 @@ def index(paths, index_dir, rebuild, as_json, quiet, wait, watch):
         _index_watch(paths, index_dir, rebuild, as_json, quiet, wait)
         return
     progress = None
-    show_progress = not quiet and not as_json and sys.stderr.isatty()
-    if show_progress:
+    if not quiet and not as_json:
+        from .progress import ProgressDisplay
 
-        def progress(articles, files_done, files_total):
-            click.echo(
-                f"\r  {articles} articles, {files_done}/{files_total} files", nl=False, err=True
-            )
-
-    report = build_index(paths, index_dir, rebuild=rebuild, progress=progress, lock_timeout=wait)
-    if show_progress:
-        click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
+        progress = ProgressDisplay(live=sys.stderr.isatty())
+    try:
+        report = build_index(
+            paths, index_dir, rebuild=rebuild, progress=progress, lock_timeout=wait
+        )
+    finally:
+        if progress is not None:
+            progress.close()
     if as_json:
         echo_json(report.as_dict())
         return
@@ -84,11 +84,14 @@ def _default_paths(index_dir) -> tuple[str, ...]:
 
 
 def _summary(report, index_dir) -> str:
+    from .progress import plural
+
     verb = "rebuilt" if report.rebuilt else "updated"
     return (
         f"index {verb}: {report.added} added, {report.updated} updated, {report.removed} removed, "
         f"{report.unchanged} unchanged, {len(report.skipped)} skipped "
-        f"({report.files} files, {report.seconds:.1f} s) -> {safe(str(index_dir))}"
+        f"({plural(report.files, 'file', grouped=False)}, {report.seconds:.1f} s) "
+        f"-> {safe(str(index_dir))}"
     )
 
 
