@@ -99,3 +99,60 @@ def interrupt_after(monkeypatch, n: int) -> None:
 def news_copy(tmp_path) -> Path:
     """A private, writable copy of the fixture corpus."""
     return fixture_copy(NEWS, tmp_path)
+
+
+def installed_mlsearch() -> str | None:
+    """The ``mlsearch`` command of the interpreter running the tests (its venv), if any."""
+    import sys
+
+    here = Path(sys.executable).parent / "mlsearch"
+    return str(here) if here.exists() else shutil.which("mlsearch")
+
+
+def run_in_terminal(
+    args: list[str], columns: int = 120, env: dict | None = None, stderr: bool = True
+) -> tuple[int, bytes]:
+    """``args`` with stdout (and stderr, unless ``stderr`` is False) on a pseudo-terminal
+    ``columns`` wide; its exit status and every byte it wrote there. ``env``: the whole
+    environment (default: this one, less COLUMNS, LINES and NO_COLOR)."""
+    import fcntl
+    import os
+    import select
+    import struct
+    import subprocess
+    import termios
+    import time
+
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    proc = subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave if stderr else subprocess.DEVNULL,
+        env=env,
+    )
+    os.close(slave)
+    out = b""
+    deadline = time.monotonic() + 300  # only guards against a hang
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 1.0)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: every end of the terminal is closed, the child is done
+                break
+            if not data:
+                break
+            out += data
+        return proc.wait(timeout=120), out
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()

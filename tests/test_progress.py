@@ -3,15 +3,10 @@ plain lines when stderr is not a terminal, the live line when it is, and plurals
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import select
-import struct
 import subprocess
 import sys
-import termios
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +16,7 @@ from indexer.write.build import build_index
 from indexer.write.progress import Progress
 from search.cli.progress import ProgressDisplay, describe, duration, plural
 
-from .conftest import invoke
+from .conftest import invoke, run_in_terminal
 
 RECORDS = 450
 
@@ -253,41 +248,13 @@ def _mlsearch() -> str:
     return str(Path(sys.executable).parent / "mlsearch")
 
 
-def run_in_terminal(args: list[str], columns: int) -> bytes:
-    """The installed mlsearch with stdout and stderr on a pseudo-terminal of ``columns``."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLSEARCH_", "COLUMNS"))}
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env)
-    os.close(slave)
-    out = b""
-    deadline = time.monotonic() + 300  # only guards against a hang
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 1.0)
-            if not ready:
-                if proc.poll() is not None:
-                    break
-                continue
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the child is done
-                break
-            if not data:
-                break
-            out += data
-        assert proc.wait(timeout=60) == 0, out
-        return out
-    finally:
-        os.close(master)
-        if proc.poll() is None:
-            proc.kill()
-
-
 @pytest.mark.skipif(not Path(_mlsearch()).exists(), reason="mlsearch is not installed here")
 def test_on_a_terminal_one_live_line_then_a_clean_summary(tmp_path):
     docs = write_docs(tmp_path / "docs", records=1000)
-    out = run_in_terminal([_mlsearch(), "index", "--index", str(tmp_path / "ix"), str(docs)], 60)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLSEARCH_", "COLUMNS"))}
+    args = [_mlsearch(), "index", "--index", str(tmp_path / "ix"), str(docs)]
+    status, out = run_in_terminal(args, 60, env=env)
+    assert status == 0, out
     text = out.decode("utf-8")
     live, summary = text.split("index updated: ", 1)
     assert summary.startswith("1002 added") and summary.endswith("\r\n")

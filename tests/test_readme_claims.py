@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from click.testing import CliRunner
 
 from indexer.analyse.fields import analyze
 from search.cli import main
+from tests.conftest import run_in_terminal
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -78,36 +76,6 @@ def _mlsearch() -> str | None:
     return str(here) if here.exists() else shutil.which("mlsearch")
 
 
-def run_on_terminal(args: list[str], env: dict) -> tuple[int, bytes]:
-    """Run the installed mlsearch with its stdout on a pseudo-terminal; what it printed."""
-    master, slave = os.openpty()
-    proc = subprocess.Popen(
-        args, stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.DEVNULL, env=env
-    )
-    os.close(slave)
-    out = b""
-    deadline = time.monotonic() + 120  # only guards against a hang
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 1.0)
-            if not ready:
-                if proc.poll() is not None:
-                    break
-                continue
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: every end of the terminal is closed, the child is done
-                break
-            if not data:
-                break
-            out += data
-        return proc.wait(timeout=120), out
-    finally:
-        os.close(master)
-        if proc.poll() is None:
-            proc.kill()
-
-
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 @pytest.mark.skipif(_mlsearch() is None, reason="needs the installed mlsearch command")
 @pytest.mark.parametrize(
@@ -128,7 +96,7 @@ def test_colour_on_a_real_terminal(news_index, flag, no_color, coloured):
     args = [_mlsearch(), "search", "--index", str(news_index), "latihan"]
     if flag:
         args += ["--color", flag]
-    status, out = run_on_terminal(args, env)
+    status, out = run_in_terminal(args, env=env, stderr=False)
     assert status == 0, out
     assert b"latihan" in out.lower()
     assert (COLOUR.encode() in out) is coloured, out

@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FIXTURES, build_fixture_index, invoke
+from tests.conftest import (
+    FIXTURES,
+    build_fixture_index,
+    installed_mlsearch,
+    invoke,
+    run_in_terminal,
+)
 
 TERMINAL = FIXTURES / "terminal"
 
@@ -116,34 +122,8 @@ def test_piped_snippets_stay_one_line_each(idx):
 
 def pty_run(*args, columns: int) -> str:
     """``mlsearch ARGS`` of this venv in a pseudo-terminal ``columns`` wide: what it shows."""
-    import fcntl
-    import os
-    import struct
-    import subprocess
-    import sys
-    import termios
-    from pathlib import Path
-
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
-    exe = Path(sys.executable).parent / "mlsearch"
-    proc = subprocess.Popen(
-        [exe, *map(str, args)], stdin=slave, stdout=slave, stderr=slave, env=env
-    )
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the terminal's other end is closed
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    proc.wait()
-    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    _status, out = run_in_terminal([installed_mlsearch(), *map(str, args)], columns)
+    return out.decode("utf-8").replace("\r\n", "\n")
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
