@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from graphlib import TopologicalSorter
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import indexer.read
+from tests.test_layout import imports
 
 PACKAGE_DIR = Path(indexer.read.__file__).resolve().parent
 ROOT = PACKAGE_DIR.parent.parent
@@ -26,20 +26,7 @@ def package_imports(module: str, path: Path) -> set[str]:
     ``from indexer.read import dates`` is an import of the submodule ``indexer.read.dates``;
     ``from indexer.read import SourceFile`` is one of ``indexer.read`` itself.
     """
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                base = f"{parent}.{base}" if base else parent
-            for alias in node.names:
-                sub = f"{base}.{alias.name}"
-                found.add(sub if sub in MODULES else base)
-    return {name for name in found if name in MODULES and name != module}
+    return {name for name in imports(module, path, top_level_only=False) if name in MODULES}
 
 
 def test_package_modules_found():
