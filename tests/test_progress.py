@@ -14,7 +14,8 @@ import pytest
 import indexer.write.build as build
 from indexer.write.build import build_index
 from indexer.write.progress import Progress
-from search.cli.progress import ProgressDisplay, describe, duration, plural
+from search.cli.output import plural
+from search.cli.progress import ProgressDisplay, describe, duration
 
 from .conftest import invoke, run_in_terminal
 
@@ -131,13 +132,13 @@ def test_the_parallel_writer_says_committing_before_it_writes_the_table_of_conte
 
 
 def test_plurals_and_durations():
-    assert [plural(n, "file") for n in (0, 1, 2, 15321)] == [
+    assert [plural(n, "file", grouped=True) for n in (0, 1, 2, 15321)] == [
         "0 files",
         "1 file",
         "2 files",
         "15,321 files",
     ]
-    assert plural(15321, "file", grouped=False) == "15321 files"
+    assert plural(15321, "file") == "15321 files"
     assert [duration(s) for s in (0.2, 8, 200, 4000, 6000)] == [
         "under a second",
         "8 s",

@@ -84,13 +84,13 @@ def _default_paths(index_dir) -> tuple[str, ...]:
 
 
 def _summary(report, index_dir) -> str:
-    from .progress import plural
+    from .output import plural
 
     verb = "rebuilt" if report.rebuilt else "updated"
     return (
         f"index {verb}: {report.added} added, {report.updated} updated, {report.removed} removed, "
         f"{report.unchanged} unchanged, {len(report.skipped)} skipped "
-        f"({plural(report.files, 'file', grouped=False)}, {report.seconds:.1f} s) "
+        f"({plural(report.files, 'file')}, {report.seconds:.1f} s) "
         f"-> {safe(str(index_dir))}"
     )
 

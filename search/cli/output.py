@@ -51,9 +51,10 @@ def mark(text: str, spans, colour: bool) -> str:
     return "".join(out)
 
 
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """``1 hit``, ``2 hits``, ``0 hits``."""
-    return f"{n} {word if n == 1 else words or word + 's'}"
+def plural(n: int, word: str, words: str | None = None, grouped: bool = False) -> str:
+    """``1 hit``, ``2 hits``, ``0 hits``; ``grouped``: ``15,321 articles``."""
+    number = f"{n:,}" if grouped else str(n)
+    return f"{number} {word if n == 1 else words or word + 's'}"
 
 
 def print_hits(results, page: int, as_json: bool, colour: str, limit: int = 10) -> None:

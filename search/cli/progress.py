@@ -26,6 +26,8 @@ from indexer.write.progress import (
     Progress,
 )
 
+from .output import plural
+
 PHASES = {
     COUNTING: "counting the articles to read…",
     WRITING: "writing the index…",
@@ -38,12 +40,6 @@ PHASES = {
 PLAIN_EVERY = 10.0
 # Seconds between two redraws of the live line while reading.
 LIVE_EVERY = 0.1
-
-
-def plural(n: int, noun: str, grouped: bool = True) -> str:
-    """``1 article``, ``2 articles``, ``15,321 articles`` (``15321 articles`` not grouped)."""
-    number = f"{n:,}" if grouped else str(n)
-    return f"{number} {noun}" if n == 1 else f"{number} {noun}s"
 
 
 def duration(seconds: float) -> str:
@@ -65,14 +61,15 @@ def describe(p: Progress, elapsed: float | None) -> str:
     if p.phase != READING:
         text = PHASES.get(p.phase, f"{p.phase}…")
         if p.phase == WRITING and p.read and elapsed is not None:
-            text += f" ({plural(p.read, 'article')} read in {duration(elapsed)})"
+            text += f" ({plural(p.read, 'article', grouped=True)} read in {duration(elapsed)})"
         return text
     if p.total is not None:
-        done = f"{p.articles:,} of {plural(p.total, 'article')}"
+        done = f"{p.articles:,} of {plural(p.total, 'article', grouped=True)}"
         if p.total:
             done += f" ({100 * p.articles // p.total}%)"
     else:
-        done = f"{plural(p.articles, 'article')}, {p.files:,} of {plural(p.files_total, 'file')}"
+        articles = plural(p.articles, "article", grouped=True)
+        done = f"{articles}, {p.files:,} of {plural(p.files_total, 'file', grouped=True)}"
         if p.fraction is not None:
             done += f" ({int(100 * p.fraction)}%)"
     text = f"reading: {done}"
