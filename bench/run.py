@@ -124,9 +124,19 @@ for line in sys.stdin:
         p = subprocess.Popen(job["cmd"], stdout=out, stderr=err, env=job["env"], cwd=job["cwd"])
         peak, done = [0], threading.Event()
 
+        # For tests: the number of samples taken so far, written after each one, so that
+        # a test can hold its processes until one was taken while they all stood.
+        count_to = job["env"].get("BENCH_SAMPLES_FILE")
+
         def sample():
+            taken = 0
             while not done.wait(0.25):
                 peak[0] = max(peak[0], tree_kb(p.pid))
+                taken += 1
+                if count_to:
+                    with open(count_to + ".tmp", "w") as f:
+                        f.write(str(taken))
+                    os.replace(count_to + ".tmp", count_to)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()

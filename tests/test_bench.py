@@ -135,20 +135,46 @@ def test_queries_only_measures_the_indexes_a_run_left(tmp_path):
     assert set(mlsearch["cold"]["median_s"]) == set(LANGS)
 
 
-def test_peak_memory_adds_up_concurrent_sub_processes():
-    """Indexing runs in several processes: their memory counts together, not the largest."""
-    from bench.run import Launcher, run_measured
+def test_peak_memory_adds_up_concurrent_sub_processes(tmp_path):
+    """Indexing runs in several processes: their memory counts together, not the largest.
 
+    The two children hold 60 MB each until the launcher has sampled the process tree at
+    least twice since both stood (it writes its count to BENCH_SAMPLES_FILE): no sleeps."""
+    from bench.run import Launcher, child_env, run_measured
+
+    count = tmp_path / "samples"
     hold = (
-        "b = bytearray(60 * 2**20); b[::4096] = b'x' * len(b[::4096]); import time; time.sleep(2)"
+        "import os, sys, time\n"
+        "b = bytearray(60 * 2**20); b[::4096] = b'x' * len(b[::4096])\n"
+        "open(sys.argv[1], 'w').close()\n"
+        "deadline = time.monotonic() + 120  # a hang guard\n"
+        "while not os.path.exists(sys.argv[2]) and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
     )
     parent = (
-        "import subprocess, sys\n"
-        f"ps = [subprocess.Popen([sys.executable, '-c', {hold!r}]) for _ in range(2)]\n"
+        "import os, subprocess, sys, time\n"
+        "count, tmp = sys.argv[1], sys.argv[2]\n"
+        "go = os.path.join(tmp, 'go')\n"
+        "ready = [os.path.join(tmp, f'ready{i}') for i in range(2)]\n"
+        f"ps = [subprocess.Popen([sys.executable, '-c', {hold!r}, r, go]) for r in ready]\n"
+        "def taken():\n"
+        "    try:\n"
+        "        return int(open(count).read() or 0)\n"
+        "    except (OSError, ValueError):\n"
+        "        return 0\n"
+        "deadline = time.monotonic() + 120  # a hang guard\n"
+        "while not all(map(os.path.exists, ready)) and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+        "first = taken()\n"
+        "while taken() < first + 2 and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+        "open(go, 'w').close()\n"
         "[p.wait() for p in ps]\n"
+        "sys.exit(0 if time.monotonic() < deadline else 3)\n"
     )
+    env = {**child_env(), "BENCH_SAMPLES_FILE": str(count)}
     try:
-        proc = run_measured([sys.executable, "-c", parent])
+        proc = run_measured([sys.executable, "-c", parent, str(count), str(tmp_path)], env=env)
     finally:
         Launcher.stop()
     assert proc.rc == 0, proc.stderr
