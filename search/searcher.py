@@ -29,6 +29,7 @@ from .hits import build_hits
 from .options import check_lang, check_limit, check_page, check_sort
 from .plan import MatchCounter, QueryParsers, QueryPlan, streamed_unions
 from .query import Expansion
+from .relevance import ALL, Features
 from .results import (
     JSON_SCHEMA_VERSION,
     ArticleRecord,
@@ -86,17 +87,20 @@ class Searcher:
         glossary: Collection[str] = (),
         bm25: tuple[float, float] = BM25,
         block_scoring: bool = True,
+        features: Features = ALL,
     ):
         """``glossary``: the user's glossary files for cross-language search, added to the
         shipped one and to MLSEARCH_GLOSSARY's. ``bm25``: BM25F's ``(B, K1)``.
         ``block_scoring``: score a posting block at a time (``search.blockscore``); False
-        scores with whoosh's matchers, to the same scores (the parity tests compare them)."""
+        scores with whoosh's matchers, to the same scores (the parity tests compare them).
+        ``features``: the relevance features on top of BM25F (``search.relevance``)."""
         from whoosh import scoring
 
         self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
         b, k1 = bm25
         self._weighting = scoring.BM25F(B=b, K1=k1)
         self._block_scoring = block_scoring
+        self.features = features
         self._open()
         # The searcher's schema, not FileIndex.schema: that property re-reads the newest
         # TOC file, which a concurrent commit may just have deleted.
