@@ -218,3 +218,63 @@ def test_eval_run_only_own(tiny, tmp_path, capsys, monkeypatch):
     assert own_table.main([str(written)]) == 0
     md = capsys.readouterr().out
     assert "| strict AND | 1.000 | 0." in md and "| --- | ---: |" in md
+
+
+# --- pooling ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_pool_writes_a_judging_sheet_and_reads_it_back(tiny, tmp_path, capsys):
+    from eval import pool
+    from eval.systems import MLSEARCH, NAIVE, ensure_indexes
+
+    corpus = tiny / "data" / "news" / "articles.jsonl.gz"
+    ensure_indexes(corpus, tiny / "work", [MLSEARCH, NAIVE])
+    sheet = tmp_path / "judging" / "xen1.tsv"
+    earlier = tmp_path / "earlier.txt"
+    earlier.write_text("xen1 0 en-1 1\nen01 0 zh-1 2\n", encoding="utf-8")
+    common = ["--workdir", str(tiny / "work"), "--corpus", str(corpus), "--sheet", str(sheet)]
+    args = ["pool", "--tid", "xen1", "-q", "defence minister", "-q", "ASEAN meet"]
+    args += ["--term", "Sabah", "--qrels", str(earlier), *common]
+    assert pool.main(args) == 0
+    out = capsys.readouterr().out
+    with sheet.open(encoding="utf-8") as fh:
+        rows = [line.rstrip("\n").split("\t") for line in fh]
+    assert rows[0] == pool.SHEET_HEADER
+    by_id = {r[0]: r for r in rows[1:]}
+    # en-1: every system; zh-1: only through --cross; ms-3: only the substring scan
+    assert set(by_id) == {"en-1", "zh-1", "ms-3"}
+    assert by_id["en-1"][3] == "1"  # its earlier grade for this topic, not en01's
+    assert by_id["zh-1"][3] == "" and by_id["zh-1"][4] == "mlsearch cross"
+    assert by_id["ms-3"][4] == "scan 'Sabah'"
+    assert by_id["ms-3"][1:3] == [
+        "Banjir kilat di Sabah",
+        "Banjir kilat melanda dua daerah di Sabah.",
+    ]
+    assert rows[1][0] == "en-1"  # found by the most systems first
+    assert "3 candidates (1 already judged)" in out
+    # --lang keeps a mono topic's language
+    assert pool.main(["pool", "-q", "defence minister", "--lang", "zh", *common]) == 0
+    with sheet.open(encoding="utf-8") as fh:
+        assert [line.split("\t")[0] for line in fh][1:] == ["zh-1"]
+    capsys.readouterr()
+
+    # graded, the sheet becomes qrels lines; ungraded lines are left out
+    sheet.write_text(
+        "corpus_id\ttitle\topening\tgrade\tfound_by\nzh-1\tt\to\t2\tx\nen-1\tt\to\t\tx\n",
+        encoding="utf-8",
+    )
+    assert pool.main(["qrels", str(sheet), "--tid", "xen1"]) == 0
+    assert capsys.readouterr().out == "xen1 0 zh-1 2\n"
+    sheet.write_text("zh-1\tt\to\t3\tx\n", encoding="utf-8")
+    assert pool.main(["qrels", str(sheet), "--tid", "xen1"]) == 2
+
+
+def test_pool_keeps_article_text_out_of_the_repository(capsys):
+    from eval import pool
+    from eval.data import REPO_ROOT
+
+    sheet = REPO_ROOT / "eval" / "data" / "own" / "sheet.tsv"
+    assert pool.main(["pool", "-q", "x", "--sheet", str(sheet)]) == 2
+    assert "inside the repository" in capsys.readouterr().out
+    assert not sheet.exists()
