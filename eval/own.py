@@ -447,6 +447,8 @@ def naive_row(own: dict) -> dict | None:
 
 def format_tables(own: dict, markdown: bool = False) -> str:
     """One table per metric: rows = the ladder, columns = the groups of topics."""
+    if not own["topics"]:
+        return "\n".join(f"note: {n}" for n in own["notes"])
     counts = own["by_group"]
     header = ["row", *(f"{g} ({counts.get(g, 0)})" for g in GROUPS)]
     ran = [r for r in own["rows"] if not r["skipped"]]
