@@ -7,7 +7,9 @@ corpus_id grade``, grade 0, 1 or 2; grade-0 lines are judged not relevant). A mo
 counts the relevant articles of its query's language only (another language's article is
 not relevant to it); a cross topic counts every language and runs with ``cross=True``.
 
-Every topic is sent as typed, over the whole corpus (no language filter), top 100 kept.
+Every topic is sent as typed, top 100 kept: a mono topic with ``lang=`` its query's language
+(its pool was judged in that language only: an unfiltered run would be scored on unjudged
+articles), a cross topic over the whole corpus.
 Groups: ``zh``, ``ms``, ``en`` (mono topics by query language), ``cross``, and ``all``.
 Metrics (``eval.metrics``), means over the topics with at least one relevant article:
 
@@ -62,9 +64,8 @@ class Row:
     target: bool = False
 
 
-# The matching model the feature rows stack on: the search kwargs of the chosen one
-# (e.g. dict(match="coord")). The default is strict AND.
-BASE: dict = {}
+# The matching model the feature rows stack on: the search kwargs of the chosen one.
+BASE: dict = dict(match="ranked")
 # Features switched on one after the other, in the ladder's order.
 PROXIMITY = replace(NONE, proximity=True)
 PHRASES = replace(PROXIMITY, exact_phrases=True)
@@ -72,12 +73,15 @@ SYNONYMS = replace(PHRASES, synonyms=True)
 
 LADDER: list[Row] = [
     # matching models, no features
-    Row("strict AND", dict(features=NONE)),
-    Row("OR", dict(features=NONE), dict(any_words=True)),
-    Row("AND, else OR", dict(features=NONE), dict(fallback=True)),
+    Row("strict AND (as shipped before)", dict(features=NONE), dict(match="all")),
+    Row("OR (plain BM25F sums)", dict(features=NONE), dict(match="any")),
+    Row("AND, else ranked", dict(features=NONE), dict(match="all", fallback=True)),
     Row("AND hits then OR hits", dict(features=NONE), system=AND_THEN_OR),
-    # candidate models, one line each:
-    # Row("coord", dict(features=NONE), dict(match="coord")),
+    # candidate models (search.matching)
+    Row("coord: score x matched/n", dict(features=NONE), dict(match="coord")),
+    Row("coord2: score x (matched/n)^2", dict(features=NONE), dict(match="coord2")),
+    Row("tiered: most words first", dict(features=NONE), dict(match="tiered")),
+    Row("ranked: score x idf share", dict(features=NONE), dict(match="ranked")),
     # features, one after the other, on the BASE model
     Row("+ proximity", dict(features=PROXIMITY), BASE),
     Row("+ exact phrases", dict(features=PHRASES), BASE),
@@ -220,9 +224,11 @@ class MlsearchRunner:
 
         self.searcher = Searcher(index_dir, **kwargs)
 
-    def hits(self, query: str, cross: bool, **kwargs) -> Hits:
+    def hits(self, query: str, cross: bool, lang: str | None = None, **kwargs) -> Hits:
         from indexer.errors import MlsearchError
 
+        if lang is not None:
+            kwargs["lang"] = lang
         try:
             results = self.searcher.search(query, limit=DEPTH, suggest=False, cross=cross, **kwargs)
         except MlsearchError as exc:
@@ -230,11 +236,12 @@ class MlsearchRunner:
         return [(_corpus_id(h.id), [_corpus_id(i) for i in h.similar_ids]) for h in results.hits]
 
     def and_then_or(self, query: str, cross: bool, **kwargs) -> Hits:
-        first = self.hits(query, cross, **kwargs)
+        kwargs.pop("match", None)
+        first = self.hits(query, cross, match="all", **kwargs)
         seen = {i for hit, copies in first for i in (hit, *copies)}
         rest = [
             (hit, copies)
-            for hit, copies in self.hits(query, cross, any_words=True, **kwargs)
+            for hit, copies in self.hits(query, cross, match="any", **kwargs)
             if hit not in seen
         ]
         return (first + rest)[:DEPTH]
@@ -258,9 +265,14 @@ class NaiveRunner:
             schema = self.searcher._ix.schema
             self.searcher._parser = MultifieldParser(["title", "body"], schema, group=OrGroup)
 
-    def hits(self, query: str, cross: bool) -> Hits:
+    def hits(self, query: str, cross: bool, lang: str | None = None) -> Hits:
+        """The top ``DEPTH``; with ``lang``, of that language's articles (read from the
+        top ten times as many, by the id's language prefix)."""
         try:
-            return [(i, []) for i in self.searcher.search(query, limit=DEPTH)]
+            if lang is None:
+                return [(i, []) for i in self.searcher.search(query, limit=DEPTH)]
+            found = self.searcher.search(query, limit=DEPTH * 10)
+            return [(i, []) for i in found if i.startswith(f"{lang}-")][:DEPTH]
         except Exception as exc:  # the naive parser's errors have no common base class
             raise QueryFailed(f"{type(exc).__name__}: {exc}") from exc
 
@@ -381,14 +393,15 @@ def _run_row(row: Row, topics: list[Topic], indexes: dict, runners: dict, notes:
             if not row.cross and topic.kind != "cross":
                 continue
             cross = topic.kind == "cross" and row.cross and kind != NAIVE
+            lang = topic.lang if topic.kind == "mono" else None
             error = None
             try:
                 if row.system == NAIVE:
-                    hits = runner.hits(topic.query, cross)
+                    hits = runner.hits(topic.query, cross, lang)
                 elif row.system == AND_THEN_OR:
-                    hits = runner.and_then_or(topic.query, cross, **row.search)
+                    hits = runner.and_then_or(topic.query, cross, lang=lang, **row.search)
                 else:
-                    hits = runner.hits(topic.query, cross, **row.search)
+                    hits = runner.hits(topic.query, cross, lang=lang, **row.search)
             except QueryFailed as exc:
                 hits, error = [], str(exc)
             result["per_topic"].append(

@@ -46,9 +46,10 @@ def system_hits(workdir: Path, queries: list[str], depth: int) -> dict[str, list
 
     found: dict[str, list[str]] = {}
     runs = [  # label, system, its options, cross, search kwargs
-        ("mlsearch AND", MLSEARCH, {}, False, {}),
-        ("mlsearch OR", MLSEARCH, {}, False, dict(any_words=True)),
-        ("mlsearch cross", MLSEARCH, {}, True, {}),
+        ("mlsearch AND", MLSEARCH, {}, False, dict(match="all")),
+        ("mlsearch OR", MLSEARCH, {}, False, dict(match="any")),
+        ("mlsearch cross", MLSEARCH, {}, True, dict(match="all")),
+        ("mlsearch ranked", MLSEARCH, {}, False, dict(match="ranked")),
         ("naive AND", NAIVE, {}, False, {}),
         ("naive OR", NAIVE, dict(any_words=True), False, {}),
     ]

@@ -259,7 +259,9 @@ class CrossLanguagePlugin:
             return node
         if len(parts) == 1:
             return parts[0]
-        return syntax.OrGroup([node, syntax.AndGroup(parts)])
+        run = syntax.OrGroup([node, syntax.AndGroup(parts)])
+        run.han_parts = syntax.AndGroup(parts)  # what HanWordsPlugin splits the run into
+        return run
 
 
 def _is_phrase(node) -> bool:
@@ -291,12 +293,88 @@ def _exact_form_counts(node) -> bool:
     return word.isalpha() and len(word) >= 3 and word not in stop_words()
 
 
-def make_parser(schema, glossary=None) -> QueryParser:
+class HanWordsPlugin:
+    """A Chinese run typed without spaces (南海军事演习) becomes its words (南海 军事演习),
+    each a word of the query like a typed one, as a Latin query's words are: the matching
+    model then ranks articles holding some of them, and proximity ranks the run found
+    whole highest. With ``--cross``, a run the glossary knows parts of is split at them
+    first (``CrossLanguagePlugin._han_node``)."""
+
+    def taggers(self, parser):
+        return ()
+
+    def filters(self, parser):
+        return [(self.do_split, 106)]
+
+    def do_split(self, parser, group):
+        out = []
+        for node in group:
+            parts = getattr(node, "han_parts", None)
+            if parts is not None:
+                node = parts
+            if isinstance(node, syntax.GroupNode):
+                out.append(self.do_split(parser, node))
+                continue
+            words = _han_words(node)
+            out.append(syntax.AndGroup(words) if len(words) > 1 else node)
+        return _regroup(group, out)
+
+
+def _han_words(node) -> list:
+    """The jieba words of a bare Han word node, as word nodes where each stands in the
+    query (one node: not a Han run, or one word)."""
+    from indexer.analyse.fields import ANALYZERS
+
+    if type(node) is not syntax.WordNode or node.fieldname not in (None, "title", "body"):
+        return [node]
+    if not HAN_RUN.fullmatch(normalize_text(node.text)):
+        return [node]
+    tokens = [
+        (t.startchar, t.endchar)
+        for t in ANALYZERS["zh"](node.text, positions=True, chars=True, mode="query")
+    ]
+    # One-character words are rarely words of the query on their own: a run of them is
+    # one piece (碳 中 和), and a lone one joins the word after it (冬 残奥会), or, at the
+    # end, the word before it (升旗 山).
+    pieces: list[list[int]] = []
+    lone = False  # the last piece is a lone character waiting for the next word
+    for start, end in tokens:
+        single = end - start == 1
+        if pieces and (lone or (single and pieces[-1][2])):
+            pieces[-1][1] = end
+            pieces[-1][2] = pieces[-1][2] and single
+        else:
+            pieces.append([start, end, single])
+        lone = single and pieces[-1][1] - pieces[-1][0] == 1
+    if lone and len(pieces) > 1:
+        last = pieces.pop()
+        pieces[-1][1] = last[1]
+    if len(pieces) < 2:
+        return [node]
+    words = []
+    for start, end, _single in pieces:
+        word = _word(node.text[start:end], node, node.boost)
+        if node.startchar is not None:
+            word.startchar, word.endchar = node.startchar + start, node.startchar + end
+        words.append(word)
+    return words
+
+
+def make_parser(schema, glossary=None, ranked: bool = False) -> QueryParser:
+    """The query parser; ``glossary``: ``--cross`` through it; ``ranked``: a Chinese run
+    is its words (``HanWordsPlugin``), and ``+word`` requires a word (for the matching
+    modes that do not require every word, ``search.matching``)."""
+    from whoosh.qparser import PlusMinusPlugin
+
     parser = QueryParser(None, schema, group=syntax.AndGroup)
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(LanguageFieldsPlugin())
+    # +word at the start of a word; a minus sign stays a hyphen (Bangsa-Bangsa)
+    parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=[^\s+])", minusexpr=r"(?!)"))
     if glossary is not None:
         parser.add_plugin(CrossLanguagePlugin(glossary))
+    if ranked:
+        parser.add_plugin(HanWordsPlugin())
     return parser
 
 
@@ -328,6 +406,12 @@ def parse_query(parser, text: str):
         fieldname = getattr(node, "fieldname", None)
         if fieldname == "lang" and isinstance(node, wq.Term) and node.text not in LANGS:
             raise QuerySyntaxError(f"unknown language {node.text!r} in lang: (use zh, ms or en)")
+    for node in _walk(q):
+        # Phrase.normalize() keeps char_ranges but drops startchar: where the phrase was
+        # typed must survive it (search.matching names a query's words as typed)
+        typed_at = getattr(node, "startchar", None)
+        if isinstance(node, wq.Phrase) and not node.char_ranges and typed_at is not None:
+            node.char_ranges = [(node.startchar, node.endchar)]
     q = q.normalize()
     if q is wq.NullQuery:
         raise QuerySyntaxError(

@@ -161,8 +161,8 @@ def test_eval_run_only_own(tiny, tmp_path, capsys, monkeypatch):
     from eval.run import main
 
     ladder = [
-        Row("strict AND", dict(features=own.NONE)),
-        Row("OR", dict(features=own.NONE), dict(any_words=True)),
+        Row("strict AND", dict(features=own.NONE), dict(match="all")),
+        Row("OR", dict(features=own.NONE), dict(match="any")),
         Row("a model to come", dict(features=own.NONE), dict(no_such_model="coord")),
         Row("AND then OR", dict(features=own.NONE), system=own.AND_THEN_OR),
         Row("all, cross as typed", dict(features=own.ALL), cross=False),
