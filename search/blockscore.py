@@ -25,6 +25,7 @@ from whoosh.scoring import BM25FScorer, WeightScorer
 from indexer.whoosh_internals.postings import posting_blocks, term_matcher
 
 from .cache import IndexCache
+from .exact import ExactPhrase
 
 Scores = dict  # segment docnum -> score
 
@@ -68,6 +69,8 @@ class SegmentScorer:
             return self._term(q, only)
         if kind is wq.Phrase and q.slop == 1:
             return self._phrase(q, only)
+        if kind is ExactPhrase:
+            return self._exact(q, only)
         if kind is wq.NumericRange and q.fieldname == "date" and q.constantscore:
             return self._date_range(q, only)
         if kind in (wq.Or, wq.And) and len(q.subqueries) == 1:
@@ -216,6 +219,24 @@ class SegmentScorer:
             if starts:
                 out[d] = _tree_sum([found[i][0][d] for i in range(len(texts))])
         return self._boosted(out, q.boost)
+
+    def _exact(self, q, only) -> Scores:
+        """A quoted phrase as written (``search.exact``): its field's matches among the
+        articles whose ``spell`` field has its words, where the stored title or body
+        holds it."""
+        if q.trusted:
+            return self._eval(q.child, only)
+        exact, reader = q.exact, self.reader
+        docs = exact.spell_docs(reader)
+        if docs is not None:
+            only = docs if only is None else only & docs
+            if not only:
+                return {}
+        scores = self._eval(q.child, only)
+        if exact.by_spell:
+            return scores  # the words as written were the whole test
+        held, part = exact.held, q.part
+        return {d: s for d, s in scores.items() if held(reader, part, d)}
 
     def _date_range(self, q, only) -> Scores:
         """``date:`` read from the date column rather than matched as the union of every

@@ -19,6 +19,7 @@ from indexer.write.check import damaged, is_damage
 
 from .collect import Snapshot, filtered, matching_docs, run_page
 from .query import MAX_EXPANSION, Expansion, make_parser, parse_query, parse_with_expansions
+from .relevance import ALL, Features
 
 _SCAN_LIMIT = 20_000  # terms of one wildcard looked at before giving up on completeness
 
@@ -117,12 +118,14 @@ def any_words(q):
 class QueryParsers:
     """The parsers of one index's schema: the plain one, and ``--cross``'s for the
     glossary (shipped entries, MLSEARCH_GLOSSARY's and ``glossary_files``), made anew
-    when the glossary is reloaded."""
+    when the glossary is reloaded; both parse as ``features`` say (quoted phrases as
+    written or by stems)."""
 
-    def __init__(self, schema, glossary_files=()):
+    def __init__(self, schema, glossary_files=(), features: Features = ALL):
         self.schema = schema
         self.glossary_files = tuple(glossary_files)
-        self.plain = make_parser(schema)
+        self.exact_phrases = features.exact_phrases
+        self.plain = make_parser(schema, exact_phrases=self.exact_phrases)
         self._cross: dict[int, tuple] = {}
 
     def glossary(self):
@@ -134,7 +137,7 @@ class QueryParsers:
         glossary = self.glossary()
         cached = self._cross.get(id(glossary))
         if cached is None or cached[0] is not glossary:
-            parser = make_parser(self.schema, glossary)
+            parser = make_parser(self.schema, glossary, self.exact_phrases)
             self._cross = {id(glossary): (glossary, parser)}
         else:
             parser = cached[1]

@@ -104,7 +104,9 @@ class Searcher:
         self._open()
         # The searcher's schema, not FileIndex.schema: that property re-reads the newest
         # TOC file, which a concurrent commit may just have deleted.
-        self._parsers = QueryParsers(self._searcher.schema, tuple(str(g) for g in glossary))
+        self._parsers = QueryParsers(
+            self._searcher.schema, tuple(str(g) for g in glossary), features
+        )
 
     def _open(self) -> None:
         for attempt in range(20):
@@ -402,17 +404,23 @@ class Searcher:
         )
 
     def explain(self, query: str, cross: bool = False) -> dict:
-        """How the query was normalised and tokenised for each language field, and with
-        ``cross`` every glossary expansion and the entry it came from."""
+        """How the query was normalised and tokenised for each language field, which
+        quoted phrases match as written (``exact``), and with ``cross`` every glossary
+        expansion and the entry it came from."""
         from indexer.analyse.normalize import normalize
 
+        from .exact import exact_phrases
+
         q, expansions = self._parsers.parse(query, cross)
-        extra = {}
+        extra: dict = {}
+        if self.features.exact_phrases:
+            # one entry per quoted phrase: matched as written, these words in this order
+            extra["exact"] = [
+                {"phrase": p.exact.text, "as_written": p.exact.shown} for p in exact_phrases(q)
+            ]
         if cross:
-            extra = {
-                "cross": [e.as_json() for e in expansions],
-                "glossary_files": self.glossary().files,
-            }
+            extra["cross"] = [e.as_json() for e in expansions]
+            extra["glossary_files"] = self.glossary().files
         return {
             "query": query,
             "normalized": normalize(query).text,

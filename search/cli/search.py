@@ -155,6 +155,12 @@ def _print_explain(info: dict, as_json: bool) -> None:
     for lang, terms in info["analysis"].items():
         click.echo(f"  {lang:4} -> {safe(' | '.join(terms)) or '(nothing)'}", err=True)
     click.echo(f"parsed:     {safe(info['parsed'])}", err=True)
+    for phrase in info.get("exact", ()):
+        click.echo(
+            f'exact:      "{safe(phrase["phrase"])}" matched as written:'
+            f" {safe(phrase['as_written'])}",
+            err=True,
+        )
     if "cross" in info:
         if not info["cross"]:
             click.echo("cross:      no glossary entry matches the query's words", err=True)
