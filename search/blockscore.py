@@ -224,9 +224,12 @@ class SegmentScorer:
         """A quoted phrase as written (``search.exact``): its field's matches among the
         articles whose ``spell`` field has its words, where the stored title or body
         holds it."""
-        if q.trusted:
-            return self._eval(q.child, only)
         exact, reader = q.exact, self.reader
+        if q.trusted:
+            scores = self._eval(q.child, only)
+            # the phrase's bigram field need not read these again (国防部长: 30 -> 23 ms)
+            exact.known_held(reader, q.part, scores)
+            return scores
         docs = exact.spell_docs(reader)
         if docs is not None:
             only = docs if only is None else only & docs

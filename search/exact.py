@@ -134,6 +134,13 @@ class ExactText:
             got = memo[key] = self.found_in(text)
         return got
 
+    def known_held(self, reader, part: str, docnums) -> None:
+        """These documents' ``part`` holds the phrase (a trusted field matched them):
+        another field of the phrase need not read them."""
+        memo = self._held.setdefault(reader, {})
+        for d in docnums:
+            memo[(d, part)] = True
+
     def spell_docs(self, reader) -> set[int] | None:
         """The documents of ``reader`` whose ``spell`` field has every word of
         ``surface``: only they can hold the phrase (None: no such word to look up).
