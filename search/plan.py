@@ -99,14 +99,19 @@ def query_failed(index_dir, exc: Exception):
 class QueryParsers:
     """The parsers of one index's schema: the plain ones, and ``--cross``'s for the
     glossary (shipped entries, MLSEARCH_GLOSSARY's and ``glossary_files``), made anew
-    when the glossary is reloaded. ``ranked``: the parser of the matching modes that do
-    not require every word (``make_parser``)."""
+    when the glossary is reloaded; all parse as ``features`` say (quoted phrases as
+    written or by stems). ``ranked``: the parser of the matching modes that do not
+    require every word (``make_parser``)."""
 
     def __init__(self, schema, glossary_files=(), features: Features = ALL):
         self.schema = schema
         self.glossary_files = tuple(glossary_files)
         self.features = features
-        self._plain = {False: make_parser(schema), True: make_parser(schema, ranked=True)}
+        self.exact_phrases = features.exact_phrases
+        self._plain = {
+            ranked: make_parser(schema, exact_phrases=self.exact_phrases, ranked=ranked)
+            for ranked in (False, True)
+        }
         self._cross: dict[tuple, tuple] = {}
 
     @property
@@ -122,7 +127,7 @@ class QueryParsers:
         glossary = self.glossary()
         cached = self._cross.get((id(glossary), ranked))
         if cached is None or cached[0] is not glossary:
-            parser = make_parser(self.schema, glossary, ranked=ranked)
+            parser = make_parser(self.schema, glossary, self.exact_phrases, ranked=ranked)
             self._cross = {
                 k: v for k, v in self._cross.items() if v[0] is glossary and k[1] != ranked
             }

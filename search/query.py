@@ -15,12 +15,15 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 from whoosh.qparser import FuzzyTermPlugin, MultifieldPlugin, QueryParser, syntax
+from whoosh.qparser.plugins import PhrasePlugin
 
 from indexer.analyse.languages import LANGS
 from indexer.analyse.latin import stop_words
 from indexer.analyse.normalize import HAN_RUN, HAS_HAN, normalize_text
 from indexer.errors import QuerySyntaxError
 from indexer.schema import LANG_FIELDS, TEXT_PARTS, lang_field, text_fields
+
+from .exact import ExactPhrase, ExactText, exact_query
 
 TITLE_BOOST = 3.0
 # Bigram matches are the substring fallback: they rank below whole-word matches.
@@ -42,11 +45,25 @@ CROSS_BOOST = 0.5
 _SURFACE_QUERIES = (wq.Wildcard, wq.Prefix, wq.FuzzyTerm)
 
 
-class LanguageFieldsPlugin(MultifieldPlugin):
-    """Expands a bare word over every language field, and ``title:``/``body:`` over theirs."""
+class ExactPhraseNode(PhrasePlugin.PhraseNode):
+    """A quoted phrase in one language field that matches only as written
+    (``search.exact``): its query is the field's phrase query, wrapped."""
 
-    def __init__(self):
+    exact: ExactText
+
+    def query(self, parser):
+        return exact_query(super().query(parser), self.exact, self.fieldname)
+
+
+class LanguageFieldsPlugin(MultifieldPlugin):
+    """Expands a bare word over every language field, and ``title:``/``body:`` over theirs.
+
+    ``exact_phrases``: a quoted phrase matches as written (``search.exact``), in each
+    field it is spread over; one phrase stays one clause of the query (an OR of fields)."""
+
+    def __init__(self, exact_phrases: bool = False):
         super().__init__(text_fields(), fieldboosts=FIELD_BOOSTS, group=syntax.OrGroup)
+        self.exact_phrases = exact_phrases
 
     def do_multifield(self, parser, group):
         for i, node in enumerate(group):
@@ -60,9 +77,15 @@ class LanguageFieldsPlugin(MultifieldPlugin):
                     names = [*names, "spell"]
                 elif node.fieldname is None and _exact_form_counts(node):
                     names = [*names, "spell"]
+                exact = None
+                if self.exact_phrases and _is_phrase(node):
+                    exact = ExactText(node.text, whole_article=node.fieldname is None)
                 newnodes = []
                 for fname in names:
                     newnode = copy.copy(node)
+                    if exact is not None:
+                        newnode.__class__ = ExactPhraseNode  # the same node, its query wrapped
+                        newnode.exact = exact
                     newnode.set_fieldname(fname, override=True)
                     newnode.set_boost(node.boost * self.boosts.get(fname, 1.0))
                     newnodes.append(newnode)
@@ -360,15 +383,18 @@ def _han_words(node) -> list:
     return words
 
 
-def make_parser(schema, glossary=None, ranked: bool = False) -> QueryParser:
-    """The query parser; ``glossary``: ``--cross`` through it; ``ranked``: a Chinese run
-    is its words (``HanWordsPlugin``), and ``+word`` requires a word (for the matching
-    modes that do not require every word, ``search.matching``)."""
+def make_parser(
+    schema, glossary=None, exact_phrases: bool = False, ranked: bool = False
+) -> QueryParser:
+    """The query parser; ``glossary``: ``--cross`` through it; ``exact_phrases``: quoted
+    phrases match as written (``Features.exact_phrases``); ``ranked``: a Chinese run is
+    its words (``HanWordsPlugin``; for the matching modes that do not require every
+    word, ``search.matching``)."""
     from whoosh.qparser import PlusMinusPlugin
 
     parser = QueryParser(None, schema, group=syntax.AndGroup)
     parser.add_plugin(FuzzyTermPlugin())
-    parser.add_plugin(LanguageFieldsPlugin())
+    parser.add_plugin(LanguageFieldsPlugin(exact_phrases))
     # +word at the start of a word; a minus sign stays a hyphen (Bangsa-Bangsa)
     parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=[^\s+])", minusexpr=r"(?!)"))
     if glossary is not None:
@@ -457,6 +483,9 @@ def positive_terms(q) -> list[tuple[str, object]]:
             return
         if isinstance(node, wq.AndNot):
             visit(node.a)
+            return
+        if isinstance(node, ExactPhrase):
+            out.append(("exact", node))  # the phrase as written, not its field's stems
             return
         if node.is_leaf() or isinstance(node, wq.Phrase):
             out.append((getattr(node, "fieldname", None), node))

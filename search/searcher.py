@@ -426,9 +426,12 @@ class Searcher:
     def explain(self, query: str, cross: bool = False, match: str | None = None) -> dict:
         """How the query was normalised and tokenised for each language field; how its
         words combine (``matching``: the mode, each word as typed and whether it is
-        required, the word pairs proximity compares); and with ``cross`` every glossary
-        expansion and the entry it came from."""
+        required, the word pairs proximity compares); which quoted phrases match as
+        written (``exact``); and with ``cross`` every glossary expansion and the entry it
+        came from."""
         from indexer.analyse.normalize import normalize
+
+        from .exact import exact_phrases
 
         mode = check_match(match or DEFAULT_MODE)
         plan = QueryPlan.build(self._snapshot(), self._parsers, query, cross, mode=mode)
@@ -446,12 +449,15 @@ class Searcher:
                 ]
                 if ranked.whole:
                     matching["proximity"].append(" ".join(ranked.labels) + " (whole)")
-        extra = {}
+        extra: dict = {}
+        if self.features.exact_phrases:
+            # one entry per quoted phrase: matched as written, these words in this order
+            extra["exact"] = [
+                {"phrase": p.exact.text, "as_written": p.exact.shown} for p in exact_phrases(q)
+            ]
         if cross:
-            extra = {
-                "cross": [e.as_json() for e in expansions],
-                "glossary_files": self.glossary().files,
-            }
+            extra["cross"] = [e.as_json() for e in expansions]
+            extra["glossary_files"] = self.glossary().files
         return {
             "query": query,
             "normalized": normalize(query).text,

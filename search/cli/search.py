@@ -159,6 +159,12 @@ def _print_explain(info: dict, as_json: bool) -> None:
     click.echo(f"matching:   {matching['mode']}{shown}", err=True)
     for near in matching["proximity"]:
         click.echo(f"proximity:  {safe(near)}", err=True)
+    for phrase in info.get("exact", ()):
+        click.echo(
+            f'exact:      "{safe(phrase["phrase"])}" matched as written:'
+            f" {safe(phrase['as_written'])}",
+            err=True,
+        )
     if "cross" in info:
         if not info["cross"]:
             click.echo("cross:      no glossary entry matches the query's words", err=True)
