@@ -117,11 +117,15 @@ def any_words(q):
 class QueryParsers:
     """The parsers of one index's schema: the plain one, and ``--cross``'s for the
     glossary (shipped entries, MLSEARCH_GLOSSARY's and ``glossary_files``), made anew
-    when the glossary is reloaded."""
+    when the glossary is reloaded. ``features.dictionaries``: ``--cross`` also searches
+    the wide dictionaries' translations (``search.dictionaries``)."""
 
-    def __init__(self, schema, glossary_files=()):
+    def __init__(self, schema, glossary_files=(), features=None):
+        from .relevance import ALL
+
         self.schema = schema
         self.glossary_files = tuple(glossary_files)
+        self.features = features if features is not None else ALL
         self.plain = make_parser(schema)
         self._cross: dict[int, tuple] = {}
 
@@ -140,11 +144,17 @@ class QueryParsers:
             parser = cached[1]
         return parser
 
-    def parse(self, text: str, cross: bool = False) -> tuple[object, list[Expansion]]:
+    def parse(self, text: str, cross: bool = False, reader=None) -> tuple[object, list[Expansion]]:
         """``text`` parsed, and what ``cross`` added through the glossary (``[]``
-        without)."""
+        without); with the ``reader`` of the index searched, and the dictionaries
+        feature on, through the wide dictionaries too."""
         if cross:
-            return parse_with_expansions(self.cross_parser(), text)
+            words = None
+            if reader is not None and self.features.dictionaries:
+                from .dictionaries import IndexWords
+
+                words = IndexWords(reader)
+            return parse_with_expansions(self.cross_parser(), text, words)
         return parse_query(self.plain, text), []
 
 
@@ -186,9 +196,11 @@ class QueryPlan:
         cross: bool = False,
         lang: str | None = None,
         ids: Collection[str] | None = None,
+        dictionaries: bool = True,
     ) -> QueryPlan:
-        """``text`` parsed (with ``cross``, through the glossary) and made ready to run."""
-        q, expansions = parsers.parse(text, cross)
+        """``text`` parsed (with ``cross``, through the glossary, and unless
+        ``dictionaries`` is False the wide dictionaries) and made ready to run."""
+        q, expansions = parsers.parse(text, cross, snap.reader if dictionaries else None)
         notes: list[str] = []
         q = streamed_unions(cap_expansions(q, snap.reader, notes))
         return cls(snap, q, expansions, notes, lang, ids)

@@ -104,7 +104,9 @@ class Searcher:
         self._open()
         # The searcher's schema, not FileIndex.schema: that property re-reads the newest
         # TOC file, which a concurrent commit may just have deleted.
-        self._parsers = QueryParsers(self._searcher.schema, tuple(str(g) for g in glossary))
+        self._parsers = QueryParsers(
+            self._searcher.schema, tuple(str(g) for g in glossary), features
+        )
 
     def _open(self) -> None:
         for attempt in range(20):
@@ -315,7 +317,8 @@ class Searcher:
         """What ``cross=True`` finds for ``query``, when the glossary knows some of its
         words and that is more than the ``hits`` it finds as typed; else None."""
         try:
-            plan = QueryPlan.build(snap, self._parsers, query, True, lang)
+            # The hint is the glossary's: "N articles mention UMNO/巫统".
+            plan = QueryPlan.build(snap, self._parsers, query, True, lang, dictionaries=False)
             if not plan.expansions:
                 return None
             loose = plan.any_words() if any_words else None
@@ -406,7 +409,8 @@ class Searcher:
         ``cross`` every glossary expansion and the entry it came from."""
         from indexer.analyse.normalize import normalize
 
-        q, expansions = self._parsers.parse(query, cross)
+        reader = self._snapshot().reader if cross else None
+        q, expansions = self._parsers.parse(query, cross, reader)
         extra = {}
         if cross:
             extra = {
