@@ -165,8 +165,9 @@ class Searcher:
         return self._parsers.glossary()
 
     def parse_cross(self, query: str) -> tuple[object, list[Expansion]]:
-        """Parse ``query`` with each glossary match expanded into the other languages."""
-        return self._parsers.parse(query, cross=True)
+        """Parse ``query`` with each glossary match expanded into the other languages
+        (and the dictionaries' translations of what the glossary does not know)."""
+        return self._parsers.parse(query, cross=True, reader=self._snapshot().reader)
 
     @_reads_index
     def search(
