@@ -13,6 +13,7 @@ from indexer.write.build import build_index
 from search import Searcher
 from search.dictionaries import (
     CEDICT_FILE,
+    CEDICT_REVERSE_FILE,
     FREEDICT_FILE,
     Translation,
     malaysian,
@@ -193,6 +194,7 @@ def test_indonesian_forms_are_spelled_the_malaysian_way(indonesian, malaysian_fo
 def test_the_shipped_files_carry_their_credit_and_licence():
     for path, source, licence in (
         (CEDICT_FILE, "CC-CEDICT", "Attribution-ShareAlike 4.0"),
+        (CEDICT_REVERSE_FILE, "CC-CEDICT", "Attribution-ShareAlike 4.0"),
         (FREEDICT_FILE, "FreeDict", "Attribution-ShareAlike 3.0"),
     ):
         with gzip.open(path, "rt", encoding="utf-8") as f:
@@ -200,3 +202,5 @@ def test_the_shipped_files_carry_their_credit_and_licence():
         assert source in header and licence in header
     d = shipped()
     assert len(d.zh_en) > 50_000 and len(d.en_ms) > 5_000
+    # sorted as the lookups' bisection needs
+    assert d.zh_en.lines == sorted(d.zh_en.lines) and "地震" in d.zh_en

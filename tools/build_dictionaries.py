@@ -26,7 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from search.dictionaries import CEDICT_FILE, FREEDICT_FILE, malaysian  # noqa: E402
+from search.dictionaries import (  # noqa: E402
+    CEDICT_FILE,
+    CEDICT_REVERSE_FILE,
+    FREEDICT_FILE,
+    malaysian,
+    reverse_cedict,
+)
 
 FREEDICT_DIR = Path("/usr/share/dictd")
 CEDICT_SENSES = 3
@@ -163,7 +169,8 @@ CEDICT_CREDIT = """\
 # (https://cc-cedict.org/wiki/), after CEDICT, (C) 1997, 1998 Paul Andrew Denisowski.
 # Licence: Creative Commons Attribution-ShareAlike 4.0 International
 # (https://creativecommons.org/licenses/by-sa/4.0/); this file is shared under it too.
-# simplified<TAB>sense<TAB>sense... (translations of one sense separated by "; ")
+# simplified<TAB>sense<TAB>sense... (translations of one sense separated by "; "); in the
+# English-Chinese file english<TAB>simplified|rank|v (verb) or n (other)..., sorted by key
 """
 
 FREEDICT_CREDIT = """\
@@ -194,12 +201,15 @@ def main(argv=None) -> int:
     )
     args = ap.parse_args(argv)
     header, rows = convert_cedict(cedict_path(args.cedict))
-    write(CEDICT_FILE, CEDICT_CREDIT.format(meta=", ".join(header), senses=CEDICT_SENSES), rows)
+    credit = CEDICT_CREDIT.format(meta=", ".join(header), senses=CEDICT_SENSES)
+    write(CEDICT_FILE, credit, sorted(rows))
+    reverse = reverse_cedict([row.split("\t") for row in rows])
+    write(CEDICT_REVERSE_FILE, credit.replace("Chinese-English", "English-Chinese", 1), reverse)
     header, rows = convert_freedict(args.freedict)
     write(
         FREEDICT_FILE,
         FREEDICT_CREDIT.format(meta=", ".join(header), senses=FREEDICT_SENSES),
-        rows,
+        sorted(rows),
     )
     return 0
 
