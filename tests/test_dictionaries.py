@@ -184,6 +184,8 @@ def test_explain_names_the_source_of_every_expansion(index):
         ("sistim", "sistem"),
         ("rumah sakit", "hospital"),
         ("modernisasi", "modernisasi"),
+        ("matematika", "matematik"),
+        ("seketika", "seketika"),
         ("latihan", "latihan"),
     ],
 )
