@@ -252,7 +252,8 @@ class CrossLanguagePlugin:
                 weight = PIVOT_BOOST if t.source == PIVOT else DICT_BOOST
                 nodes.append(_word(t.form, like, boost * weight))
                 by_source.setdefault(t.source, []).append(t)
-            for source, found in by_source.items():
+            # the dictionaries first, then what went through English
+            for source, found in sorted(by_source.items(), key=lambda kv: kv[0] == PIVOT):
                 entry = DictionaryEntry.of(typed, lang, source, found)
                 self.expansions.append(Expansion(typed, lang, entry, entry.added(), source))
         return nodes
