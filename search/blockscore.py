@@ -247,6 +247,7 @@ class SegmentScorer:
             return whoosh_positions(self.sub, field, term, docs)
         decode = self.sub.schema[field].format.decode_positions
         return {d: decode(v) for d, v in found[1].items()}
+
     def _exact(self, q, only) -> Scores:
         """A quoted phrase as written (``search.exact``): its field's matches among the
         articles whose ``spell`` field has its words, where the stored title or body

@@ -101,7 +101,8 @@ class QueryParsers:
     glossary (shipped entries, MLSEARCH_GLOSSARY's and ``glossary_files``), made anew
     when the glossary is reloaded; all parse as ``features`` say (quoted phrases as
     written or by stems). ``ranked``: the parser of the matching modes that do not
-    require every word (``make_parser``)."""
+    require every word (``make_parser``). ``features.dictionaries``: ``--cross`` also
+    searches the wide dictionaries' translations (``search.dictionaries``)."""
 
     def __init__(self, schema, glossary_files=(), features: Features = ALL):
         self.schema = schema
@@ -137,12 +138,18 @@ class QueryParsers:
         return parser
 
     def parse(
-        self, text: str, cross: bool = False, ranked: bool = False
+        self, text: str, cross: bool = False, ranked: bool = False, reader=None
     ) -> tuple[object, list[Expansion]]:
         """``text`` parsed, and what ``cross`` added through the glossary (``[]``
-        without)."""
+        without); with the ``reader`` of the index searched, and the dictionaries
+        feature on, through the wide dictionaries too."""
         if cross:
-            return parse_with_expansions(self.cross_parser(ranked), text)
+            words = None
+            if reader is not None and self.features.dictionaries:
+                from .dictionaries import IndexWords
+
+                words = IndexWords(reader)
+            return parse_with_expansions(self.cross_parser(ranked), text, words)
         return parse_query(self._plain[ranked], text), []
 
 
@@ -185,10 +192,13 @@ class QueryPlan:
         lang: str | None = None,
         ids: Collection[str] | None = None,
         mode: str = DEFAULT_MODE,
+        dictionaries: bool = True,
     ) -> QueryPlan:
-        """``text`` parsed (with ``cross``, through the glossary), its words combined by
-        the matching ``mode`` (``search.matching``) and made ready to run."""
-        q, expansions = parsers.parse(text, cross, ranked=mode != "all")
+        """``text`` parsed (with ``cross``, through the glossary, and unless
+        ``dictionaries`` is False the wide dictionaries), its words combined by the
+        matching ``mode`` (``search.matching``) and made ready to run."""
+        reader = snap.reader if dictionaries else None
+        q, expansions = parsers.parse(text, cross, ranked=mode != "all", reader=reader)
         q = shape(q, text, mode, proximity=parsers.features.proximity)
         notes: list[str] = []
         q = streamed_unions(cap_expansions(q, snap.reader, notes))

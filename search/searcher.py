@@ -166,8 +166,9 @@ class Searcher:
         return self._parsers.glossary()
 
     def parse_cross(self, query: str) -> tuple[object, list[Expansion]]:
-        """Parse ``query`` with each glossary match expanded into the other languages."""
-        return self._parsers.parse(query, cross=True)
+        """Parse ``query`` with each glossary match expanded into the other languages
+        (and the dictionaries' translations of what the glossary does not know)."""
+        return self._parsers.parse(query, cross=True, reader=self._snapshot().reader)
 
     @_reads_index
     def search(
@@ -338,7 +339,10 @@ class Searcher:
         """What ``cross=True`` finds for ``query``, when the glossary knows some of its
         words and that is more than the ``hits`` it finds as typed; else None."""
         try:
-            plan = QueryPlan.build(snap, self._parsers, query, True, lang, mode="all")
+            # The hint is the glossary's: "N articles mention UMNO/巫统".
+            plan = QueryPlan.build(
+                snap, self._parsers, query, True, lang, mode="all", dictionaries=False
+            )
             if not plan.expansions:
                 return None
             total = plan.page(1, 1, "relevance", collapse)[1]
