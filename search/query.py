@@ -11,6 +11,7 @@ matching are Whoosh's syntax.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 
 from whoosh import query as wq
@@ -311,6 +312,19 @@ def _walk(q):
         yield from _walk(child)
 
 
+# A slash between two letters: "jobless/unemployment", "his/her". The analyzer keeps a
+# slashed run together as a compound, which a query looks for as a phrase; for words that
+# name alternatives that phrase matched almost nothing (an English topic description with
+# jobless/unemployment: MAP@100 0.36 as a phrase, 0.61 as two words). Digits keep theirs
+# (24/7, 1/2, dates).
+_SLASHED_WORDS = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")
+
+
+def split_slashed_words(text: str) -> str:
+    """``text`` with each slash between two letters made a space: separate query words."""
+    return _SLASHED_WORDS.sub(" ", text)
+
+
 def parse_query(parser, text: str):
     """Parse ``text``; raise QuerySyntaxError with a clear message on anything wrong."""
     if len(text) > MAX_QUERY_CHARS:
@@ -321,7 +335,7 @@ def parse_query(parser, text: str):
         raise QuerySyntaxError("empty query")
     _check_dates(parser, text)
     try:
-        q = parser.parse(text)
+        q = parser.parse(split_slashed_words(text))
     except Exception as exc:  # the parser should not raise, but a query must never crash us
         raise QuerySyntaxError(f"cannot parse query: {exc}") from exc
     for node in _walk(q):
