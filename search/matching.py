@@ -121,7 +121,7 @@ class Ranked(wq.CompoundQuery):
         deleted = reader.deleted_docs_set if reader.has_deletions() else None
         scores = self.combine(
             parts,
-            self.weights(reader),
+            self.weights(searcher.get_parent()),
             lambda f, t, docs: _positions(searcher, f, t, docs),
         )
         if deleted:
@@ -182,22 +182,26 @@ class Ranked(wq.CompoundQuery):
             out = self._near(out, positions)
         return out
 
-    def weights(self, reader) -> list[float]:
-        """Each clause's weight in the segment of ``reader``: 1 + ln(N / n), n the
-        segment's articles the clause can match (its words' postings united; a phrase's
-        words intersected, positions unread), N all its articles. A word the query's
-        translations make common (争端 -> dispute) weighs as common. The same whatever
-        filter the query has, and in both scorers; kept per segment."""
+    def weights(self, top) -> list[float]:
+        """Each clause's weight: 1 + ln(N / n), n the articles of the index (``top``, its
+        searcher) the clause can match (its words' postings united over the segments; a
+        phrase's words intersected, positions unread), N all its articles. A word the
+        query's translations make common (争端 -> dispute) weighs as common. The same
+        whatever filter the query has, in both scorers, and however the index is split
+        into segments."""
+        reader = top.reader()
         cache = self.__dict__.setdefault("_weights", {})
-        key = id(reader)
-        got = cache.get(key)
+        got = cache.get(id(reader))
         if got is None:
             n_docs = max(reader.doc_count_all(), 1)
+            leaves = (
+                [r for r, _offset in reader.leaf_readers()] if not reader.is_atomic() else [reader]
+            )
             got = []
             for sub in self.subqueries:
-                n = len(_clause_docs(reader, sub))
+                n = sum(len(_clause_docs(leaf, sub)) for leaf in leaves)
                 got.append(1.0 + math.log(n_docs / max(n, 1)))
-            cache[key] = got
+            cache[id(reader)] = got
         return got
 
     def _near(self, scores: dict, positions: Callable) -> dict:
