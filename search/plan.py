@@ -18,7 +18,7 @@ from indexer.errors import MlsearchError, QuerySyntaxError
 from indexer.write.check import damaged, is_damage
 
 from .collect import Snapshot, filtered, matching_docs, run_page
-from .query import MAX_EXPANSION, Expansion, make_parser, parse_query, parse_with_expansions
+from .query import MAX_EXPANSION, Expansion, make_parser, parse_with_expansions
 
 _SCAN_LIMIT = 20_000  # terms of one wildcard looked at before giving up on completeness
 
@@ -117,35 +117,58 @@ def any_words(q):
 class QueryParsers:
     """The parsers of one index's schema: the plain one, and ``--cross``'s for the
     glossary (shipped entries, MLSEARCH_GLOSSARY's and ``glossary_files``), made anew
-    when the glossary is reloaded."""
+    when the glossary is reloaded. With ``features.synonyms`` both expand words through
+    the synonym groups (``search.synonyms``: the shipped file, the glossary's cells,
+    MLSEARCH_SYNONYMS's and ``synonym_files``)."""
 
-    def __init__(self, schema, glossary_files=()):
+    def __init__(self, schema, glossary_files=(), features=None, synonym_files=()):
+        from .relevance import ALL
+
         self.schema = schema
         self.glossary_files = tuple(glossary_files)
-        self.plain = make_parser(schema)
-        self._cross: dict[int, tuple] = {}
+        self.synonym_files = tuple(synonym_files)
+        self.features = features if features is not None else ALL
+        self._made: dict[tuple, tuple] = {}
 
     def glossary(self):
         from .glossary import load_glossary
 
         return load_glossary(self.glossary_files)
 
+    def synonyms(self):
+        """The synonym groups, or None with the feature off. A user glossary that cannot
+        be read leaves its cells out (a plain search must not fail over a --cross file);
+        a user synonyms file that cannot be read is an error."""
+        if not self.features.synonyms:
+            return None
+        from .known import glossary_or_shipped
+        from .synonyms import load_synonyms
+
+        return load_synonyms(self.synonym_files, glossary_or_shipped(self.glossary))
+
+    def _parser(self, cross: bool):
+        glossary = self.glossary() if cross else None
+        synonyms = self.synonyms()
+        key = (cross, id(glossary), id(synonyms))
+        cached = self._made.get(key)
+        if cached is None or cached[0] is not glossary or cached[1] is not synonyms:
+            parser = make_parser(self.schema, glossary, synonyms)
+            self._made = {k: v for k, v in self._made.items() if k[0] != cross}
+            self._made[key] = (glossary, synonyms, parser)
+            return parser
+        return cached[2]
+
+    @property
+    def plain(self):
+        return self._parser(False)
+
     def cross_parser(self):
-        glossary = self.glossary()
-        cached = self._cross.get(id(glossary))
-        if cached is None or cached[0] is not glossary:
-            parser = make_parser(self.schema, glossary)
-            self._cross = {id(glossary): (glossary, parser)}
-        else:
-            parser = cached[1]
-        return parser
+        return self._parser(True)
 
     def parse(self, text: str, cross: bool = False) -> tuple[object, list[Expansion]]:
-        """``text`` parsed, and what ``cross`` added through the glossary (``[]``
-        without)."""
-        if cross:
-            return parse_with_expansions(self.cross_parser(), text)
-        return parse_query(self.plain, text), []
+        """``text`` parsed, and what ``cross`` added through the glossary and the synonym
+        groups through ``features.synonyms`` (``[]`` without either)."""
+        return parse_with_expansions(self._parser(cross), text)
 
 
 class QueryPlan:

@@ -78,6 +78,7 @@ class Expansion:
     lang: str  # language of the form the query matched
     entry: object  # glossary.Entry
     added: dict[str, list[str]]  # language -> forms searched as alternatives
+    source: str = "glossary"
 
     def as_json(self) -> dict:
         return {
@@ -85,6 +86,7 @@ class Expansion:
             "lang": self.lang,
             "added": self.added,
             "entry": self.entry.as_json(),
+            "source": self.source,
         }
 
 
@@ -291,12 +293,16 @@ def _exact_form_counts(node) -> bool:
     return word.isalpha() and len(word) >= 3 and word not in stop_words()
 
 
-def make_parser(schema, glossary=None) -> QueryParser:
+def make_parser(schema, glossary=None, synonyms=None) -> QueryParser:
     parser = QueryParser(None, schema, group=syntax.AndGroup)
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(LanguageFieldsPlugin())
     if glossary is not None:
         parser.add_plugin(CrossLanguagePlugin(glossary))
+    if synonyms is not None:
+        from .synonyms import SynonymPlugin
+
+        parser.add_plugin(SynonymPlugin(synonyms))
     return parser
 
 
@@ -337,14 +343,13 @@ def parse_query(parser, text: str):
 
 
 def parse_with_expansions(parser, text: str) -> tuple[object, list[Expansion]]:
-    """``parse_query``, and the glossary expansions the parse made (``[]`` for a parser
-    without CrossLanguagePlugin)."""
-    plugin = next((p for p in parser.plugins if isinstance(p, CrossLanguagePlugin)), None)
-    if plugin is None:
-        return parse_query(parser, text), []
-    plugin.expansions = []
+    """``parse_query``, and the expansions the parse made (glossary, synonyms: ``[]`` for a
+    parser without such plugins)."""
+    plugins = [p for p in parser.plugins if isinstance(p, CrossLanguagePlugin)]
+    for plugin in plugins:
+        plugin.expansions = []
     q = parse_query(parser, text)
-    return q, list(plugin.expansions)
+    return q, [e for plugin in plugins for e in plugin.expansions]
 
 
 def _check_dates(parser, text: str) -> None:

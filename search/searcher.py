@@ -42,6 +42,7 @@ from .results import (
 )
 from .similar import similar_query
 from .suggest import worth_suggesting
+from .synonyms import SOURCE as SYNONYMS
 
 __all__ = [
     "JSON_SCHEMA_VERSION",
@@ -88,12 +89,15 @@ class Searcher:
         bm25: tuple[float, float] = BM25,
         block_scoring: bool = True,
         features: Features = ALL,
+        synonyms: Collection[str] = (),
     ):
         """``glossary``: the user's glossary files for cross-language search, added to the
         shipped one and to MLSEARCH_GLOSSARY's. ``bm25``: BM25F's ``(B, K1)``.
         ``block_scoring``: score a posting block at a time (``search.blockscore``); False
         scores with whoosh's matchers, to the same scores (the parity tests compare them).
-        ``features``: the relevance features on top of BM25F (``search.relevance``)."""
+        ``features``: the relevance features on top of BM25F (``search.relevance``).
+        ``synonyms``: the user's synonym files (``search.synonyms``), added to the shipped
+        groups and to MLSEARCH_SYNONYMS's."""
         from whoosh import scoring
 
         self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
@@ -104,7 +108,12 @@ class Searcher:
         self._open()
         # The searcher's schema, not FileIndex.schema: that property re-reads the newest
         # TOC file, which a concurrent commit may just have deleted.
-        self._parsers = QueryParsers(self._searcher.schema, tuple(str(g) for g in glossary))
+        self._parsers = QueryParsers(
+            self._searcher.schema,
+            tuple(str(g) for g in glossary),
+            features,
+            tuple(str(f) for f in synonyms),
+        )
 
     def _open(self) -> None:
         for attempt in range(20):
@@ -316,7 +325,8 @@ class Searcher:
         words and that is more than the ``hits`` it finds as typed; else None."""
         try:
             plan = QueryPlan.build(snap, self._parsers, query, True, lang)
-            if not plan.expansions:
+            crossed = [e for e in plan.expansions if e.source != SYNONYMS]
+            if not crossed:
                 return None
             loose = plan.any_words() if any_words else None
             total = (loose or plan).page(1, 1, "relevance", collapse)[1]
@@ -324,7 +334,7 @@ class Searcher:
             return None
         if total <= hits:
             return None
-        entries = {id(e.entry): e.entry for e in plan.expansions}
+        entries = {id(e.entry): e.entry for e in crossed}
         return CrossHint(total=total, entries=[_label(e) for e in entries.values()])
 
     @_reads_index
@@ -402,17 +412,22 @@ class Searcher:
         )
 
     def explain(self, query: str, cross: bool = False) -> dict:
-        """How the query was normalised and tokenised for each language field, and with
-        ``cross`` every glossary expansion and the entry it came from."""
+        """How the query was normalised and tokenised for each language field, every
+        synonym expansion (with ``features.synonyms``) and with ``cross`` every glossary
+        expansion, each with the entry or group it came from."""
         from indexer.analyse.normalize import normalize
 
         q, expansions = self._parsers.parse(query, cross)
-        extra = {}
+        extra: dict = {}
         if cross:
             extra = {
-                "cross": [e.as_json() for e in expansions],
+                "cross": [e.as_json() for e in expansions if e.source != SYNONYMS],
                 "glossary_files": self.glossary().files,
             }
+        synonyms = self._parsers.synonyms()
+        if synonyms is not None:
+            extra["synonyms"] = [e.as_json() for e in expansions if e.source == SYNONYMS]
+            extra["synonym_files"] = synonyms.files
         return {
             "query": query,
             "normalized": normalize(query).text,

@@ -155,21 +155,27 @@ def _print_explain(info: dict, as_json: bool) -> None:
     for lang, terms in info["analysis"].items():
         click.echo(f"  {lang:4} -> {safe(' | '.join(terms)) or '(nothing)'}", err=True)
     click.echo(f"parsed:     {safe(info['parsed'])}", err=True)
+    for exp in info.get("synonyms", ()):
+        _print_expansion("synonyms:", exp)
     if "cross" in info:
         if not info["cross"]:
             click.echo("cross:      no glossary entry matches the query's words", err=True)
         for exp in info["cross"]:
-            added = "; ".join(
-                f"{lang}: {' | '.join(forms)}" for lang, forms in exp["added"].items()
-            )
-            entry = exp["entry"]
-            kind = f", {entry['kind']}" if entry["kind"] else ""
-            shown = safe(added) or "(nothing new)"
-            where = f"[{safe(entry['source'])}{kind}]"
-            click.echo(
-                f"cross:      {safe(exp['matched'])} ({exp['lang']}) -> {shown}  {where}", err=True
-            )
+            _print_expansion("cross:", exp)
     click.echo("", err=True)
+
+
+def _print_expansion(label: str, exp: dict) -> None:
+    """One expansion: what matched, what was added, and where from (``[glossary.tsv:412,
+    org]``; a source other than the glossary is named first: ``[synonyms: …]``)."""
+    added = "; ".join(f"{lang}: {' | '.join(forms)}" for lang, forms in exp["added"].items())
+    entry = exp["entry"]
+    kind = f", {entry['kind']}" if entry["kind"] else ""
+    source = exp.get("source", "glossary")
+    origin = "" if source == "glossary" else f"{source}: "
+    shown = safe(added) or "(nothing new)"
+    where = f"[{safe(origin + entry['source'])}{kind}]"
+    click.echo(f"{label:11} {safe(exp['matched'])} ({exp['lang']}) -> {shown}  {where}", err=True)
 
 
 @click.command()
