@@ -269,7 +269,8 @@ def _holds(words: tuple, part) -> bool:
 
 
 def _shouting(group) -> bool:
-    """The query's Latin letters are all capitals (at least two words of them)."""
+    """The query's Latin letters are all capitals, in two words or more, one of them too
+    long for a short form (``KENYATAAN PBB``; ``MQK PBB`` is two abbreviations)."""
     texts = []
 
     def visit(node):
@@ -281,7 +282,7 @@ def _shouting(group) -> bool:
 
     visit(group)
     letters = "".join(texts)
-    return len(texts) >= 2 and letters.isupper()
+    return letters.isupper() and len(texts) >= 2 and any(len(w) > 4 for w in texts)
 
 
 def latin_words_raw(text: str) -> list[str]:
