@@ -230,3 +230,10 @@ def test_the_cli_explain_shows_synonyms_in_text_and_json(corpus):
     info = json.loads(res.stderr.splitlines()[0])["explain"]
     assert info["synonyms"][0]["source"] == "synonyms"
     assert info["synonyms"][0]["matched"] == "PBB"
+
+
+def test_the_eval_reuses_its_index_when_only_the_synonyms_change():
+    """synonyms.tsv is read by queries only: editing it must not make eval rebuild."""
+    from eval.systems import QUERY_SIDE_FILES
+
+    assert SYNONYMS_FILE.name in QUERY_SIDE_FILES
