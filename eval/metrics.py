@@ -1,7 +1,7 @@
 """Ranking and segmentation metrics, written out so each can be checked by hand.
 
 Ranked lists are lists of article ids, best first; ``relevant`` is a set of ids. Gains are
-binary (the qrels have one grade).
+binary (the qrels have one grade), but for ``graded_ndcg_at`` (our own topics, graded 0-2).
 """
 
 from __future__ import annotations
@@ -37,6 +37,24 @@ def ndcg_at(ranked: Sequence[str], relevant: set[str], k: int = 10) -> float:
     dcg = sum(1.0 / math.log2(i + 1) for i, doc in enumerate(ranked[:k], 1) if doc in relevant)
     ideal = sum(1.0 / math.log2(i + 1) for i in range(1, min(len(relevant), k) + 1))
     return dcg / ideal
+
+
+def dcg(gains: Sequence[float], k: int = 10) -> float:
+    """Sum of gain / log2(rank + 1) over the top k."""
+    return sum(g / math.log2(i + 1) for i, g in enumerate(gains[:k], 1))
+
+
+def graded_ndcg_at(gains: Sequence[float], judged: Iterable[float], k: int = 10) -> float:
+    """nDCG@k with graded gains: ``gains`` the ranked hits' gains (0 for unjudged), ``judged``
+    every judged article's gain; the ideal ranking is those, best first. Linear gain (gain =
+    grade, as trec_eval), so a grade-2 article is worth two grade-1 ones. None relevant: 0."""
+    ideal = dcg(sorted((g for g in judged if g > 0), reverse=True), k)
+    return dcg(gains, k) / ideal if ideal else 0.0
+
+
+def precision_at(ranked_relevant: Sequence[bool], k: int = 10) -> float:
+    """Relevant hits in the top k ÷ k (fewer than k hits count as misses)."""
+    return sum(1 for r in ranked_relevant[:k] if r) / k
 
 
 def rank_of(ranked: Sequence[str], target: str) -> int | None:

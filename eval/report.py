@@ -8,6 +8,9 @@ from .systems import MLSEARCH, NAIVE
 TOPICS_RATIO = 1.25
 KNOWN_FULL = 0.95
 KNOWN_SHORT = 0.80
+OWN_NDCG = 0.80  # nDCG@10 on every topic of our own
+OWN_NDCG_CROSS = 0.65  # nDCG@10 on the cross-language ones, with --cross
+OWN_RECALL = 0.80  # recall@100 on every topic
 
 
 def _row(section, metric, ml, naive=None, target="", met=None, fmt="{:.3f}", ratio=True):
@@ -124,6 +127,9 @@ def build_rows(results: dict) -> list[dict]:
                     nv[f"recall10_{scope}"] if nv else None,
                 )
             )
+    own = results.get("own")
+    if own:
+        rows += _own_rows(own)
     sighan = results.get("sighan")
     if sighan:
         for name, s in sighan.items():
@@ -143,6 +149,34 @@ def build_rows(results: dict) -> list[dict]:
             rows.append(_row(sec, "precision", ml["p"], nv["p"]))
             rows.append(_row(sec, "recall", ml["r"], nv["r"]))
     return rows
+
+
+def _own_rows(own: dict) -> list[dict]:
+    """The ladder's target row (eval/own.py) against issue 14's targets, beside naive AND."""
+    from .own import naive_row, target_row
+
+    row = target_row(own)
+    if row is None:
+        return []
+    naive = naive_row(own)
+    sec = f"Own topics ({own['topics']}), {row['name']}"
+    out = []
+    for group, metric, label, floor in (
+        ("all", "ndcg10", "nDCG@10, all topics", OWN_NDCG),
+        ("cross", "ndcg10", "nDCG@10, cross topics (--cross)", OWN_NDCG_CROSS),
+        ("all", "recall100", "recall@100, all topics", OWN_RECALL),
+        ("all", "p10", "P@10, all topics", None),
+    ):
+        mine = row["groups"].get(group)
+        if not mine or mine[metric] is None:
+            continue
+        theirs = naive["groups"].get(group) if naive else None
+        nv = theirs[metric] if theirs else None
+        if floor is None:
+            out.append(_row(sec, label, mine[metric], nv))
+        else:
+            out.append(_row(sec, label, mine[metric], nv, f">= {floor:.2f}", mine[metric] >= floor))
+    return out
 
 
 def _fmt(value, fmt: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from .data import CORPUS_REL, DEFAULT_DATA, REPO_ROOT
 from .systems import MLSEARCH, NAIVE, ensure_indexes, log, open_systems
 
-SECTIONS = ("topics", "known", "substring", "cross", "sighan")
+SECTIONS = ("topics", "known", "substring", "cross", "sighan", "own")
 DEFAULT_WORKDIR = Path("/tmp/mlsearch-eval")
 DEFAULT_RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -25,6 +25,7 @@ DEFAULT_RESULTS = Path(__file__).resolve().parent / "results"
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     from .cross import CROSS_FILE
     from .known import SEED
+    from .own import OWN_DIR
     from .substring import DEFAULT_PROBES
 
     ap = argparse.ArgumentParser(
@@ -37,6 +38,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="cached indexes")
     ap.add_argument(
         "--cross-set", type=Path, default=CROSS_FILE, help="cross-language queries and judgments"
+    )
+    ap.add_argument(
+        "--own-dir", type=Path, default=OWN_DIR, help="our judged topics: topics-*.tsv, qrels-*.txt"
     )
     ap.add_argument("--rebuild", action="store_true", help="rebuild both indexes")
     ap.add_argument(
@@ -132,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
                 from . import sighan
 
                 results["sighan"] = sighan.run(args.data)
+            elif section == "own":
+                from . import own
+
+                results["own"] = own.run(indexes, args.own_dir)
             timings[section] = time.perf_counter() - t
             log(f"{section}: done in {timings[section]:.1f} s")
     finally:
@@ -144,6 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - t0
     print(format_table(rows))
     print()
+    if "own" in results:
+        from .own import format_tables
+
+        print(f"Own topics ({results['own']['own_dir']}), by row of the ladder")
+        print()
+        print(format_tables(results["own"]))
+        print()
     for note in format_notes(results):
         print(note)
     print(format_summary(rows))
@@ -163,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             "per_lang": args.per_lang,
             "probes": args.probes,
             "cross_set": str(args.cross_set),
+            "own_dir": str(args.own_dir),
             "workdir": str(args.workdir),
             "sections": args.sections,
             "systems": names,

@@ -16,6 +16,10 @@ import re
 from indexer.errors import QuerySyntaxError
 
 SORTS = ("relevance", "date")
+# How a query's words combine (search.matching): the user's choices, then the models the
+# evaluation measures them against.
+MATCH_MODES = ("ranked", "all", "any")
+MATCH_MODES_MEASURED = (*MATCH_MODES, "coord", "coord2", "tiered")
 MAX_LIMIT = 10000  # hits a command or a saved query asks for at most
 
 # One value of date: in a query, as a saved query's filter: 2025-10, [2025-09-01 TO], {…}.
@@ -28,6 +32,12 @@ def check_limit(limit: int, maximum: int | None = None) -> None:
         raise QuerySyntaxError(f"limit must be between 1 and {maximum}")
     if limit < 1:
         raise QuerySyntaxError("limit must be at least 1")
+
+
+def check_match(mode: str) -> str:
+    if mode not in MATCH_MODES_MEASURED:
+        raise QuerySyntaxError(f"unknown matching mode {mode!r} (use {', '.join(MATCH_MODES)})")
+    return mode
 
 
 def check_page(page: int) -> None:

@@ -18,7 +18,9 @@ from indexer.errors import MlsearchError, QuerySyntaxError
 from indexer.write.check import damaged, is_damage
 
 from .collect import Snapshot, filtered, matching_docs, run_page
+from .matching import DEFAULT_MODE, find_ranked, shape
 from .query import MAX_EXPANSION, Expansion, make_parser, parse_with_expansions
+from .relevance import ALL, Features
 
 _SCAN_LIMIT = 20_000  # terms of one wildcard looked at before giving up on completeness
 
@@ -94,41 +96,28 @@ def query_failed(index_dir, exc: Exception):
     raise QuerySyntaxError(f"cannot run query: {exc}") from exc
 
 
-def any_words(q):
-    """The query with its words ORed instead of ANDed, constraints (NOT, lang:, source:,
-    date:) kept as they are; None when there are fewer than two words to loosen."""
-    from whoosh import query as wq
-
-    if not isinstance(q, wq.And):
-        return None
-    words, constraints = [], []
-    for sub in q.subqueries:
-        fields = {f for f, _t in sub.iter_all_terms()} if not isinstance(sub, wq.Not) else set()
-        if isinstance(sub, (wq.Not, wq.NumericRange)) or fields & {"lang", "source", "date"}:
-            constraints.append(sub)
-        else:
-            words.append(sub)
-    if len(words) < 2:
-        return None
-    loose = wq.Or(words)
-    return wq.And([*constraints, loose]) if constraints else loose
-
-
 class QueryParsers:
-    """The parsers of one index's schema: the plain one, and ``--cross``'s for the
+    """The parsers of one index's schema: the plain ones, and ``--cross``'s for the
     glossary (shipped entries, MLSEARCH_GLOSSARY's and ``glossary_files``), made anew
-    when the glossary is reloaded. With ``features.synonyms`` both expand words through
-    the synonym groups (``search.synonyms``: the shipped file, the glossary's cells,
+    when the glossary is reloaded; all parse as ``features`` say (quoted phrases as
+    written or by stems). ``ranked``: the parser of the matching modes that do not
+    require every word (``make_parser``). ``features.dictionaries``: ``--cross`` also
+    searches the wide dictionaries' translations (``search.dictionaries``).
+    ``features.synonyms``: every parser expands words through the synonym groups
+    (``search.synonyms``: the shipped file, the glossary's cells of names,
     MLSEARCH_SYNONYMS's and ``synonym_files``)."""
 
-    def __init__(self, schema, glossary_files=(), features=None, synonym_files=()):
-        from .relevance import ALL
-
+    def __init__(self, schema, glossary_files=(), features: Features = ALL, synonym_files=()):
         self.schema = schema
         self.glossary_files = tuple(glossary_files)
         self.synonym_files = tuple(synonym_files)
-        self.features = features if features is not None else ALL
-        self._made: dict[tuple, tuple] = {}
+        self.features = features
+        self.exact_phrases = features.exact_phrases
+        self._made: dict[tuple, tuple] = {}  # (cross, ranked) -> (glossary, synonyms, parser)
+
+    @property
+    def plain(self):
+        return self._parser(False, False)
 
     def glossary(self):
         from .glossary import load_glossary
@@ -146,29 +135,34 @@ class QueryParsers:
 
         return load_synonyms(self.synonym_files, glossary_or_shipped(self.glossary))
 
-    def _parser(self, cross: bool):
+    def _parser(self, cross: bool, ranked: bool):
+        """The parser, made anew when the glossary or the synonyms were reloaded."""
         glossary = self.glossary() if cross else None
         synonyms = self.synonyms()
-        key = (cross, id(glossary), id(synonyms))
-        cached = self._made.get(key)
+        cached = self._made.get((cross, ranked))
         if cached is None or cached[0] is not glossary or cached[1] is not synonyms:
-            parser = make_parser(self.schema, glossary, synonyms)
-            self._made = {k: v for k, v in self._made.items() if k[0] != cross}
-            self._made[key] = (glossary, synonyms, parser)
+            parser = make_parser(
+                self.schema, glossary, self.exact_phrases, ranked=ranked, synonyms=synonyms
+            )
+            self._made[(cross, ranked)] = (glossary, synonyms, parser)
             return parser
         return cached[2]
 
-    @property
-    def plain(self):
-        return self._parser(False)
+    def cross_parser(self, ranked: bool = False):
+        return self._parser(True, ranked)
 
-    def cross_parser(self):
-        return self._parser(True)
+    def parse(
+        self, text: str, cross: bool = False, ranked: bool = False, reader=None
+    ) -> tuple[object, list[Expansion]]:
+        """``text`` parsed, and what it added: synonyms (``features.synonyms``) and with
+        ``cross`` the glossary's translations; with the ``reader`` of the index searched,
+        and the dictionaries feature on, the wide dictionaries' too."""
+        words = None
+        if cross and reader is not None and self.features.dictionaries:
+            from .dictionaries import IndexWords
 
-    def parse(self, text: str, cross: bool = False) -> tuple[object, list[Expansion]]:
-        """``text`` parsed, and what ``cross`` added through the glossary and the synonym
-        groups through ``features.synonyms`` (``[]`` without either)."""
-        return parse_with_expansions(self._parser(cross), text)
+            words = IndexWords(reader)
+        return parse_with_expansions(self._parser(cross, ranked), text, words)
 
 
 class QueryPlan:
@@ -209,22 +203,45 @@ class QueryPlan:
         cross: bool = False,
         lang: str | None = None,
         ids: Collection[str] | None = None,
+        mode: str = DEFAULT_MODE,
+        dictionaries: bool = True,
     ) -> QueryPlan:
-        """``text`` parsed (with ``cross``, through the glossary) and made ready to run."""
-        q, expansions = parsers.parse(text, cross)
+        """``text`` parsed (with ``cross``, through the glossary, and unless
+        ``dictionaries`` is False the wide dictionaries), its words combined by the
+        matching ``mode`` (``search.matching``) and made ready to run."""
+        reader = snap.reader if dictionaries else None
+        q, expansions = parsers.parse(text, cross, ranked=mode != "all", reader=reader)
+        q = shape(q, text, mode, proximity=parsers.features.proximity)
         notes: list[str] = []
         q = streamed_unions(cap_expansions(q, snap.reader, notes))
-        return cls(snap, q, expansions, notes, lang, ids)
+        plan = cls(snap, q, expansions, notes, lang, ids)
+        plan.text, plan.cross, plan.mode = text, cross, mode
+        return plan
 
-    def any_words(self) -> QueryPlan | None:
-        """The plan with the words ORed (``any_words``), sharing these notes; None when
-        there is nothing to loosen."""
-        loose = any_words(self.query)
-        if loose is None:
-            return None
-        return QueryPlan(
-            self.snap, streamed_unions(loose), self.expansions, self.notes, self.lang, self.ids
+    def ranked(self):
+        """The query's Ranked node (its words and how they combine), or None for a query
+        of one word."""
+        return find_ranked(self.query)
+
+    def strict(self) -> QueryPlan:
+        """The same query with every word required (mode ``all``), sharing these notes."""
+        from .matching import Ranked
+
+        def require(node):
+            if isinstance(node, Ranked):
+                new = node.apply(lambda q: q)
+                new.mode, new.required = "all", (True,) * len(node.subqueries)
+                new.proximity = False
+                return new
+            if node.is_leaf():
+                return node
+            return node.apply(require)
+
+        plan = QueryPlan(
+            self.snap, require(self.query), self.expansions, self.notes, self.lang, self.ids
         )
+        plan.text, plan.cross, plan.mode = self.text, self.cross, "all"
+        return plan
 
     def matching(self):
         """The query with its filter: what finds the other copies of a collapsed hit."""
@@ -273,4 +290,4 @@ class MatchCounter:
         self.snap, self.parsers, self.lang = snap, parsers, lang
 
     def __call__(self, text: str) -> int:
-        return QueryPlan.build(self.snap, self.parsers, text, lang=self.lang).count()
+        return QueryPlan.build(self.snap, self.parsers, text, lang=self.lang, mode="all").count()

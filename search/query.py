@@ -15,12 +15,15 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 from whoosh.qparser import FuzzyTermPlugin, MultifieldPlugin, QueryParser, syntax
+from whoosh.qparser.plugins import PhrasePlugin
 
 from indexer.analyse.languages import LANGS
 from indexer.analyse.latin import stop_words
 from indexer.analyse.normalize import HAN_RUN, HAS_HAN, normalize_text
 from indexer.errors import QuerySyntaxError
 from indexer.schema import LANG_FIELDS, TEXT_PARTS, lang_field, text_fields
+
+from .exact import ExactPhrase, ExactText, exact_query
 
 TITLE_BOOST = 3.0
 # Bigram matches are the substring fallback: they rank below whole-word matches.
@@ -37,16 +40,38 @@ MAX_EXPANSION = 200  # terms a wildcard or fuzzy term may expand to
 # --cross: a glossary translation weighs this much of the query's own words, so articles in
 # the query's language rank above articles found only through a translation.
 CROSS_BOOST = 0.5
+# --cross with Features.dictionaries: a wide dictionary's translation (search.dictionaries)
+# weighs less than a glossary form, and one through English (Chinese <-> Malay) less still.
+# Only for words and runs the glossary does not know: added to the glossary's words too
+# (its own forms left out) it changed nothing overall on the eval's cross section (recall@10
+# within the target language 0.638 either way; zh>en 0.47 -> 0.45, zh>ms 0.70 -> 0.72).
+# 0.2, 0.3 and 0.4 give the same figures there: 0.3 sits between pivot and glossary.
+DICT_BOOST = 0.3
+PIVOT_BOOST = 0.2
 
 
 _SURFACE_QUERIES = (wq.Wildcard, wq.Prefix, wq.FuzzyTerm)
 
 
-class LanguageFieldsPlugin(MultifieldPlugin):
-    """Expands a bare word over every language field, and ``title:``/``body:`` over theirs."""
+class ExactPhraseNode(PhrasePlugin.PhraseNode):
+    """A quoted phrase in one language field that matches only as written
+    (``search.exact``): its query is the field's phrase query, wrapped."""
 
-    def __init__(self):
+    exact: ExactText
+
+    def query(self, parser):
+        return exact_query(super().query(parser), self.exact, self.fieldname)
+
+
+class LanguageFieldsPlugin(MultifieldPlugin):
+    """Expands a bare word over every language field, and ``title:``/``body:`` over theirs.
+
+    ``exact_phrases``: a quoted phrase matches as written (``search.exact``), in each
+    field it is spread over; one phrase stays one clause of the query (an OR of fields)."""
+
+    def __init__(self, exact_phrases: bool = False):
         super().__init__(text_fields(), fieldboosts=FIELD_BOOSTS, group=syntax.OrGroup)
+        self.exact_phrases = exact_phrases
 
     def do_multifield(self, parser, group):
         for i, node in enumerate(group):
@@ -60,9 +85,15 @@ class LanguageFieldsPlugin(MultifieldPlugin):
                     names = [*names, "spell"]
                 elif node.fieldname is None and _exact_form_counts(node):
                     names = [*names, "spell"]
+                exact = None
+                if self.exact_phrases and _is_phrase(node):
+                    exact = ExactText(node.text, whole_article=node.fieldname is None)
                 newnodes = []
                 for fname in names:
                     newnode = copy.copy(node)
+                    if exact is not None:
+                        newnode.__class__ = ExactPhraseNode  # the same node, its query wrapped
+                        newnode.exact = exact
                     newnode.set_fieldname(fname, override=True)
                     newnode.set_boost(node.boost * self.boosts.get(fname, 1.0))
                     newnodes.append(newnode)
@@ -76,7 +107,7 @@ class Expansion:
 
     matched: str
     lang: str  # language of the form the query matched
-    entry: object  # glossary.Entry
+    entry: object  # glossary.Entry (or dictionaries.DictionaryEntry)
     added: dict[str, list[str]]  # language -> forms searched as alternatives
     source: str = "glossary"
 
@@ -102,6 +133,9 @@ class CrossLanguagePlugin:
     def __init__(self, glossary):
         self.glossary = glossary
         self.expansions: list[Expansion] = []
+        # Set for one parse by parse_with_expansions: the index's word frequencies, which
+        # turn on the wide dictionaries below the glossary (search.dictionaries).
+        self.index_words = None
 
     def taggers(self, parser):
         return ()
@@ -195,8 +229,9 @@ class CrossLanguagePlugin:
                     found = (j, key, matches)
                     break
             if found is None:
-                out.append(run[i])
-                i += 1
+                j, node = self._dictionary_run(run, i)
+                out.append(node)
+                i = j
                 continue
             j, key, matches = found
             span = run[i:j]
@@ -210,8 +245,107 @@ class CrossLanguagePlugin:
             i = j
         return out
 
+    # -- the wide dictionaries (search.dictionaries), for what the glossary does not know --
+
+    def _dictionaries(self):
+        if self.index_words is None:
+            return None
+        from .dictionaries import shipped
+
+        return shipped()
+
+    def _dictionary_alternatives(self, typed: str, langs, like, boost: float) -> list:
+        """Nodes for the pruned dictionary translations of ``typed`` (a word or phrase in
+        one of ``langs``), each recorded as an Expansion naming its dictionary."""
+        from .dictionaries import PIVOT, DictionaryEntry, prune
+
+        dicts = self._dictionaries()
+        if dicts is None:
+            return []
+        nodes, seen = [], set()
+        for lang in langs:
+            kept = [
+                t
+                for t in prune(dicts.translate(typed, lang), self.index_words, typed)
+                if (t.lang, t.form) not in seen
+            ]
+            by_source: dict[str, list] = {}
+            for t in kept:
+                seen.add((t.lang, t.form))
+                weight = PIVOT_BOOST if t.source == PIVOT else DICT_BOOST
+                nodes.append(_word(t.form, like, boost * weight))
+                by_source.setdefault(t.source, []).append(t)
+            # the dictionaries first, then what went through English
+            for source, found in sorted(by_source.items(), key=lambda kv: kv[0] == PIVOT):
+                entry = DictionaryEntry.of(typed, lang, source, found)
+                self.expansions.append(Expansion(typed, lang, entry, entry.added(), source))
+        return nodes
+
+    def _dictionary_run(self, run: list, i: int) -> tuple[int, object]:
+        """The longest run of words from ``run[i]`` a dictionary translates, as
+        ``(typed words OR translations)``; else ``run[i]`` alone. Returns (end, node)."""
+        from .glossary import latin_words
+
+        dicts = self._dictionaries()
+        if dicts is not None:
+            stops = stop_words()
+            for j in range(min(len(run), i + dicts.max_words), i, -1):
+                span = run[i:j]
+                if any(n.fieldname != span[0].fieldname for n in span):
+                    continue
+                words = tuple(w for n in span for w in latin_words(n.text))
+                if not words or all(w in stops for w in words):
+                    continue
+                typed = " ".join(words)
+                if not (dicts.knows(typed, "en") or dicts.knows(typed, "ms")):
+                    continue
+                nodes = self._dictionary_alternatives(typed, ("en", "ms"), span[0], 1.0)
+                if nodes:
+                    own = span[0] if len(span) == 1 else syntax.AndGroup(span)
+                    return j, syntax.OrGroup([own, *nodes])
+        return i + 1, run[i]
+
+    def _dictionary_han(self, text: str, like) -> list:
+        """A stretch of a Han run no glossary form covers: its jieba words, each a
+        dictionary word (or the longest ones inside it) OR its translations; words
+        without translations stay together as typed."""
+        dicts = self._dictionaries()
+        if dicts is None:
+            return [_word(text, like)]
+        from indexer.analyse.chinese import segment_han
+
+        pieces = []
+        for word, _a, _b in segment_han(text):
+            if dicts.knows(word, "zh") or len(word) < 3:
+                pieces.append(word)
+                continue
+            k = 0  # an unknown long word: the longest dictionary words inside it
+            while k < len(word):
+                for m in range(len(word), k, -1):
+                    if m - k >= 2 and dicts.knows(word[k:m], "zh") or m == k + 1:
+                        pieces.append(word[k:m])
+                        k = m
+                        break
+        parts: list = []
+        plain = ""
+        for piece in pieces:
+            nodes = []
+            if len(piece) >= 2 and dicts.knows(piece, "zh"):
+                nodes = self._dictionary_alternatives(piece, ("zh",), like, like.boost)
+            if not nodes:
+                plain += piece
+                continue
+            if plain:
+                parts.append(_word(plain, like))
+                plain = ""
+            parts.append(syntax.OrGroup([_word(piece, like), *nodes]))
+        if plain:
+            parts.append(_word(plain, like))
+        return parts
+
     def _phrase_node(self, node):
-        """A quoted phrase that is a whole glossary form: OR its translations."""
+        """A quoted phrase that is a whole glossary form: OR its translations (else OR
+        the dictionaries' translations of the whole phrase, phrases too)."""
         from .glossary import latin_words
 
         text = normalize_text(node.text).replace(" ", "")
@@ -221,6 +355,11 @@ class CrossLanguagePlugin:
         else:
             key, lang = latin_words(node.text), None
             entries = self.glossary.match_latin(key, node.text) if key else []
+        if key and not entries:
+            langs = ("zh",) if lang == "zh" else ("en", "ms")
+            typed = text if lang == "zh" else " ".join(key)
+            nodes = self._dictionary_alternatives(typed, langs, node, node.boost)
+            return syntax.OrGroup([node, *nodes]) if nodes else node
         if not key or not entries:
             return node
         alternatives = [node]
@@ -244,7 +383,9 @@ class CrossLanguagePlugin:
                 j = i + 1
                 while j < len(text) and not self.glossary.match_han(text, j)[1]:
                     j += 1
-                parts.append(_word(text[i:j], node))
+                found = self._dictionary_han(text[i:j], node)
+                parts.extend(found)
+                matched = matched or any(isinstance(p, syntax.OrGroup) for p in found)
                 i = j
                 continue
             piece = text[i : i + length]
@@ -261,7 +402,9 @@ class CrossLanguagePlugin:
             return node
         if len(parts) == 1:
             return parts[0]
-        return syntax.OrGroup([node, syntax.AndGroup(parts)])
+        run = syntax.OrGroup([node, syntax.AndGroup(parts)])
+        run.han_parts = syntax.AndGroup(parts)  # what HanWordsPlugin splits the run into
+        return run
 
 
 def _is_phrase(node) -> bool:
@@ -293,16 +436,100 @@ def _exact_form_counts(node) -> bool:
     return word.isalpha() and len(word) >= 3 and word not in stop_words()
 
 
-def make_parser(schema, glossary=None, synonyms=None) -> QueryParser:
+class HanWordsPlugin:
+    """A Chinese run typed without spaces (南海军事演习) becomes its words (南海 军事演习),
+    each a word of the query like a typed one, as a Latin query's words are: the matching
+    model then ranks articles holding some of them, and proximity ranks the run found
+    whole highest. With ``--cross``, a run the glossary knows parts of is split at them
+    first (``CrossLanguagePlugin._han_node``)."""
+
+    def taggers(self, parser):
+        return ()
+
+    def filters(self, parser):
+        return [(self.do_split, 106)]
+
+    def do_split(self, parser, group):
+        out = []
+        for node in group:
+            parts = getattr(node, "han_parts", None)
+            if parts is not None:
+                node = parts
+            if isinstance(node, syntax.GroupNode):
+                out.append(self.do_split(parser, node))
+                continue
+            words = _han_words(node)
+            out.append(syntax.AndGroup(words) if len(words) > 1 else node)
+        return _regroup(group, out)
+
+
+def _han_words(node) -> list:
+    """The jieba words of a bare Han word node, as word nodes where each stands in the
+    query (one node: not a Han run, or one word)."""
+    from indexer.analyse.fields import ANALYZERS
+
+    if type(node) is not syntax.WordNode or node.fieldname not in (None, "title", "body"):
+        return [node]
+    if not HAN_RUN.fullmatch(normalize_text(node.text)):
+        return [node]
+    tokens = [
+        (t.startchar, t.endchar)
+        for t in ANALYZERS["zh"](node.text, positions=True, chars=True, mode="query")
+    ]
+    # One-character words are rarely words of the query on their own: a run of them is
+    # one piece (碳 中 和), and a lone one joins the word after it (冬 残奥会), or, at the
+    # end, the word before it (升旗 山).
+    pieces: list[list[int]] = []
+    lone = False  # the last piece is a lone character waiting for the next word
+    for start, end in tokens:
+        single = end - start == 1
+        if pieces and (lone or (single and pieces[-1][2])):
+            pieces[-1][1] = end
+            pieces[-1][2] = pieces[-1][2] and single
+        else:
+            pieces.append([start, end, single])
+        lone = single and pieces[-1][1] - pieces[-1][0] == 1
+    if lone and len(pieces) > 1:
+        last = pieces.pop()
+        pieces[-1][1] = last[1]
+    if len(pieces) < 2:
+        return [node]
+    words = []
+    for start, end, _single in pieces:
+        word = _word(node.text[start:end], node, node.boost)
+        if node.startchar is not None:
+            word.startchar, word.endchar = node.startchar + start, node.startchar + end
+        words.append(word)
+    return words
+
+
+def make_parser(
+    schema,
+    glossary=None,
+    exact_phrases: bool = False,
+    ranked: bool = False,
+    synonyms=None,
+) -> QueryParser:
+    """The query parser; ``glossary``: ``--cross`` through it; ``exact_phrases``: quoted
+    phrases match as written (``Features.exact_phrases``); ``ranked``: a Chinese run is
+    its words (``HanWordsPlugin``; for the matching modes that do not require every
+    word, ``search.matching``); ``synonyms``: same-language synonyms and abbreviations
+    (``search.synonyms``), after --cross and before a Chinese run is split."""
+    from whoosh.qparser import PlusMinusPlugin
+
     parser = QueryParser(None, schema, group=syntax.AndGroup)
     parser.add_plugin(FuzzyTermPlugin())
-    parser.add_plugin(LanguageFieldsPlugin())
+    parser.add_plugin(LanguageFieldsPlugin(exact_phrases))
+    # +word at the start of a word; a minus sign stays a hyphen (Bangsa-Bangsa)
+    parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=[^\s+])", minusexpr=r"(?!)"))
     if glossary is not None:
         parser.add_plugin(CrossLanguagePlugin(glossary))
     if synonyms is not None:
         from .synonyms import SynonymPlugin
 
         parser.add_plugin(SynonymPlugin(synonyms))
+    if ranked:
+        parser.add_plugin(HanWordsPlugin())
     return parser
 
 
@@ -334,6 +561,12 @@ def parse_query(parser, text: str):
         fieldname = getattr(node, "fieldname", None)
         if fieldname == "lang" and isinstance(node, wq.Term) and node.text not in LANGS:
             raise QuerySyntaxError(f"unknown language {node.text!r} in lang: (use zh, ms or en)")
+    for node in _walk(q):
+        # Phrase.normalize() keeps char_ranges but drops startchar: where the phrase was
+        # typed must survive it (search.matching names a query's words as typed)
+        typed_at = getattr(node, "startchar", None)
+        if isinstance(node, wq.Phrase) and not node.char_ranges and typed_at is not None:
+            node.char_ranges = [(node.startchar, node.endchar)]
     q = q.normalize()
     if q is wq.NullQuery:
         raise QuerySyntaxError(
@@ -342,13 +575,23 @@ def parse_query(parser, text: str):
     return q
 
 
-def parse_with_expansions(parser, text: str) -> tuple[object, list[Expansion]]:
-    """``parse_query``, and the expansions the parse made (glossary, synonyms: ``[]`` for a
-    parser without such plugins)."""
+def parse_with_expansions(parser, text: str, index_words=None) -> tuple[object, list[Expansion]]:
+    """``parse_query``, and the expansions the parse made: the glossary's, the synonyms'
+    (``[]`` for a parser without such plugins). ``index_words`` (``dictionaries.IndexWords``
+    of the index searched) adds the wide dictionaries' translations below the glossary's."""
     plugins = [p for p in parser.plugins if isinstance(p, CrossLanguagePlugin)]
+    if not plugins:
+        return parse_query(parser, text), []
+    cross = [p for p in plugins if not getattr(p, "same_language", False)]
     for plugin in plugins:
         plugin.expansions = []
-    q = parse_query(parser, text)
+    for plugin in cross:
+        plugin.index_words = index_words
+    try:
+        q = parse_query(parser, text)
+    finally:
+        for plugin in cross:
+            plugin.index_words = None
     return q, [e for plugin in plugins for e in plugin.expansions]
 
 
@@ -378,6 +621,9 @@ def positive_terms(q) -> list[tuple[str, object]]:
             return
         if isinstance(node, wq.AndNot):
             visit(node.a)
+            return
+        if isinstance(node, ExactPhrase):
+            out.append(("exact", node))  # the phrase as written, not its field's stems
             return
         if node.is_leaf() or isinstance(node, wq.Phrase):
             out.append((getattr(node, "fieldname", None), node))

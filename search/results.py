@@ -34,6 +34,10 @@ class Hit:
     group: str | None = None
     similar: int = 0
     similar_ids: list[str] = field(default_factory=list)
+    # The query's words (as typed) this article has, and those it lacks: a partial match
+    # of the ranked matching model (search.matching) lacks some; [] for one-word queries.
+    matched: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
     title_highlights: list[list[int]] = field(default_factory=list, repr=False)
     path: str | None = field(default=None, repr=False)
 
@@ -74,6 +78,7 @@ class SearchResults:
     notes: list[str] = field(default_factory=list)
     expansions: list[Expansion] = field(default_factory=list)  # what --cross added
     cross_hint: CrossHint | None = None  # without --cross, on no or weak results
+    match: str = "ranked"  # the matching mode the query ran with (search.matching)
 
 
 @dataclass

@@ -49,6 +49,7 @@ from indexer.files import atomic_write
 from indexer.write.locking import IndexLock
 
 from .options import (
+    MATCH_MODES,
     MAX_LIMIT,
     SORTS,
     check_date_spec,
@@ -81,6 +82,7 @@ _HEADER = """\
 #   lang  = "zh", "ms" or "en"   (optional)
 #   date  = "2025", "2025-10" or "[2025-09-01 TO]"   (optional, as date: in a query)
 #   cross = true     also in the other two languages, through the glossary (--cross)
+#   match = "all"    every word required (the default for saved queries), "ranked" or "any"
 """
 
 
@@ -99,6 +101,9 @@ class SavedQuery:
     lang: str | None = None
     date: str | None = None
     cross: bool = False
+    # How the words combine (search.matching): every word by default, so that what a run
+    # calls new is about the query, not an article naming one of its words in passing.
+    match: str = "all"
 
     def full_query(self, since: str | None = None) -> str:
         """The query as run: with its date filter, and ``since`` as ``date:[SINCE TO]``."""
@@ -311,7 +316,13 @@ def _validate(name: str, table, text: str, path: Path) -> SavedQuery:
     if "query" not in table:
         raise fail('missing query = "…"')
     values = dict(table)
-    for key, kind in (("query", str), ("sort", str), ("lang", str), ("date", str)):
+    for key, kind in (
+        ("query", str),
+        ("sort", str),
+        ("lang", str),
+        ("date", str),
+        ("match", str),
+    ):
         if key in values and not isinstance(values[key], kind):
             raise fail(f"{key} must be a string in quotes, not {values[key]!r}", key)
     if not values["query"].strip():
@@ -324,6 +335,8 @@ def _validate(name: str, table, text: str, path: Path) -> SavedQuery:
             raise fail(f"limit must be between 1 and {MAX_LIMIT}, not {limit}", "limit")
     if "cross" in values and not isinstance(values["cross"], bool):
         raise fail(f"cross must be true or false, not {values['cross']!r}", "cross")
+    if values.get("match", "all") not in MATCH_MODES:
+        raise fail(f"match must be {', '.join(MATCH_MODES)}, not {values['match']!r}", "match")
     if values.get("sort", "relevance") not in SORTS:
         raise fail(f"sort must be relevance or date, not {values['sort']!r}", "sort")
     if values.get("lang") is not None and values["lang"] not in LANGS:
@@ -397,6 +410,8 @@ def toml_table(saved: SavedQuery) -> str:
         lines.append(f"date = {toml_string(saved.date)}")
     if saved.cross:
         lines.append("cross = true")
+    if saved.match != "all":
+        lines.append(f"match = {toml_string(saved.match)}")
     return "\n".join(lines) + "\n"
 
 
@@ -646,7 +661,7 @@ def _run_one(
 ) -> tuple[SavedRun, list[str]]:
     text = sq.full_query(since)
     try:
-        groups = s.ids_with_groups(text, lang=sq.lang, cross=sq.cross)
+        groups = s.ids_with_groups(text, lang=sq.lang, cross=sq.cross, match=sq.match)
     except MlsearchError as exc:  # a query edited by hand, or an index that changed
         raise SavedQueryError(
             f"saved query {sq.name!r}: {exc.message}",
@@ -666,7 +681,14 @@ def _run_one(
     else:
         limit, only = sq.limit, None
     results = s.search(
-        text, limit=limit, sort=sq.sort, lang=sq.lang, suggest=False, ids=only, cross=sq.cross
+        text,
+        limit=limit,
+        sort=sq.sort,
+        lang=sq.lang,
+        suggest=False,
+        ids=only,
+        cross=sq.cross,
+        match=sq.match,
     )
     fresh = set(new_ids)
     hits = [

@@ -26,7 +26,8 @@ from indexer.write.state import skipped_ids
 from .cache import IndexCache
 from .collect import Snapshot, filtered, run_page
 from .hits import build_hits
-from .options import check_lang, check_limit, check_page, check_sort
+from .matching import DEFAULT_MODE, mark_matched
+from .options import check_lang, check_limit, check_match, check_page, check_sort
 from .plan import MatchCounter, QueryParsers, QueryPlan, streamed_unions
 from .query import Expansion
 from .relevance import ALL, Features
@@ -172,8 +173,9 @@ class Searcher:
         return self._parsers.glossary()
 
     def parse_cross(self, query: str) -> tuple[object, list[Expansion]]:
-        """Parse ``query`` with each glossary match expanded into the other languages."""
-        return self._parsers.parse(query, cross=True)
+        """Parse ``query`` with each glossary match expanded into the other languages
+        (and the dictionaries' translations of what the glossary does not know)."""
+        return self._parsers.parse(query, cross=True, reader=self._snapshot().reader)
 
     @_reads_index
     def search(
@@ -189,13 +191,18 @@ class Searcher:
         fallback: bool = False,
         cross: bool = False,
         collapse: bool = True,
+        match: str | None = None,
     ) -> SearchResults:
         """Run ``query``; hits come back ranked (BM25F, title above body) or newest first.
 
+        ``match``: how the query's words combine (``search.matching``): ``"ranked"`` (the
+        default) finds articles with any of the words and ranks those with all of them,
+        or with the rarest, first; ``"all"`` requires every word; ``"any"`` ranks by plain
+        BM25F sums. A hit's ``matched`` and ``missing`` list the words it has and lacks.
+        ``any_words``: the same as ``match="any"``.
+        ``fallback``: with ``match="all"``, when no article has all the words, answer as
+        ``"ranked"`` would and say so in ``notes``.
         ``ids``: only these articles (a saved query shows just its new hits this way).
-        ``any_words``: articles with any of the words, ranked (OR instead of AND).
-        ``fallback``: when no article has all the words (a question typed as a sentence, a
-        pasted headline), answer as ``any_words`` would and say so in ``notes``.
         ``cross``: also look for the query's words in the other two languages, through the
         glossary (translations weigh less than the words as typed); ``expansions`` lists them.
         ``collapse``: near-duplicate copies of one article come back as one hit, the best
@@ -208,28 +215,34 @@ class Searcher:
         check_page(page)
         check_sort(sort)
         check_lang(lang)
+        mode = check_match(match or ("any" if any_words else DEFAULT_MODE))
         snap = self._snapshot()
-        plan = QueryPlan.build(snap, self._parsers, query, cross, lang, ids)
-        loose = plan.any_words()
-        if any_words and loose is not None:
-            plan = loose
+        plan = QueryPlan.build(snap, self._parsers, query, cross, lang, ids, mode=mode)
         if plan.matches_nothing:
-            return SearchResults(query=query, total=0, page=page, hits=[])
-        fell_back = False
+            return SearchResults(query=query, total=0, page=page, hits=[], match=mode)
         results, total = plan.page(page, limit, sort, collapse)
-        if fallback and not any_words and loose is not None and total == 0:
+        complete = None  # articles with every word, when counted
+        if fallback and mode == "all" and total == 0 and plan.ranked() is not None:
+            loose = QueryPlan.build(snap, self._parsers, query, cross, lang, ids)
             results, total = loose.page(page, limit, sort, collapse)
             if total:
-                plan, fell_back = loose, True
-                plan.notes.append("no article has all the words: showing those with any of them")
+                plan, complete = loose, 0
         hits = build_hits(snap, results, plan.query, plan.matching() if collapse else None)
+        ranked = plan.ranked()
+        if ranked is not None and hits:
+            mark_matched(snap, ranked, results, hits)
+            if complete is None and mode not in ("all", "any") and any(h.missing for h in hits):
+                complete = plan.strict().count()
+            if complete == 0:
+                plan.notes.append("no article has all the words: showing those with some of them")
         suggestion = cross_hint = None
-        if suggest and (fell_back or worth_suggesting(total)):
-            # After a fallback the query as typed found nothing.
-            typed = 0 if fell_back else total
+        typed = total if (ranked is None or mode == "all") else complete
+        if typed is None:
+            typed = total if not any(h.missing for h in hits) else 0
+        if suggest and worth_suggesting(typed):
             suggestion = self.suggest(query, lang=lang, hits=typed)
             if not cross and ids is None:
-                cross_hint = self._cross_hint(snap, query, lang, any_words, collapse, typed)
+                cross_hint = self._cross_hint(snap, query, lang, collapse, typed)
         return SearchResults(
             query=query,
             total=total,
@@ -239,6 +252,7 @@ class Searcher:
             cross_hint=cross_hint,
             notes=plan.notes,
             expansions=plan.expansions,
+            match=plan.mode,
         )
 
     @_reads_index
@@ -284,20 +298,28 @@ class Searcher:
         return SearchResults(query=shown, total=total, page=page, hits=hits, expansions=expansions)
 
     @_reads_index
-    def count(self, query: str, lang: str | None = None, cross: bool = False) -> int:
-        return QueryPlan.build(self._snapshot(), self._parsers, query, cross, lang).count()
+    def count(
+        self, query: str, lang: str | None = None, cross: bool = False, match: str | None = None
+    ) -> int:
+        mode = check_match(match or DEFAULT_MODE)
+        snap = self._snapshot()
+        return QueryPlan.build(snap, self._parsers, query, cross, lang, mode=mode).count()
 
-    def ids(self, query: str, lang: str | None = None, cross: bool = False) -> list[str]:
+    def ids(
+        self, query: str, lang: str | None = None, cross: bool = False, match: str | None = None
+    ) -> list[str]:
         """The id of every article ``query`` matches, best first: no snippets, no limit."""
-        return list(self.ids_with_groups(query, lang=lang, cross=cross))
+        return list(self.ids_with_groups(query, lang=lang, cross=cross, match=match))
 
     @_reads_index
     def ids_with_groups(
-        self, query: str, lang: str | None = None, cross: bool = False
+        self, query: str, lang: str | None = None, cross: bool = False, match: str | None = None
     ) -> dict[str, str]:
         """Every article ``query`` matches, best first, each with the label of its group of
         near-duplicate copies (its own id when it has none): every copy, no collapsing."""
-        plan = QueryPlan.build(self._snapshot(), self._parsers, query, cross, lang)
+        mode = check_match(match or DEFAULT_MODE)
+        snap = self._snapshot()
+        plan = QueryPlan.build(snap, self._parsers, query, cross, lang, mode=mode)
         out = {}
         for hit in plan.every_match():
             stored = hit.fields()
@@ -319,17 +341,19 @@ class Searcher:
         return suggest(snap.reader, counter, query, lang, hits, known)
 
     def _cross_hint(
-        self, snap: Snapshot, query: str, lang, any_words: bool, collapse: bool, hits: int
+        self, snap: Snapshot, query: str, lang, collapse: bool, hits: int
     ) -> CrossHint | None:
         """What ``cross=True`` finds for ``query``, when the glossary knows some of its
         words and that is more than the ``hits`` it finds as typed; else None."""
         try:
-            plan = QueryPlan.build(snap, self._parsers, query, True, lang)
+            # The hint is the glossary's: "N articles mention UMNO/巫统".
+            plan = QueryPlan.build(
+                snap, self._parsers, query, True, lang, mode="all", dictionaries=False
+            )
             crossed = [e for e in plan.expansions if e.source != SYNONYMS]
             if not crossed:
                 return None
-            loose = plan.any_words() if any_words else None
-            total = (loose or plan).page(1, 1, "relevance", collapse)[1]
+            total = plan.page(1, 1, "relevance", collapse)[1]
         except MlsearchError:  # a user glossary that cannot be read: --cross says so
             return None
         if total <= hits:
@@ -411,23 +435,45 @@ class Searcher:
             index_dir=str(self.index_dir),
         )
 
-    def explain(self, query: str, cross: bool = False) -> dict:
-        """How the query was normalised and tokenised for each language field, every
-        synonym expansion (with ``features.synonyms``) and with ``cross`` every glossary
-        expansion, each with the entry or group it came from."""
+    def explain(self, query: str, cross: bool = False, match: str | None = None) -> dict:
+        """How the query was normalised and tokenised for each language field; how its
+        words combine (``matching``: the mode, each word as typed and whether it is
+        required, the word pairs proximity compares); which quoted phrases match as
+        written (``exact``); every synonym expansion (with ``features.synonyms``) and with
+        ``cross`` every glossary expansion, each with the entry or group it came from."""
         from indexer.analyse.normalize import normalize
 
-        q, expansions = self._parsers.parse(query, cross)
+        from .exact import exact_phrases
+
+        mode = check_match(match or DEFAULT_MODE)
+        plan = QueryPlan.build(self._snapshot(), self._parsers, query, cross, mode=mode)
+        q, expansions = plan.query, plan.expansions
+        ranked = plan.ranked()
+        matching = {"mode": mode, "words": [], "proximity": []}
+        if ranked is not None:
+            matching["words"] = [
+                {"word": label, "required": required}
+                for label, required in zip(ranked.labels, ranked.required, strict=True)
+            ]
+            if ranked.proximity:
+                matching["proximity"] = [
+                    f"{ranked.labels[i]} {ranked.labels[i + 1]}" for i, _f in ranked.near
+                ]
+                if ranked.whole:
+                    matching["proximity"].append(" ".join(ranked.labels) + " (whole)")
         extra: dict = {}
-        if cross:
-            extra = {
-                "cross": [e.as_json() for e in expansions if e.source != SYNONYMS],
-                "glossary_files": self.glossary().files,
-            }
+        if self.features.exact_phrases:
+            # one entry per quoted phrase: matched as written, these words in this order
+            extra["exact"] = [
+                {"phrase": p.exact.text, "as_written": p.exact.shown} for p in exact_phrases(q)
+            ]
         synonyms = self._parsers.synonyms()
         if synonyms is not None:
             extra["synonyms"] = [e.as_json() for e in expansions if e.source == SYNONYMS]
             extra["synonym_files"] = synonyms.files
+        if cross:
+            extra["cross"] = [e.as_json() for e in expansions if e.source != SYNONYMS]
+            extra["glossary_files"] = self.glossary().files
         return {
             "query": query,
             "normalized": normalize(query).text,
@@ -437,5 +483,6 @@ class Searcher:
             },
             "fields": text_fields(),
             "parsed": repr(q),
+            "matching": matching,
             **extra,
         }

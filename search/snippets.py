@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from whoosh import query as wq
 
@@ -49,6 +50,8 @@ class Needles:
     phrases: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
     # wildcards and prefixes, as regular expressions over whole words as written
     patterns: set[str] = field(default_factory=set)
+    # quoted phrases as written (``search.exact``): pattern over normalised text -> phrase
+    exact: dict[str, str] = field(default_factory=dict)
     # word as found in a normalised body -> whether it matches: the hits of one query
     # repeat their words, and each costs a few string operations and two stem lookups
     seen: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
@@ -58,7 +61,15 @@ class Needles:
     compiled: re.Pattern | None = field(default=None, repr=False, compare=False)
 
     def __bool__(self) -> bool:
-        return bool(self.en or self.ms or self.han or self.surface or self.phrases or self.patterns)
+        return bool(
+            self.en
+            or self.ms
+            or self.han
+            or self.surface
+            or self.phrases
+            or self.patterns
+            or self.exact
+        )
 
     def pattern_re(self) -> re.Pattern | None:
         if self.compiled is None and self.patterns:
@@ -82,6 +93,10 @@ def wildcard_regex(node) -> str:
 def needles_from(leaves, reader=None) -> Needles:
     needles = Needles()
     for fieldname, node in leaves:
+        if fieldname == "exact":
+            if node.exact.regex is not None:
+                needles.exact[node.exact.pattern] = node.exact.text
+            continue
         if fieldname == "spell":
             lang = "surface"
         elif fieldname and (split := split_field(fieldname)) is not None:
@@ -127,6 +142,8 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
     norm = normalize(text[:limit])
     s = norm.text
     spans = []
+    for pattern in needles.exact:
+        spans.extend(norm.span(m.start(), m.end()) for m in _exact_re(pattern).finditer(s))
     for needle in needles.han:
         start = s.find(needle)
         while start != -1:
@@ -155,6 +172,11 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
                 if all(stream[i + k][0] == words[k] for k in range(n)):
                     spans.append(norm.span(stream[i][1], stream[i + n - 1][2]))
     return _merge(spans)
+
+
+@lru_cache(maxsize=64)
+def _exact_re(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
 
 
 def _keys(words) -> set[str]:

@@ -192,6 +192,8 @@ class SynonymPlugin(CrossLanguagePlugin):
     typed words in the same group; a translation is never expanded again, and a form both
     add is searched once, at the synonym's weight."""
 
+    same_language = True  # parse_with_expansions: never the wide dictionaries
+
     def filters(self, parser):
         return [(self.do_synonyms, 106)]
 

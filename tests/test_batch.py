@@ -33,16 +33,18 @@ def test_batch_from_a_file(news_index, tmp_path):
         (2, "ASEAN"),
         (2, "ASEAN"),
         (4, "南海 局势"),
+        (4, "南海 局势"),  # the second has 南海 only
         (5, "date:someday"),
         (6, "submarinezzz"),
     ]
-    assert got[4] == {"schema_version": 1, "query": "submarinezzz", "line": 6, "hits": 0}
-    for r in got[:3]:
+    assert got[5] == {"schema_version": 1, "query": "submarinezzz", "line": 6, "hits": 0}
+    for r in got[:4]:
         assert r["schema_version"] == 1
         assert {"rank", "id", "score", "title", "snippet", "highlights"} <= set(r)
-    assert [r["rank"] for r in got[:3]] == [1, 2, 1]
+    assert [r["rank"] for r in got[:4]] == [1, 2, 1, 2]
     assert got[2]["id"] == "news/zh/south_china_sea.txt"
-    error = got[3]
+    assert (got[2]["missing"], got[3]["missing"]) == ([], ["局势"])
+    error = got[4]
     assert set(error) == {"schema_version", "line", "query", "error"}
     assert error["error"].startswith("cannot read the date")
     assert "1 of 4 queries failed" in res.stderr

@@ -41,6 +41,10 @@ WORDS = [
     "吉隆坡联合宣言",
     '"tentera laut"',
     '"South China Sea"',
+    '"menteri pertahanan"',
+    '"latihan"',
+    '"国防部长"',
+    '"ASEAN 东盟"',
     "F-16",
     "moderni*",
     "patrl~",
@@ -125,11 +129,30 @@ def assert_same(fast, slow):
         "马来西亚 国防部长",
         '"maritim bersama"',
         "NOT latihan",
+        # quoted phrases match as written (search.exact): one word, Malay, Chinese, NOT
+        '"latihan" tentera',
+        '"Pertahanan ASEAN" OR "defence ministers"',
+        '"东盟 防长"',
+        'ASEAN NOT "menteri pertahanan"',
     ],
 )
 @pytest.mark.parametrize("sort", ["relevance", "date"])
 def test_known_queries_rank_and_count_alike(monkeypatch, index, query, sort):
     fast, slow = both(monkeypatch, index, query, sort=sort)
+    assert fast.total > 0
+    assert_same(fast, slow)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"menteri pertahanan"', '"Pertahanan ASEAN" tentera', '"东盟 防长" OR "latihan"', '-"ADMM"'],
+)
+def test_exact_phrases_rank_and_count_alike(monkeypatch, index, query):
+    from search.exact import exact_phrases
+
+    with Searcher(index) as s:
+        assert exact_phrases(s.parse(query))  # matched as written (search.exact)
+    fast, slow = both(monkeypatch, index, query)
     assert fast.total > 0
     assert_same(fast, slow)
 

@@ -24,6 +24,8 @@ HIT_FIELDS = {
     "group": (str, type(None)),
     "similar": int,
     "similar_ids": list,
+    "matched": list,
+    "missing": list,
 }
 
 

@@ -41,6 +41,8 @@ SAVED_HIT_FIELDS = {
     "group",
     "similar",
     "similar_ids",
+    "matched",
+    "missing",
     "saved",
     "new",
 }

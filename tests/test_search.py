@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from indexer.errors import MlsearchError, QuerySyntaxError
 
+from .test_exact_phrases import exact_spans_token_by_token
+
 ZH_ASEAN = "news/zh/asean_defence.txt"
 ZH_SEA = "news/zh/south_china_sea.txt"
 ZH_BANK = "news/zh/bank.txt"
@@ -319,6 +321,9 @@ def _spans_word_by_word(text, needles):
     for m in PART_RE.finditer(norm.text):
         if _matches(m.group(), needles, en, ms, keys):
             spans.append(norm.span(m.start(), m.end()))
+    # A quoted phrase as written (search.exact), read token by token.
+    for phrase in needles.exact.values():
+        spans.extend(exact_spans_token_by_token(phrase, text))
     # A phrase: its terms at consecutive positions of the field's own analysis.
     for lang, phrases in needles.phrases.items():
         tokens = latin_tokens(text, lang)

@@ -51,10 +51,13 @@ def sx(suggest_index):
     ],
 )
 def test_no_hits_suggests_a_correction(sx, query, lang, expected):
-    res = sx.search(query, lang=lang)
+    res = sx.search(query, lang=lang, match="all")
     assert res.total == 0
     assert res.suggestion == expected
     assert sx.count(expected, lang=lang) > 0
+    # ranked (the default), articles with some of the words are shown: none has them
+    # all, so the correction is offered all the same
+    assert sx.search(query, lang=lang).suggestion == expected
 
 
 @pytest.mark.parametrize(
@@ -157,10 +160,15 @@ run = invoke  # mlsearch ARGS; fails the test on an internal error or a tracebac
 
 
 def test_cli_no_hits_suggests_and_exits_1(suggest_index):
-    res = run("search", "--index", suggest_index, "马来西亜")
+    res = run("search", "--index", suggest_index, "--all-words", "马来西亜")
     assert res.exit_code == 1
     assert res.stdout == ""
     assert res.stderr.splitlines() == ["no hits", "did you mean: 马来西亚"]
+    # ranked: the articles with some of its words, and the same correction
+    res = run("search", "--index", suggest_index, "马来西亜")
+    assert res.exit_code == 0
+    assert "missing: " in res.stdout
+    assert res.stderr.splitlines()[-1] == "did you mean: 马来西亚"
 
 
 def test_cli_weak_hits_show_results_and_suggestion(suggest_index):
@@ -232,8 +240,9 @@ def nx(names_index):
     ],
 )
 def test_known_names_are_not_corrected(nx, query, hits, trap):
-    res = nx.search(query)
+    res = nx.search(query, match="all")
     assert res.total == hits
+    assert nx.search(query).suggestion is None
     assert nx.count(trap) >= 20  # the common word is there to be offered
     assert res.suggestion is None
 

@@ -27,8 +27,10 @@ DATA_DIR = Path(__file__).parent.parent / "data"
 WORD_CHAR = f"[^\\W_{HAN_CLASS}]"
 WORD = f"{WORD_CHAR}+(?:['’]{WORD_CHAR}+)*"
 COMPOUND_RE = re.compile(f"{WORD}(?:[-‐‑./]{WORD})*")
+# A letter of a Latin-script word (any script but Han; not a digit).
+LETTER = f"[^\\W\\d_{HAN_CLASS}]"
 # Parts of a compound: runs of digits, or runs of letters (with inner apostrophes).
-PART_RE = re.compile(f"\\d+|[^\\W\\d_{HAN_CLASS}]+(?:['’][^\\W\\d_{HAN_CLASS}]+)*")
+PART_RE = re.compile(f"\\d+|{LETTER}+(?:['’]{LETTER}+)*")
 
 
 def _read_list(name: str) -> list[str]:

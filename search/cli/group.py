@@ -22,7 +22,7 @@ from click.core import ParameterSource
 from indexer.config import DEFAULT_LIMIT
 from indexer.errors import MlsearchError
 
-from ..options import MAX_LIMIT, SORTS
+from ..options import MATCH_MODES, MAX_LIMIT, SORTS
 
 EXIT_HITS, EXIT_NO_HITS, EXIT_ERROR = 0, 1, 2
 
@@ -72,6 +72,44 @@ def cross_options(fn):
         is_flag=True,
         help="Also find the words in the other two languages, through the glossary.",
     )(fn)
+
+
+def match_options(default: str):
+    """--match MODE with its two shortcuts, --all-words and --any; the chosen mode arrives
+    as ``match`` (``search.matching``)."""
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, match=None, all_words=False, any_words=False, **kwargs):
+            given = [
+                n
+                for n, v in (("--match", match), ("--all-words", all_words), ("--any", any_words))
+                if v
+            ]
+            if len(given) > 1:
+                raise click.UsageError(f"{' and '.join(given)} cannot be used together")
+            mode = match or ("all" if all_words else "any" if any_words else default)
+            return fn(*args, match=mode, **kwargs)
+
+        wrapper = click.option(
+            "--any",
+            "any_words",
+            is_flag=True,
+            help="Articles with any of the words, ranked by plain BM25F (same as --match any).",
+        )(wrapper)
+        wrapper = click.option(
+            "--all-words",
+            is_flag=True,
+            help="Only articles with every word (same as --match all); +word requires one word.",
+        )(wrapper)
+        return click.option(
+            "--match",
+            type=click.Choice(MATCH_MODES),
+            default=None,
+            help=f"How the words combine: ranked, all or any (default: {default}).",
+        )(wrapper)
+
+    return decorate
 
 
 # The languages of indexer.analyse.languages.LANGS, written out so that starting the command

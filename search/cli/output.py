@@ -129,7 +129,8 @@ def snippet_lines(text: str, spans, colour: bool, width: int | None) -> list[str
 
 def print_hit(hit, colour: bool, tag: str = "") -> None:
     """One hit: rank, title, ``tag`` and +N similar; date · languages · source · id; the
-    snippet with the matched words highlighted (wrapped to a terminal's width, indented)."""
+    snippet with the matched words highlighted (wrapped to a terminal's width, indented);
+    the query's words it lacks, if any ("missing: 防御")."""
     meta = " · ".join(
         x for x in (hit.date or "no date", ",".join(hit.langs), hit.source or "", hit.id) if x
     )
@@ -141,6 +142,11 @@ def print_hit(hit, colour: bool, tag: str = "") -> None:
     )
     for line in snippet_lines(hit.snippet, hit.highlights, colour, snippet_width()):
         click.echo(f"{INDENT}{line}", color=colour)
+    missing = getattr(hit, "missing", None)
+    if missing:
+        # A partial match of the ranked model: the words it lacks, as search engines say.
+        lacks = "missing: " + " ".join(safe(w) for w in missing)
+        click.echo(f"{INDENT}{click.style(lacks, dim=True) if colour else lacks}", color=colour)
 
 
 def echo_json(record: dict) -> None:

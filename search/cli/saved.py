@@ -17,6 +17,7 @@ from .group import (
     index_option,
     lang_option,
     limit_option,
+    match_options,
     safe,
     sort_option,
 )
@@ -66,9 +67,10 @@ def saved():
     is_flag=True,
     help="Also find the words in the other two languages, through the glossary.",
 )
+@match_options("all")
 @click.option("--replace", is_flag=True, help="Replace a saved query of the same name.")
 @handle_errors
-def add(name, query, index_dir, limit, sort, lang, date_spec, cross, replace):
+def add(name, query, index_dir, limit, sort, lang, date_spec, cross, match, replace):
     """Save QUERY (words as for search) under NAME, with its search options."""
     from ..saved import SavedQuery, add_saved, saved_path
 
@@ -80,6 +82,7 @@ def add(name, query, index_dir, limit, sort, lang, date_spec, cross, replace):
         lang=lang,
         date=date_spec,
         cross=cross,
+        match=match,
     )
     add_saved(sq, index_dir, replace=replace)
     click.echo(f"saved {safe(name)}: {safe(sq.query)} -> {safe(str(saved_path(index_dir)))}")

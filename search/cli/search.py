@@ -20,6 +20,7 @@ from .group import (
     index_option,
     lang_option,
     limit_option,
+    match_options,
     page_option,
     safe,
     sort_option,
@@ -37,12 +38,7 @@ from .output import echo_json, plural, print_hits
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit per line.")
 @click.option("--explain", is_flag=True, help="Show how the query was normalised and tokenised.")
 @colour_option
-@click.option(
-    "--any",
-    "any_words",
-    is_flag=True,
-    help="Articles with any of the words, ranked (OR instead of AND).",
-)
+@match_options("ranked")
 @all_copies_option
 @click.option(
     "--batch",
@@ -63,13 +59,15 @@ def search(
     explain,
     colour,
     batch,
-    any_words,
+    match,
     cross,
     glossary,
     all_copies,
 ):
-    """Ranked search. Words are ANDed; OR, NOT, "phrases", title:, lang:zh|ms|en, source:,
-    date:2025, date:[2025-09-01 TO 2025-10-31], wild* and fuzzy~ work too."""
+    """Ranked search. Articles with all the words come first, then those with some (and
+    the rarer words), each hit naming the words it lacks; --all-words requires them all,
+    +word one. OR, NOT, "exact phrases", title:, lang:zh|ms|en, source:, date:2025,
+    date:[2025-09-01 TO 2025-10-31], wild* and fuzzy~ work too."""
     from search.searcher import Searcher
 
     options = {
@@ -77,7 +75,7 @@ def search(
         "page": page,
         "sort": sort,
         "lang": lang,
-        "any_words": any_words,
+        "match": match,
         "cross": cross,
         "collapse": not all_copies,
     }
@@ -93,8 +91,8 @@ def search(
     text = " ".join(query)
     with Searcher(index_dir, glossary=glossary) as searcher:
         if explain:
-            _print_explain(searcher.explain(text, cross=cross), as_json)
-        results = searcher.search(text, fallback=True, **options)
+            _print_explain(searcher.explain(text, cross=cross, match=match), as_json)
+        results = searcher.search(text, **options)
     print_hits(results, page, as_json, colour, limit)
 
 
@@ -155,8 +153,20 @@ def _print_explain(info: dict, as_json: bool) -> None:
     for lang, terms in info["analysis"].items():
         click.echo(f"  {lang:4} -> {safe(' | '.join(terms)) or '(nothing)'}", err=True)
     click.echo(f"parsed:     {safe(info['parsed'])}", err=True)
+    matching = info["matching"]
+    words = [w["word"] + (" (required)" if w["required"] else "") for w in matching["words"]]
+    shown = f": {safe(' | '.join(words))}" if words else ""
+    click.echo(f"matching:   {matching['mode']}{shown}", err=True)
+    for near in matching["proximity"]:
+        click.echo(f"proximity:  {safe(near)}", err=True)
+    for phrase in info.get("exact", ()):
+        click.echo(
+            f'exact:      "{safe(phrase["phrase"])}" matched as written:'
+            f" {safe(phrase['as_written'])}",
+            err=True,
+        )
     for exp in info.get("synonyms", ()):
-        _print_expansion("synonyms:", exp)
+        _print_expansion("synonyms:", exp, named=True)
     if "cross" in info:
         if not info["cross"]:
             click.echo("cross:      no glossary entry matches the query's words", err=True)
@@ -165,14 +175,13 @@ def _print_explain(info: dict, as_json: bool) -> None:
     click.echo("", err=True)
 
 
-def _print_expansion(label: str, exp: dict) -> None:
+def _print_expansion(label: str, exp: dict, named: bool = False) -> None:
     """One expansion: what matched, what was added, and where from (``[glossary.tsv:412,
-    org]``; a source other than the glossary is named first: ``[synonyms: …]``)."""
+    org]``; ``named``: its source first, ``[synonyms: glossary.tsv:233, org]``)."""
     added = "; ".join(f"{lang}: {' | '.join(forms)}" for lang, forms in exp["added"].items())
     entry = exp["entry"]
     kind = f", {entry['kind']}" if entry["kind"] else ""
-    source = exp.get("source", "glossary")
-    origin = "" if source == "glossary" else f"{source}: "
+    origin = f"{exp['source']}: " if named else ""
     shown = safe(added) or "(nothing new)"
     where = f"[{safe(origin + entry['source'])}{kind}]"
     click.echo(f"{label:11} {safe(exp['matched'])} ({exp['lang']}) -> {shown}  {where}", err=True)

@@ -1,0 +1,468 @@
+"""The matching model: which articles a query finds, and how missing words and scattered
+words weigh (issue 14).
+
+A query's words (each typed word, quoted phrase, wildcard or parenthesised group) are its
+*clauses*; ``lang:``, ``source:``, ``date:`` and ``NOT`` are constraints every hit meets,
+and so is a clause typed with a leading ``+``. How the clauses combine is the *mode*:
+
+- ``ranked`` (the default): every article with at least one of the words, its BM25F score
+  scaled by the share of the query's weight it covers (``coverage``): a word found in few
+  articles weighs more than a common one, so an article that lacks only a common word
+  ranks close to one that has them all, and one that lacks the rare word falls far.
+- ``all``: every word required (``--all-words``): grep-like, and what alerts use.
+- ``any``: every article with any of the words, plain BM25F sums (``--any``).
+
+Other models measured against these are kept as modes for the evaluation (``MODES``).
+
+Proximity: an article where consecutive query words stand close together (in words, for
+Chinese too) scores above one where they are scattered, and one holding the whole typed
+name (``South China Sea``) in order gets the most. It rescales the best-scored articles
+of each segment (``RESCORE_WINDOW``) from their words' positions.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+from whoosh import query as wq
+from whoosh.matching import ListMatcher, NullMatcher
+
+DEFAULT_MODE = "ranked"
+# Proximity: score * (1 + NEAR_WEIGHT * closeness + WHOLE_WEIGHT * whole), closeness the
+# mean over consecutive word pairs of 1 / distance in words (1 when side by side).
+NEAR_WEIGHT = 0.1
+WHOLE_WEIGHT = 0.1
+COVERAGE_POWER = 2.0  # ranked: score * (share of the query's weight matched) ** this
+RESCORE_WINDOW = 200  # best-scored documents of a segment that proximity looks at
+CONSTRAINT_FIELDS = frozenset({"lang", "source", "date", "id", "dup", "dupband"})
+# Fields with positions that proximity reads: the word fields of each language, not the
+# character bigrams (zh2) or the surface forms (spell, no positions).
+_NEAR_FIELDS = frozenset(
+    f"{part}_{lang}" for part in ("title", "body") for lang in ("en", "ms", "zh")
+)
+
+
+class Ranked(wq.CompoundQuery):
+    """The query's clauses combined by ``mode`` (see the module's docstring).
+
+    ``labels``: each clause as typed; ``required``: which clauses a hit must match
+    (``+word``, or all of them in mode ``all``); ``near``: per consecutive clause pair
+    ``(i, {field: (term_i, term_next)})`` the terms whose positions proximity compares,
+    ``whole``: the fields where every clause has one term, in order."""
+
+    JOINT = " RANKED "
+    intersect_merge = False
+
+    def __init__(
+        self,
+        subqueries,
+        boost=1.0,
+        mode: str = DEFAULT_MODE,
+        labels=(),
+        required=(),
+        near=(),
+        whole=None,
+        proximity: bool = False,
+    ):
+        super().__init__(subqueries, boost=boost)
+        self.mode = mode
+        self.labels = tuple(labels) or tuple(str(s) for s in subqueries)
+        self.required = tuple(required) or (False,) * len(subqueries)
+        self.near = tuple(near)
+        self.whole = dict(whole or {})
+        self.proximity = proximity
+
+    def __eq__(self, other):
+        return (
+            type(other) is type(self)
+            and self.subqueries == other.subqueries
+            and self.mode == other.mode
+            and self.required == other.required
+            and self.proximity == other.proximity
+        )
+
+    def __hash__(self):
+        return hash((type(self).__name__, tuple(self.subqueries), self.mode, self.required))
+
+    def __repr__(self):
+        return f"Ranked({self.subqueries!r}, mode={self.mode!r})"
+
+    def normalize(self):
+        return self
+
+    def apply(self, fn):
+        new = copy.copy(self)
+        new.subqueries = [fn(q) for q in self.subqueries]
+        return new
+
+    def estimate_size(self, ixreader):
+        if self.mode == "all":
+            return min(q.estimate_size(ixreader) for q in self.subqueries)
+        return sum(q.estimate_size(ixreader) for q in self.subqueries)
+
+    def matcher(self, searcher, context=None):
+        """Whoosh's own matchers for each clause, combined here (``combine``): the path of
+        ``Searcher(block_scoring=False)``, to the scores the block scorer gives."""
+        parts = []
+        for sub in self.subqueries:
+            m = sub.matcher(searcher, context)
+            scores = {}
+            while m.is_active():
+                scores[m.id()] = m.score()
+                m.next()
+            parts.append(scores)
+        reader = searcher.reader()
+        deleted = reader.deleted_docs_set if reader.has_deletions() else None
+        scores = self.combine(
+            parts,
+            self.weights(searcher.get_parent()),
+            lambda f, t, docs: _positions(searcher, f, t, docs),
+        )
+        if deleted:
+            scores = {d: s for d, s in scores.items() if d not in deleted}
+        if not scores:
+            return NullMatcher()
+        ids = sorted(scores)
+        return ListMatcher(ids, weights=[scores[d] for d in ids])
+
+    # --- the arithmetic both scorers share -----------------------------------------------
+
+    def combine(
+        self, parts: list[dict], weights: list[float], positions: Callable | None = None
+    ) -> dict:
+        """Per-clause scores (docnum -> score) combined by the mode, then proximity.
+        ``weights``: the clauses' (``weights``); ``positions(field, term, docs)`` ->
+        {docnum: positions} (None: no proximity)."""
+        n = len(parts)
+        required = [p for p, r in zip(parts, self.required, strict=True) if r]
+        if self.mode == "all" or (required and len(required) == n):
+            docs = set(min(parts, key=len)) if parts else set()
+            for p in parts:
+                docs.intersection_update(p)
+        else:
+            docs = set().union(*parts)
+            for p in required:
+                docs.intersection_update(p)
+        if not docs:
+            return {}
+        total_weight = sum(weights) or 1.0
+        mode = self.mode
+        out = {}
+        for d in docs:
+            s = 0.0
+            m = 0
+            w = 0.0
+            for i, p in enumerate(parts):
+                got = p.get(d)
+                if got is not None:
+                    s += got
+                    m += 1
+                    w += weights[i]
+            if mode in ("all", "any") or m == n:
+                out[d] = s
+            elif mode == "ranked":
+                out[d] = s * (w / total_weight) ** COVERAGE_POWER
+            elif mode == "coord":
+                out[d] = s * m / n
+            elif mode == "coord2":
+                out[d] = s * (m / n) ** 2
+            elif mode == "tiered":
+                out[d] = (m - n) * 1000.0 + s
+            else:  # pragma: no cover - check_mode refuses others
+                raise ValueError(mode)
+        if self.boost != 1.0:
+            out = {d: s * self.boost for d, s in out.items()}
+        if positions is not None and self.proximity and (self.near or self.whole):
+            out = self._near(out, positions)
+        return out
+
+    def weights(self, top) -> list[float]:
+        """Each clause's weight: the largest inverse document frequency of its words over
+        the whole index (``top``, the index's searcher), as BM25F computes it."""
+        cached = getattr(self, "_weights", None)
+        if cached is None:
+            cached = []
+            for sub in self.subqueries:
+                idfs = [top.idf(f, t) for f, t in sub.iter_all_terms() if f not in ("spell",)]
+                cached.append(max(idfs, default=1.0))
+            self._weights = cached
+        return cached
+
+    def _near(self, scores: dict, positions: Callable) -> dict:
+        window = sorted(scores, key=lambda d: -scores[d])[:RESCORE_WINDOW]
+        if not window:
+            return scores
+        docs = set(window)
+        cache: dict = {}
+
+        def pos(field, term):
+            key = (field, term)
+            if key not in cache:
+                cache[key] = positions(field, term, docs)
+            return cache[key]
+
+        pairs = len(self.near)
+        closeness = dict.fromkeys(window, 0.0)
+        for _i, fields in self.near:
+            best = dict.fromkeys(window, 0.0)
+            for field, (a, b) in fields.items():
+                pa, pb = pos(field, a), pos(field, b)
+                for d in docs.intersection(pa).intersection(pb):
+                    dist = _distance(pa[d], pb[d])
+                    if dist and 1.0 / dist > best[d]:
+                        best[d] = 1.0 / dist
+            for d, v in best.items():
+                closeness[d] += v
+        whole = dict.fromkeys(window, 0.0)
+        for field, terms in self.whole.items():
+            lists = [pos(field, t) for t in terms]
+            for d in docs.intersection(*lists):
+                if _in_order(lists, d):
+                    whole[d] = 1.0
+        out = dict(scores)
+        for d in window:
+            near = closeness[d] / pairs if pairs else 0.0
+            out[d] = scores[d] * (1.0 + NEAR_WEIGHT * near + WHOLE_WEIGHT * whole[d])
+        return out
+
+
+def _distance(a: list[int], b: list[int]) -> int:
+    """Smallest distance in words from a position of ``a`` to one of ``b`` after it (b one
+    after a: 1); ``b`` before ``a`` counts one more."""
+    i = j = 0
+    best = 0
+    while i < len(a) and j < len(b):
+        gap = b[j] - a[i]
+        dist = gap if gap > 0 else 1 - gap
+        if dist and (not best or dist < best):
+            best = dist
+            if best == 1:
+                return 1
+        if a[i] < b[j]:
+            i += 1
+        else:
+            j += 1
+    return best
+
+
+def _in_order(lists: list[dict], d) -> bool:
+    """The terms stand one after another somewhere in document ``d``."""
+    starts = set(lists[0][d])
+    for k in range(1, len(lists)):
+        starts &= {p - k for p in lists[k][d]}
+        if not starts:
+            return False
+    return True
+
+
+def _positions(searcher, field: str, term, docs) -> dict:
+    """Positions of ``term`` in ``field`` for the documents ``docs`` (whoosh's postings)."""
+    reader = searcher.reader()
+    try:
+        text = searcher.schema[field].to_bytes(term)
+    except (KeyError, ValueError):
+        return {}
+    if (field, text) not in reader:
+        return {}
+    m = reader.postings(field, text)
+    out = {}
+    for d in sorted(docs):
+        if not m.is_active():
+            break
+        if m.id() < d:
+            m.skip_to(d)
+            if not m.is_active():
+                break
+        if m.id() == d:
+            out[d] = list(m.value_as("positions"))
+    return out
+
+
+# --- shaping a parsed query -----------------------------------------------------------------
+
+
+def _is_constraint(q) -> bool:
+    if isinstance(q, (wq.Not, wq.NumericRange)):
+        return True
+    fields = {f for f, _t in q.iter_all_terms()} if not q.is_leaf() else {q.field()}
+    return bool(fields) and fields <= CONSTRAINT_FIELDS
+
+
+def _span(q) -> tuple[int, int] | None:
+    """Where clause ``q`` was typed in the query text: (start, end), or None."""
+    spans = []
+    for n in _leaves(q):
+        if getattr(n, "startchar", None) is not None and getattr(n, "endchar", None) is not None:
+            spans.append((n.startchar, n.endchar))
+        elif getattr(n, "char_ranges", None):
+            spans.extend(r for r in n.char_ranges if r)
+    if not spans:
+        return None
+    return min(s for s, _e in spans), max(e for _s, e in spans)
+
+
+def _label(q) -> str:
+    """A clause's words when where it was typed is unknown (whoosh's parser leaves no
+    position on the phrase a Chinese word becomes): its Chinese words as analysed, else
+    its first leaf's."""
+    leaves = list(_leaves(q))
+    for leaf in leaves:
+        if isinstance(leaf, wq.Phrase) and leaf.fieldname.endswith("_zh"):
+            return "".join(leaf.words)
+    for leaf in leaves:
+        if isinstance(leaf, wq.Phrase):
+            return " ".join(leaf.words)
+        if isinstance(leaf, wq.Term):
+            return str(leaf.text)
+    return str(q)
+
+
+def _leaves(q):
+    if q.is_leaf() or isinstance(q, wq.Phrase):
+        yield q
+        return
+    for child in q.children():
+        yield from _leaves(child)
+
+
+def _word_terms(q) -> dict[str, str] | None:
+    """``{field: term}`` of a clause that is one word spread over the fields (an Or of
+    Terms, or a lone Term); None for anything else (phrases, wildcards, groups)."""
+    if isinstance(q, wq.Term):
+        subs = [q]
+    elif type(q) is wq.Or:
+        subs = q.subqueries
+    else:
+        return None
+    out: dict[str, str] = {}
+    for s in subs:
+        if isinstance(s, wq.Term):
+            if s.fieldname in _NEAR_FIELDS:
+                out.setdefault(s.fieldname, s.text)
+        elif isinstance(s, wq.Phrase) and s.fieldname.endswith("zh2"):
+            continue  # a Chinese word's bigrams: the zh field holds the word itself
+        else:
+            return None
+    return out or None
+
+
+def shape(q, text: str, mode: str = DEFAULT_MODE, proximity: bool = True):
+    """The parsed query ``q`` (of ``text``) with its clauses combined by ``mode``."""
+    if isinstance(q, wq.AndMaybe):
+        # +word (whoosh's PlusMinusPlugin): the required words are ``a``, the others ``b``
+        items = [(s, True) for s in _children(q.a)] + [(s, False) for s in _children(q.b)]
+    elif isinstance(q, wq.And):
+        items = [(s, False) for s in q.subqueries]
+    else:
+        items = [(q, False)]
+    constraints = [s for s, _r in items if _is_constraint(s)]
+    clauses = [(s, r) for s, r in items if not _is_constraint(s)]
+    if mode != "all":
+        clauses = [(_soften(s, mode), r) for s, r in clauses]
+    if not clauses:
+        return q
+    clauses.sort(key=lambda c: (_span(c[0]) or (1 << 30, 0))[0])
+    if len(clauses) == 1 and not constraints:
+        return clauses[0][0]
+    if len(clauses) == 1:
+        return wq.And([clauses[0][0], *constraints])
+    labels = []
+    for sub, _r in clauses:
+        span = _span(sub)
+        labels.append(text[span[0] : span[1]].lstrip("+") if span else _label(sub))
+    near, whole = [], None
+    if proximity:
+        terms = [_word_terms(s) for s, _r in clauses]
+        spans = [_span(s) for s, _r in clauses]
+        for i in range(len(clauses) - 1):
+            a, b = terms[i], terms[i + 1]
+            if not a or not b or not _adjacent(text, spans[i], spans[i + 1]):
+                continue
+            fields = {f: (a[f], b[f]) for f in a.keys() & b.keys()}
+            if fields:
+                near.append((i, fields))
+        if all(terms) and len(near) == len(clauses) - 1:
+            common = set.intersection(*(set(t) for t in terms))
+            whole = {f: tuple(t[f] for t in terms) for f in common}
+    ranked = Ranked(
+        [s for s, _r in clauses],
+        mode=mode,
+        labels=labels,
+        required=[r or mode == "all" for _s, r in clauses],
+        near=near,
+        whole=whole,
+        proximity=proximity,
+    )
+    return wq.And([ranked, *constraints]) if constraints else ranked
+
+
+def _soften(q, mode: str):
+    """A clause that is a typed run of words OR its translations (``--cross``: ``South
+    China Sea`` OR 南海): the run's words combine by ``mode`` too, so an article with only
+    some of them still matches it, as it would without ``--cross``."""
+    if type(q) is wq.Or:
+        subs = [
+            Ranked(s.subqueries, mode=mode)
+            if type(s) is wq.And and not any(_is_constraint(c) for c in s.subqueries)
+            else _soften(s, mode)
+            for s in q.subqueries
+        ]
+        if any(a is not b for a, b in zip(subs, q.subqueries, strict=True)):
+            new = copy.copy(q)
+            new.subqueries = subs
+            return new
+    return q
+
+
+def _children(q) -> list:
+    """The clauses of one side of ``+word``'s AndMaybe (an And of them, or one)."""
+    return list(q.subqueries) if type(q) is wq.And else [q]
+
+
+def _adjacent(text: str, a, b) -> bool:
+    """Two clauses typed one after the other (only spaces or nothing between them)."""
+    if a is None or b is None:
+        return False
+    return a[1] <= b[0] and not text[a[1] : b[0]].strip()
+
+
+def find_ranked(q) -> Ranked | None:
+    """The Ranked node of a shaped query (top level, or beside its constraints)."""
+    if isinstance(q, Ranked):
+        return q
+    if isinstance(q, wq.And):
+        for s in q.subqueries:
+            if isinstance(s, Ranked):
+                return s
+    return None
+
+
+def mark_matched(snap, ranked: Ranked, results, hits) -> None:
+    """Set each hit's ``matched`` and ``missing`` words (as typed): which clauses of
+    ``ranked`` its article matches, asked of each clause's matcher at the hit's docnum."""
+    searcher = snap.searcher
+    docnums = [r.docnum for r in results]
+    has = [set() for _ in docnums]
+    for sub_searcher, offset in searcher.leaf_searchers():
+        local = sorted(
+            (d - offset, k)
+            for k, d in enumerate(docnums)
+            if offset <= d < offset + sub_searcher.doc_count_all()
+        )
+        if not local:
+            continue
+        for i, clause in enumerate(ranked.subqueries):
+            m = clause.matcher(sub_searcher)
+            for d, k in local:
+                if not m.is_active():
+                    break
+                if m.id() < d:
+                    m.skip_to(d)
+                    if not m.is_active():
+                        break
+                if m.id() == d:
+                    has[k].add(i)
+    for hit, got in zip(hits, has, strict=True):
+        hit.matched = [label for i, label in enumerate(ranked.labels) if i in got]
+        hit.missing = [label for i, label in enumerate(ranked.labels) if i not in got]
