@@ -36,7 +36,7 @@ from indexer.analyse.latin import DATA_DIR, stop_words
 from indexer.analyse.normalize import HAN_RUN, normalize_text
 
 from .glossary import COLUMNS, Entry, Glossary, GlossaryError, latin_words
-from .query import CrossLanguagePlugin, _regroup, _word
+from .query import CrossLanguagePlugin, Expansion, _regroup, _word
 
 SYNONYMS_FILE = DATA_DIR / "synonyms.tsv"
 SYNONYMS_ENV = "MLSEARCH_SYNONYMS"
@@ -227,6 +227,52 @@ class SynonymPlugin(CrossLanguagePlugin):
             rest = [n for n in group[1:] if _key(n) not in mine]
             return _regroup(group, [*first, *rest])
         return super().do_cross(parser, group)
+
+    def _han_node(self, node):
+        """A Han run: groups match whole jieba words of it (or runs of them), leftmost and
+        longest first, never part of a word: 中国式 is not 中国 + 式, so its synonyms
+        would only split the word the query means."""
+        from indexer.analyse.chinese import segment_han
+
+        text = normalize_text(node.text)
+        if not HAN_RUN.fullmatch(text):
+            return node
+        words = [w for w, _a, _b in segment_han(text)]
+        parts: list = []
+        plain, i = "", 0
+        while i < len(words):
+            found = None
+            for j in range(len(words), i, -1):
+                piece = "".join(words[i:j])
+                if len(piece) <= self.glossary.max_han:
+                    length, entries = self.glossary.match_han(piece)
+                    if entries and length == len(piece):
+                        found = (j, piece, entries)
+                        break
+            if found is None:
+                plain += words[i]
+                i += 1
+                continue
+            j, piece, entries = found
+            if plain:
+                parts.append(_word(plain, node))
+                plain = ""
+            alternatives = []
+            for entry in entries:
+                nodes, added = self._alternatives(entry, node, node.boost, piece)
+                alternatives.extend(nodes)
+                self.expansions.append(Expansion(piece, "zh", entry, added))
+            parts.append(syntax.OrGroup([_word(piece, node), *alternatives]))
+            i = j
+        if plain:
+            parts.append(_word(plain, node))
+        if not any(isinstance(p, syntax.OrGroup) for p in parts):
+            return node
+        if len(parts) == 1:
+            return parts[0]
+        run = syntax.OrGroup([node, syntax.AndGroup(parts)])
+        run.han_parts = syntax.AndGroup(parts)  # what HanWordsPlugin splits the run into
+        return run
 
     def _alternatives(self, entry, like, boost: float, matched_norm) -> tuple:
         from .glossary import _en_stems

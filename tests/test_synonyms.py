@@ -115,6 +115,12 @@ def test_the_long_form_finds_the_abbreviation(corpus):
         assert ids(s.search("人大")) == ["npc.txt"]  # 人大 | 人民代表大会
 
 
+def test_chinese_groups_match_whole_words_never_part_of_one(corpus):
+    with Searcher(corpus) as s:
+        assert s._parsers.parse("中国式")[1] == []  # 中国 | 中华人民共和国: not inside 中国式
+        assert [e.matched for e in s._parsers.parse("印尼总统")[1]] == ["印尼"]
+
+
 def test_the_synonyms_feature_switches_them_off(corpus):
     with Searcher(corpus, features=OFF) as s:
         assert ids(s.search("PBB")) == ["short.txt"]
