@@ -161,7 +161,7 @@ def test_incremental_runs_keep_groups(dups_copy, tmp_path):
     (dups_copy / label.removeprefix("dups/")).unlink()
     build_index([dups_copy], index_dir)
     with Searcher(index_dir) as s:
-        results = s.search("hotline tabletop", lang="en")
+        results = s.search("hotline tabletop", lang="en", match="all")
     assert [h.similar for h in results.hits] == [3]
     assert set(results.hits[0].similar_ids) | {results.hits[0].id} == (
         EN_COPIES | {"dups/en/fmt_hotline.md"}
@@ -210,7 +210,7 @@ def test_search_collapses_copies_into_the_best_ranked_one(dups_index):
 def test_similar_counts_only_copies_that_match(dups_index):
     with Searcher(dups_index) as s:
         # "Bernama" is in one English copy's trailing line only
-        results = s.search("hotline bernama", lang="en")
+        results = s.search("hotline bernama", lang="en", match="all")
     assert [(h.id, h.similar) for h in results.hits] == [("dups/en/star_hotline.md", 0)]
 
 

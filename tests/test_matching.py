@@ -1,0 +1,211 @@
+"""The matching model (search.matching): ranked partial matches, what a hit lacks,
+--all-words and +word, proximity, Chinese runs as words, saved queries' default."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from search import Searcher
+from search.relevance import NONE, Features
+from tests.conftest import invoke
+
+ARTICLES = {
+    # every word, scattered
+    "all_scattered.txt": (
+        "Harga getah di pasaran",
+        "Laporan ini menyebut latihan tahunan. Di bahagian lain, pasukan maritim negara "
+        "bersiap. Harga barang juga naik.",
+    ),
+    # every word, side by side
+    "all_close.txt": (
+        "Latihan maritim bermula",
+        "Latihan maritim tentera laut bermula di Lumut minggu ini.",
+    ),
+    # only the rare word
+    "rare_only.txt": ("Keselamatan maritim dibincang", "Isu keselamatan maritim di Selat Melaka."),
+    # only the common word, many times
+    "common_only.txt": (
+        "Latihan bola sepak",
+        "Latihan pasukan bola sepak negeri. Latihan diadakan setiap pagi. Latihan lagi.",
+    ),
+    "filler1.txt": ("Latihan kecergasan", "Latihan kecergasan untuk warga emas."),
+    "filler2.txt": ("Latihan guru", "Latihan guru baharu di maktab."),
+    "filler3.txt": ("Latihan polis", "Latihan polis di pusat latihan."),
+    "sea_whole.txt": (
+        "Tensions in the South China Sea",
+        "Ships sailed through the South China Sea on Monday.",
+    ),
+    "sea_apart.txt": (
+        "Sea trade in South Asia",
+        "China said trade by sea with the south of Asia grew this year.",
+    ),
+    "zh_whole.txt": ("南海军事演习举行", "中国海军在南海举行军事演习。"),
+    "zh_apart.txt": ("南海天气", "南海今日天气晴朗。另据报道，某国下月将举行军事演习。"),
+    "zh_one.txt": ("南海渔业", "南海渔业资源丰富。"),
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    from indexer.write.build import build_index
+
+    root = tmp_path_factory.mktemp("matching")
+    docs = root / "docs"
+    docs.mkdir()
+    for name, (title, body) in ARTICLES.items():
+        (docs / name).write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+    index_dir = root / "index"
+    build_index([docs], index_dir)
+    return index_dir
+
+
+def names(results) -> list[str]:
+    return [h.id.rsplit("/", 1)[-1].removesuffix(".txt") for h in results.hits]
+
+
+def test_every_word_first_then_partial_matches_ranked_with_what_they_lack(index):
+    with Searcher(index) as s:
+        res = s.search("latihan maritim", limit=20)
+    got = names(res)
+    assert set(got[:2]) == {"all_close", "all_scattered"}
+    # lacking the common word (latihan) costs less than lacking the rare one (maritim)
+    assert got.index("rare_only") < got.index("common_only")
+    hits = {n: h for n, h in zip(got, res.hits, strict=True)}
+    assert hits["all_close"].matched == ["latihan", "maritim"] and hits["all_close"].missing == []
+    assert hits["rare_only"].missing == ["latihan"]
+    assert hits["common_only"].missing == ["maritim"]
+    assert res.notes == []  # some articles have all the words
+
+
+def test_all_words_requires_every_word_and_plus_requires_one(index):
+    with Searcher(index) as s:
+        strict = s.search("latihan maritim", match="all", limit=20)
+        plus = s.search("+maritim latihan", limit=20)
+        anyw = s.search("latihan maritim", match="any", limit=20)
+    assert set(names(strict)) == {"all_close", "all_scattered"}
+    assert set(names(plus)) == {"all_close", "all_scattered", "rare_only"}
+    assert names(plus)[-1] == "rare_only"
+    assert len(anyw.hits) == 7
+
+
+def test_no_article_with_every_word_is_said(index):
+    with Searcher(index) as s:
+        res = s.search("maritim bola")
+        assert res.hits and all(h.missing for h in res.hits)
+        assert res.notes == ["no article has all the words: showing those with some of them"]
+        assert s.search("maritim bola", match="all").total == 0
+
+
+def test_words_side_by_side_and_a_name_found_whole_rank_higher(index):
+    with Searcher(index) as s:
+        near = s.search("latihan maritim", limit=2)
+        sea = s.search("South China Sea", limit=2)
+    with Searcher(index, features=Features(proximity=False)) as s:
+        far = s.search("latihan maritim", limit=2)
+    assert names(near)[0] == "all_close"
+    prox = {h.id: h.score for h in near.hits}
+    flat = {h.id: h.score for h in far.hits}
+    close = next(i for i in prox if i.endswith("all_close.txt"))
+    scattered = next(i for i in prox if i.endswith("all_scattered.txt"))
+    # proximity scales the close article up more than the scattered one
+    assert prox[close] / flat[close] > prox[scattered] / flat[scattered] >= 1.0
+    assert names(sea)[0] == "sea_whole"
+
+
+def test_a_chinese_run_is_its_words_found_together_first(index):
+    with Searcher(index) as s:
+        res = s.search("南海军事演习", limit=10)
+        strict = s.search("南海军事演习", match="all", limit=10)
+    got = names(res)
+    assert got[0] == "zh_whole" and "zh_apart" in got and "zh_one" in got
+    assert got.index("zh_apart") < got.index("zh_one")
+    assert res.hits[0].matched == ["南海", "军事演习"]
+    assert res.hits[got.index("zh_one")].missing == ["军事演习"]
+    # --all-words: the run as typed, a phrase
+    assert names(strict) == ["zh_whole"]
+
+
+def test_a_lone_character_stays_with_its_neighbour():
+    from whoosh.qparser import syntax
+
+    from search.query import _han_words
+
+    def split(text):
+        node = syntax.WordNode(text)
+        node.startchar, node.endchar = 0, len(text)
+        return [w.text for w in _han_words(node)]
+
+    assert split("南海军事演习") == ["南海", "军事演习"]
+    assert split("升旗山") == ["升旗山"]  # 升旗 山: 山 alone is no word of the query
+    assert split("碳达峰碳中和") == ["碳达峰", "碳中和"]  # 碳 中 和 together
+
+
+QUERIES = ["latihan maritim", "South China Sea", "南海军事演习", "+maritim latihan bola"]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("match", ["ranked", "all", "any", "coord", "coord2", "tiered"])
+def test_both_scorers_agree(index, query, match):
+    found = []
+    for block_scoring in (True, False):
+        with Searcher(index, block_scoring=block_scoring) as s:
+            res = s.search(query, match=match, limit=50, suggest=False)
+        found.append({h.id: h.score for h in res.hits})
+    assert found[0].keys() == found[1].keys()
+    for doc_id, score in found[0].items():
+        assert found[1][doc_id] == pytest.approx(score, rel=1e-9)
+
+
+def test_explain_names_the_mode_the_words_and_proximity(index):
+    with Searcher(index) as s:
+        info = s.explain("+South China Sea")
+    assert info["matching"]["mode"] == "ranked"
+    assert info["matching"]["words"] == [
+        {"word": "South", "required": True},
+        {"word": "China", "required": False},
+        {"word": "Sea", "required": False},
+    ]
+    assert info["matching"]["proximity"] == ["South China", "China Sea", "South China Sea (whole)"]
+    res = invoke("search", "--index", index, "--explain", "latihan maritim")
+    assert "matching:   ranked: latihan | maritim" in res.stderr
+    assert "proximity:  latihan maritim" in res.stderr
+
+
+def test_the_command_line_shows_what_a_hit_lacks(index):
+    res = invoke("search", "--index", index, "maritim", "bola")
+    assert res.exit_code == 0
+    assert "missing: bola" in res.stdout and "missing: maritim" in res.stdout
+    res = invoke("search", "--index", index, "--json", "latihan", "maritim", "-n", "20")
+    records = [json.loads(line) for line in res.stdout.splitlines()]
+    assert records[0]["matched"] == ["latihan", "maritim"] and records[0]["missing"] == []
+    assert any(r["missing"] == ["maritim"] for r in records)
+    res = invoke("search", "--index", index, "--all-words", "maritim", "bola")
+    assert res.exit_code == 1
+    res = invoke("search", "--index", index, "--all-words", "--any", "maritim")
+    assert res.exit_code == 2 and "cannot be used together" in res.stderr
+
+
+def test_saved_queries_require_every_word_unless_saved_ranked(index, tmp_path):
+    import shutil
+
+    idx = tmp_path / "idx"
+    shutil.copytree(index, idx)
+    assert invoke("saved", "add", "--index", idx, "sea", "latihan", "maritim").exit_code == 0
+    res = invoke("saved", "run", "--index", idx, "sea", "--json")
+    assert {json.loads(x)["id"].rsplit("/", 1)[-1] for x in res.stdout.splitlines()} == {
+        "all_close.txt",
+        "all_scattered.txt",
+    }
+    args = ["--index", idx, "--match", "ranked", "-n", "20", "wide", "latihan", "maritim"]
+    res = invoke("saved", "add", *args)
+    assert res.exit_code == 0
+    assert 'match = "ranked"' in (idx / "saved.toml").read_text(encoding="utf-8")
+    res = invoke("saved", "run", "--index", idx, "wide", "--json")
+    assert len(res.stdout.splitlines()) > 2
+
+
+def test_features_off_keep_the_model(index):
+    with Searcher(index, features=NONE) as s:
+        assert names(s.search("latihan maritim", limit=2))[0] in {"all_close", "all_scattered"}
