@@ -31,12 +31,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from whoosh.qparser import syntax
+from whoosh.qparser.plugins import PlusMinusPlugin
 
 from indexer.analyse.latin import DATA_DIR, stop_words
 from indexer.analyse.normalize import HAN_RUN, normalize_text
 
 from .glossary import COLUMNS, Entry, Glossary, GlossaryError, latin_words
-from .query import CrossLanguagePlugin, Expansion, _regroup, _word
+from .query import CrossLanguagePlugin, Expansion, HanWordsPlugin, _regroup, _word
 
 SYNONYMS_FILE = DATA_DIR / "synonyms.tsv"
 SYNONYMS_ENV = "MLSEARCH_SYNONYMS"
@@ -200,12 +201,15 @@ class SynonymPlugin(CrossLanguagePlugin):
     def __init__(self, synonyms: Synonyms):
         super().__init__(synonyms)
         self.synonyms = synonyms
+        self._split = False
         self._added: dict[tuple, set[str]] = {}  # (typed node, its words) -> forms added
 
     def do_synonyms(self, parser, group):
         start = len(self.expansions)
         self._added = {}
         self.glossary = _Matching(self.synonyms, _shouting(group))
+        # Chinese runs split into words (the ranked modes): a group may name part of one
+        self._split = any(isinstance(p, HanWordsPlugin) for p in parser.plugins)
         out = self.do_cross(parser, group)
         mine = [e for e in self.expansions[start:] if e.added]
         for exp in mine:
@@ -226,7 +230,25 @@ class SynonymPlugin(CrossLanguagePlugin):
             mine = {_key(n) for n in first[1:]} - {None}
             rest = [n for n in group[1:] if _key(n) not in mine]
             return _regroup(group, [*first, *rest])
-        return super().do_cross(parser, group)
+        nodes = list(group)
+        if not any(isinstance(n, PlusMinusPlugin.Plus) for n in nodes):
+            return super().do_cross(parser, group)
+        # +word: the word after the marker stands alone (+South China Sea requires South,
+        # as without synonyms), like a word beside an operator.
+        out: list = []
+        i = 0
+        while i < len(nodes):
+            j = i
+            while j < len(nodes) and not isinstance(nodes[j], PlusMinusPlugin.Plus):
+                j += 1
+            if j > i:
+                out.extend(super().do_cross(parser, _regroup(group, nodes[i:j])))
+            if j < len(nodes):
+                out.append(nodes[j])
+                if j + 1 < len(nodes):
+                    out.extend(super().do_cross(parser, _regroup(group, [nodes[j + 1]])))
+            i = j + 2
+        return _regroup(group, out)
 
     def _han_node(self, node):
         """A Han run: groups match whole jieba words of it (or runs of them), leftmost and
@@ -237,39 +259,51 @@ class SynonymPlugin(CrossLanguagePlugin):
         text = normalize_text(node.text)
         if not HAN_RUN.fullmatch(text):
             return node
-        words = [w for w, _a, _b in segment_han(text)]
+        words = segment_han(text)
+
+        def typed(a: int, b: int):
+            """The words ``words[a:b]`` as a node standing where they were typed."""
+            start, end = words[a][1], words[b - 1][2]
+            piece = _word(text[start:end], node, node.boost)
+            if node.startchar is not None:
+                piece.startchar, piece.endchar = node.startchar + start, node.startchar + end
+            return piece
+
         parts: list = []
-        plain, i = "", 0
+        plain, i = None, 0  # plain: the first of the words no group knows, pending
         while i < len(words):
             found = None
             for j in range(len(words), i, -1):
-                piece = "".join(words[i:j])
+                piece = "".join(w for w, _a, _b in words[i:j])
                 if len(piece) <= self.glossary.max_han:
                     length, entries = self.glossary.match_han(piece)
                     if entries and length == len(piece):
                         found = (j, piece, entries)
                         break
             if found is None:
-                plain += words[i]
+                plain = i if plain is None else plain
                 i += 1
                 continue
             j, piece, entries = found
-            if plain:
-                parts.append(_word(plain, node))
-                plain = ""
+            if plain is not None:
+                parts.append(typed(plain, i))
+                plain = None
+            own = typed(i, j)
             alternatives = []
             for entry in entries:
-                nodes, added = self._alternatives(entry, node, node.boost, piece)
+                nodes, added = self._alternatives(entry, own, node.boost, piece)
                 alternatives.extend(nodes)
                 self.expansions.append(Expansion(piece, "zh", entry, added))
-            parts.append(syntax.OrGroup([_word(piece, node), *alternatives]))
+            parts.append(syntax.OrGroup([own, *alternatives]))
             i = j
-        if plain:
-            parts.append(_word(plain, node))
+        if plain is not None:
+            parts.append(typed(plain, len(words)))
         if not any(isinstance(p, syntax.OrGroup) for p in parts):
             return node
         if len(parts) == 1:
             return parts[0]
+        if not self._split:
+            return node  # --all-words: the run as typed, its words together
         run = syntax.OrGroup([node, syntax.AndGroup(parts)])
         run.han_parts = syntax.AndGroup(parts)  # what HanWordsPlugin splits the run into
         return run
