@@ -19,7 +19,7 @@ Bersatu``, ``人大 | 全国人大 | 全国人民代表大会``, ``KL | Kuala Lu
 
 Matching follows the glossary's rules (``search.glossary.Glossary``, whose index the
 groups reuse): Latin forms match whole words (English ones also by stem), Chinese forms
-inside a run of characters, leftmost and longest first; stop words are never expanded,
+whole jieba words of a run, leftmost and longest first; stop words are never expanded,
 and a short form in capitals (``PBB``, ``KL``, ``UN``) matches only when typed in capitals:
 ``un`` is a Malay and French word, ``kl`` a unit.
 """
