@@ -17,7 +17,9 @@ from pathlib import Path
 from .data import CORPUS_REL, DEFAULT_DATA, REPO_ROOT
 from .systems import MLSEARCH, NAIVE, ensure_indexes, log, open_systems
 
-SECTIONS = ("topics", "known", "substring", "cross", "sighan", "own")
+SECTIONS = ("topics", "known", "substring", "cross", "sighan", "own", "english")
+# Sections that build their own indexes (or need none).
+OWN_INDEXES = ("sighan", "english")
 DEFAULT_WORKDIR = Path("/tmp/mlsearch-eval")
 DEFAULT_RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {}
     timings: dict[str, float] = {}
     indexes: dict = {}
-    needs_index = [s for s in args.sections if s != "sighan"]
+    needs_index = [s for s in args.sections if s not in OWN_INDEXES]
     systems = {}
     records: list[dict] = []
     if needs_index:
@@ -108,10 +110,13 @@ def main(argv: list[str] | None = None) -> int:
         indexes = ensure_indexes(args.corpus, args.workdir, names, args.rebuild, args.keep_index)
         timings["indexes"] = time.perf_counter() - t
         systems = open_systems(indexes)
-        if {"known", "substring"} & set(args.sections):
-            from bench.naive import iter_records
+    if {"known", "substring", "english"} & set(args.sections):
+        from bench.naive import iter_records
 
-            records = list(iter_records(args.corpus))
+        if not args.corpus.exists():
+            print(f"error: no corpus at {args.corpus}", file=sys.stderr)
+            return 2
+        records = list(iter_records(args.corpus))
     try:
         for section in args.sections:
             log(f"{section}: running")
@@ -132,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
                 from . import cross
 
                 results["cross"] = cross.run(systems, args.cross_set)
+            elif section == "english":
+                from . import english
+
+                results["english"] = english.run(records, args.per_lang)
             elif section == "sighan":
                 from . import sighan
 
@@ -161,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         print()
     for note in format_notes(results):
         print(note)
+    if "english" in results:
+        from .english import format_lines
+
+        print("\n".join(format_lines(results["english"])))
     print(format_summary(rows))
     print(
         f"total {seconds:.0f} s (" + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()) + ")"

@@ -16,8 +16,9 @@ from .files import atomic_write
 # their folder's label (README, "Article ids"), ``path`` is where the file is, and the
 # analyzers live in ``indexer.analyse.fields`` (the schema pickles them by module path: an
 # older index names ``indexer.analysis``, and is refused by the version check before its
-# schema is unpickled)
-SCHEMA_VERSION = 4
+# schema is unpickled); 5: a line goes to the other Latin language than the text's main one
+# only with that language's function words (telegraphic English headlines were Malay)
+SCHEMA_VERSION = 5
 META_FILE = "mlsearch.json"
 
 TEXT_PARTS = ("title", "body")

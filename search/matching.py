@@ -23,6 +23,7 @@ of each segment (``RESCORE_WINDOW``) from their words' positions.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 
 from whoosh import query as wq
@@ -120,7 +121,7 @@ class Ranked(wq.CompoundQuery):
         deleted = reader.deleted_docs_set if reader.has_deletions() else None
         scores = self.combine(
             parts,
-            self.weights(searcher.get_parent()),
+            self.weights(reader),
             lambda f, t, docs: _positions(searcher, f, t, docs),
         )
         if deleted:
@@ -181,17 +182,23 @@ class Ranked(wq.CompoundQuery):
             out = self._near(out, positions)
         return out
 
-    def weights(self, top) -> list[float]:
-        """Each clause's weight: the largest inverse document frequency of its words over
-        the whole index (``top``, the index's searcher), as BM25F computes it."""
-        cached = getattr(self, "_weights", None)
-        if cached is None:
-            cached = []
+    def weights(self, reader) -> list[float]:
+        """Each clause's weight in the segment of ``reader``: 1 + ln(N / n), n the
+        segment's articles the clause can match (its words' postings united; a phrase's
+        words intersected, positions unread), N all its articles. A word the query's
+        translations make common (争端 -> dispute) weighs as common. The same whatever
+        filter the query has, and in both scorers; kept per segment."""
+        cache = self.__dict__.setdefault("_weights", {})
+        key = id(reader)
+        got = cache.get(key)
+        if got is None:
+            n_docs = max(reader.doc_count_all(), 1)
+            got = []
             for sub in self.subqueries:
-                idfs = [top.idf(f, t) for f, t in sub.iter_all_terms() if f not in ("spell",)]
-                cached.append(max(idfs, default=1.0))
-            self._weights = cached
-        return cached
+                n = len(_clause_docs(reader, sub))
+                got.append(1.0 + math.log(n_docs / max(n, 1)))
+            cache[key] = got
+        return got
 
     def _near(self, scores: dict, positions: Callable) -> dict:
         window = sorted(scores, key=lambda d: -scores[d])[:RESCORE_WINDOW]
@@ -229,6 +236,55 @@ class Ranked(wq.CompoundQuery):
             near = closeness[d] / pairs if pairs else 0.0
             out[d] = scores[d] * (1.0 + NEAR_WEIGHT * near + WHOLE_WEIGHT * whole[d])
         return out
+
+
+def _clause_docs(reader, q) -> set:
+    """The documents of one segment that clause ``q`` can match, from postings alone: a
+    term's, a phrase's words' intersected (an upper bound: positions are not read), an OR's
+    and a Ranked's united, an AND's intersected, anything else (wildcards, ranges) by its
+    own matcher."""
+    if isinstance(q, wq.Term):
+        if q.fieldname == "spell":
+            return set()
+        return _term_docs(reader, q.fieldname, q.text)
+    if isinstance(q, wq.Phrase):
+        sets = [_term_docs(reader, q.fieldname, w) for w in q.words]
+        return set.intersection(*sets) if sets else set()
+    if isinstance(q, (wq.Or, Ranked)):
+        out: set = set()
+        for sub in q.subqueries:
+            out |= _clause_docs(reader, sub)
+        return out
+    if isinstance(q, wq.And):
+        sets = [_clause_docs(reader, sub) for sub in q.subqueries]
+        return set.intersection(*sets) if sets else set()
+    child = getattr(q, "child", None)  # a wrapper (search.exact's ExactPhrase)
+    if isinstance(child, wq.Query):
+        return _clause_docs(reader, child)
+    try:
+        return set(q.docs(_Searching(reader)))
+    except Exception:  # a query that cannot list its documents: weighs as rare
+        return set()
+
+
+def _term_docs(reader, field: str, text) -> set:
+    try:
+        btext = reader.schema[field].to_bytes(text)
+    except (KeyError, ValueError):
+        return set()
+    if (field, btext) not in reader:
+        return set()
+    return set(reader.postings(field, btext).all_ids())
+
+
+class _Searching:
+    """The little of a searcher ``Query.docs`` needs, over one segment's reader."""
+
+    def __init__(self, reader):
+        self._reader = reader
+
+    def reader(self):
+        return self._reader
 
 
 def _distance(a: list[int], b: list[int]) -> int:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.analyse.chinese import han_bigram_tokens, han_word_tokens
-from indexer.analyse.languages import split_languages
+from indexer.analyse.languages import language_texts, split_languages
 from indexer.analyse.latin import latin_tokens
 from indexer.analyse.normalize import normalize
 from indexer.schema import make_schema
@@ -144,6 +144,26 @@ def test_short_lines_take_the_language_of_the_rest():
     assert split_languages(text).langs == ["en"]
     title = split_languages("MALAYSIA, SINGAPORE INITIAL WATER PACT", default_latin="en")
     assert title.langs == ["en"]
+
+
+ENGLISH_BODY = (
+    "HONG KONG, March 3 - The chairman of the property group told reporters today that he\n"
+    "expected profits to rise this year as rents in the territory keep climbing.\n"
+    "Oper net loss 1,324,000 vs profit 4,067,000 a year ago, the company said in its statement"
+)
+
+
+def test_a_line_leaves_the_article_language_only_with_its_function_words():
+    # lingua calls the headline and the figures line Malay; neither has a Malay function word.
+    texts, langs = language_texts("CHEUNG KONG CHAIRMAN SEES STRONG RESULTS IN 1987", ENGLISH_BODY)
+    assert langs == ["en"]
+    assert "CHAIRMAN" in texts["title_en"] and "title_ms" not in texts
+    assert "Oper net loss" in texts["body_en"] and "body_ms" not in texts
+    # A Malay line with Malay function words keeps its own language.
+    malay = "Hi, ada isu dengan sistem yang disebabkan oleh trafik tinggi di kawasan tengah"
+    texts, _ = language_texts("CHEUNG KONG SEES STRONG RESULTS", ENGLISH_BODY + "\n" + malay)
+    assert "trafik" in texts["body_ms"] and "trafik" not in texts["body_en"]
+    assert "CHEUNG" in texts["title_en"]
 
 
 def test_mixed_document_routes_each_line_to_its_language():

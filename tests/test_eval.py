@@ -208,3 +208,37 @@ def test_eval_run_smoke(tmp_path, capsys):
     assert main([*common, "--only", "topics", "--skip-naive"]) == 0
     err = capsys.readouterr().err
     assert "mlsearch: reusing the index" in err
+
+
+def test_english_topics_file_keeps_monolingual_topics(tmp_path):
+    from eval.english import read_en_topics
+
+    path = tmp_path / "topics-en.tsv"
+    path.write_text(
+        "# tid<TAB>kind<TAB>query_lang<TAB>query<TAB>description\n"
+        "en01\tmono\ten\tcoffee export quotas\tCoffee export quotas: talks.\n"
+        "xen1\tcross\ten\thaze\tHaze episodes.\n",
+        encoding="utf-8",
+    )
+    assert read_en_topics(path) == {
+        "en01": ("coffee export quotas", "Coffee export quotas: talks.")
+    }
+
+
+@pytest.mark.slow
+def test_english_section_compares_three_systems(tmp_path, capsys):
+    from eval.run import main
+
+    data = tmp_path / "data"
+    _write_data(data)
+    args = ["--data", str(data), "--results", str(tmp_path / "results"), "--per-lang", "3"]
+    assert main([*args, "--only", "english"]) == 0
+    out = capsys.readouterr().out
+    assert "English only (" in out
+    (written,) = (tmp_path / "results").glob("eval-*.json")
+    english = json.loads(written.read_text(encoding="utf-8"))["results"]["english"]
+    summary = english["known"]["summary"]
+    assert summary["queries"] == 3
+    for system in ("mlsearch", "stock", "ours_plain"):
+        assert 0.0 <= summary[f"{system}_short"]["mrr10"] <= 1.0
+        assert f"  {system} " in out

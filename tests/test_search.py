@@ -400,3 +400,49 @@ def test_spans_are_those_the_word_by_word_scan_finds(searcher, pieces, query):
     text = "".join(pieces)
     for _ in range(2):  # the second time from the memo
         assert find_spans(text, needles) == _spans_word_by_word(text, needles)
+
+
+def _index_texts(tmp_path, files: dict[str, str]):
+    from indexer.write.build import build_index
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in files.items():
+        (docs / name).write_text(text, "utf-8")
+    build_index([docs], tmp_path / "ix")
+    return tmp_path / "ix"
+
+
+def test_an_all_caps_english_headline_is_searched_as_english(tmp_path):
+    # lingua calls the headline Malay: its words then missed their English stems.
+    ix = _index_texts(
+        tmp_path,
+        {
+            "ck.txt": "CHEUNG KONG CHAIRMAN SEES STRONG RESULTS IN 1987\n\n"
+            "HONG KONG, March 3 - The chairman of the property group told reporters today "
+            "that he expected profits to rise this year as rents keep climbing.\n",
+            "other.txt": "Port strike ends\n\nDock workers went back to work today after the "
+            "operator agreed to review their pay.\n",
+        },
+    )
+    from search import Searcher
+
+    with Searcher(ix) as s:
+        assert [h.id for h in s.search("result").hits] == ["docs/ck.txt"]
+
+
+def test_slashed_words_are_searched_as_separate_words(tmp_path):
+    ix = _index_texts(
+        tmp_path,
+        {
+            "jobs.txt": "Jobless claims fall\n\nFewer people filed jobless claims last week, "
+            "and the unemployment rate held steady.\n",
+            "other.txt": "Port strike ends\n\nDock workers went back to work today.\n",
+        },
+    )
+    from search import Searcher
+
+    with Searcher(ix) as s:
+        assert [h.id for h in s.search("jobless/unemployment").hits] == ["docs/jobs.txt"]
+        # digits keep their slash: 24/7 is still one compound
+        assert s.search("24/7").hits == []

@@ -1,7 +1,11 @@
 """Which language each passage of an article is, and each language's text by field.
 
 Han characters go to Chinese analysis; the Latin words of each line go to English or Malay
-as lingua decides for that line (lines too short to judge take the language of the rest).
+as lingua decides for that line (lines too short to judge take the language of the rest). A
+line lingua gives the other Latin language than the rest of the text keeps that verdict only
+when its own function words agree (``_FUNCTION_RE``): lingua calls telegraphic headlines and
+figure lines Malay ("CHEUNG KONG CHAIRMAN SEES STRONG RESULTS IN 1987", "Oper net loss
+1,324,000 vs profit 4,067,000"), which then missed every English stem.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..schema import lang_field
-from .latin import WORD_CHAR
+from .latin import WORD_CHAR, _read_list
 from .normalize import HAN_RUN
 
 LANGS = ("zh", "ms", "en")
@@ -21,6 +25,17 @@ _detector = None
 # rest.
 _MIN_WORDS_TO_DETECT = 8
 _WORD_COUNT_RE = re.compile(f"{WORD_CHAR}{{2,}}")
+_FUNCTION_RE = re.compile(r"[^\W\d_]+")
+_function_words: dict[str, frozenset[str]] = {}
+
+
+def _function_support(line: str, lang: str) -> int:
+    """How many of ``line``'s words are ``lang``'s stop words (its function words)."""
+    if not _function_words:
+        for code in ("en", "ms"):
+            _function_words[code] = frozenset(_read_list(f"stopwords_{code}.txt"))
+    words = _function_words[lang]
+    return sum(1 for w in _FUNCTION_RE.findall(line.lower()) if w in words)
 
 
 def _detect_latin(text: str) -> str | None:
@@ -59,17 +74,22 @@ class LangSplit:
         return sorted(present, key=lambda lang: -self.counts.get(lang, 0))
 
 
-def split_languages(text: str, default_latin: str | None = None) -> LangSplit:
+def split_languages(
+    text: str, default_latin: str | None = None, prefer: str | None = None
+) -> LangSplit:
     """Route each line of ``text`` to the languages it contains.
 
     Han characters go to Chinese analysis; the Latin words of a line go to English or Malay
     as a detector decides for that line. Lines too short to judge take the language of the
-    whole text (or ``default_latin`` when the whole text is too short as well).
+    whole text (or ``default_latin`` when the whole text is too short as well). A line the
+    detector gives the other language than the main one (``prefer``, else the one with most
+    words) keeps it only when it has more of that language's function words.
     """
     lines = [ln for ln in text.split("\n") if ln.strip()]
-    han_lines, latin = [], {"en": [], "ms": []}
+    han_lines = []
     counts = {"zh": 0, "en": 0, "ms": 0}
-    undecided: list[tuple[str, int]] = []
+    # Each line with Latin words: [line, words, language or None while undecided].
+    routed: list[list] = []
     for line in lines:
         han = sum(len(m) for m in HAN_RUN.findall(line))
         if han:
@@ -79,23 +99,34 @@ def split_languages(text: str, default_latin: str | None = None) -> LangSplit:
         if not words:
             continue
         lang = _detect_latin(line) if words >= _MIN_WORDS_TO_DETECT else None
-        if lang is None:
-            undecided.append((line, words))
-        else:
-            latin[lang].append(line)
+        routed.append([line, words, lang])
+        if lang is not None:
             counts[lang] += words
+    main = prefer if prefer in ("en", "ms") else None
+    if main is None and (counts["en"] or counts["ms"]):
+        main = "ms" if counts["ms"] > counts["en"] else "en"
+    if main is not None:
+        other = "ms" if main == "en" else "en"
+        for item in routed:
+            line, words, lang = item
+            if lang == other and _function_support(line, other) <= _function_support(line, main):
+                item[2] = main
+                counts[other] -= words
+                counts[main] += words
+    undecided = [item for item in routed if item[2] is None]
     if undecided:
         if counts["en"] or counts["ms"]:
             fallback = "ms" if counts["ms"] > counts["en"] else "en"
         else:
-            joined = " ".join(line for line, _ in undecided)
+            joined = " ".join(line for line, _, _ in undecided)
             fallback = default_latin or (
                 _detect_latin(joined) if len(_WORD_COUNT_RE.findall(joined)) >= 3 else None
             )
             fallback = fallback or "en"
-        for line, words in undecided:
-            latin[fallback].append(line)
-            counts[fallback] += words
+        for item in undecided:
+            item[2] = fallback
+            counts[fallback] += item[1]
+    latin = {lang: [line for line, _, got in routed if got == lang] for lang in ("en", "ms")}
     values = {
         "zh": "\n".join(han_lines),
         "en": "\n".join(latin["en"]),
@@ -110,9 +141,9 @@ def language_texts(
     """Each language's text of a title and body, by field (``title_en``, ``body_zh2``, …),
     and the languages present, most content first."""
     hint = lang_hint if lang_hint in ("en", "ms") else None
-    body = split_languages(body_text, default_latin=hint)
+    body = split_languages(body_text, default_latin=hint, prefer=hint)
     body_latin = next((lang for lang in body.langs if lang != "zh"), hint)
-    title = split_languages(title_text, default_latin=body_latin)
+    title = split_languages(title_text, default_latin=body_latin, prefer=body_latin)
     langs = []
     for lang in body.langs + title.langs:
         if lang not in langs:
