@@ -40,7 +40,7 @@ def _hash_files(paths: list[Path]) -> str:
 
 
 # Files under indexer/ that only queries read: changing them needs no new index.
-QUERY_SIDE_FILES = {"glossary.tsv"}
+QUERY_SIDE_FILES = {"glossary.tsv", "synonyms.tsv"}
 
 
 def engine_fingerprint(system: str) -> str:

@@ -19,7 +19,7 @@ from indexer.write.check import damaged, is_damage
 
 from .collect import Snapshot, filtered, matching_docs, run_page
 from .matching import DEFAULT_MODE, find_ranked, shape
-from .query import MAX_EXPANSION, Expansion, make_parser, parse_query, parse_with_expansions
+from .query import MAX_EXPANSION, Expansion, make_parser, parse_with_expansions
 from .relevance import ALL, Features
 
 _SCAN_LIMIT = 20_000  # terms of one wildcard looked at before giving up on completeness
@@ -102,55 +102,67 @@ class QueryParsers:
     when the glossary is reloaded; all parse as ``features`` say (quoted phrases as
     written or by stems). ``ranked``: the parser of the matching modes that do not
     require every word (``make_parser``). ``features.dictionaries``: ``--cross`` also
-    searches the wide dictionaries' translations (``search.dictionaries``)."""
+    searches the wide dictionaries' translations (``search.dictionaries``).
+    ``features.synonyms``: every parser expands words through the synonym groups
+    (``search.synonyms``: the shipped file, the glossary's cells of names,
+    MLSEARCH_SYNONYMS's and ``synonym_files``)."""
 
-    def __init__(self, schema, glossary_files=(), features: Features = ALL):
+    def __init__(self, schema, glossary_files=(), features: Features = ALL, synonym_files=()):
         self.schema = schema
         self.glossary_files = tuple(glossary_files)
+        self.synonym_files = tuple(synonym_files)
         self.features = features
         self.exact_phrases = features.exact_phrases
-        self._plain = {
-            ranked: make_parser(schema, exact_phrases=self.exact_phrases, ranked=ranked)
-            for ranked in (False, True)
-        }
-        self._cross: dict[tuple, tuple] = {}
+        self._made: dict[tuple, tuple] = {}  # (cross, ranked) -> (glossary, synonyms, parser)
 
     @property
     def plain(self):
-        return self._plain[False]
+        return self._parser(False, False)
 
     def glossary(self):
         from .glossary import load_glossary
 
         return load_glossary(self.glossary_files)
 
+    def synonyms(self):
+        """The synonym groups, or None with the feature off. A user glossary that cannot
+        be read leaves its cells out (a plain search must not fail over a --cross file);
+        a user synonyms file that cannot be read is an error."""
+        if not self.features.synonyms:
+            return None
+        from .known import glossary_or_shipped
+        from .synonyms import load_synonyms
+
+        return load_synonyms(self.synonym_files, glossary_or_shipped(self.glossary))
+
+    def _parser(self, cross: bool, ranked: bool):
+        """The parser, made anew when the glossary or the synonyms were reloaded."""
+        glossary = self.glossary() if cross else None
+        synonyms = self.synonyms()
+        cached = self._made.get((cross, ranked))
+        if cached is None or cached[0] is not glossary or cached[1] is not synonyms:
+            parser = make_parser(
+                self.schema, glossary, self.exact_phrases, ranked=ranked, synonyms=synonyms
+            )
+            self._made[(cross, ranked)] = (glossary, synonyms, parser)
+            return parser
+        return cached[2]
+
     def cross_parser(self, ranked: bool = False):
-        glossary = self.glossary()
-        cached = self._cross.get((id(glossary), ranked))
-        if cached is None or cached[0] is not glossary:
-            parser = make_parser(self.schema, glossary, self.exact_phrases, ranked=ranked)
-            self._cross = {
-                k: v for k, v in self._cross.items() if v[0] is glossary and k[1] != ranked
-            }
-            self._cross[(id(glossary), ranked)] = (glossary, parser)
-        else:
-            parser = cached[1]
-        return parser
+        return self._parser(True, ranked)
 
     def parse(
         self, text: str, cross: bool = False, ranked: bool = False, reader=None
     ) -> tuple[object, list[Expansion]]:
-        """``text`` parsed, and what ``cross`` added through the glossary (``[]``
-        without); with the ``reader`` of the index searched, and the dictionaries
-        feature on, through the wide dictionaries too."""
-        if cross:
-            words = None
-            if reader is not None and self.features.dictionaries:
-                from .dictionaries import IndexWords
+        """``text`` parsed, and what it added: synonyms (``features.synonyms``) and with
+        ``cross`` the glossary's translations; with the ``reader`` of the index searched,
+        and the dictionaries feature on, the wide dictionaries' too."""
+        words = None
+        if cross and reader is not None and self.features.dictionaries:
+            from .dictionaries import IndexWords
 
-                words = IndexWords(reader)
-            return parse_with_expansions(self.cross_parser(ranked), text, words)
-        return parse_query(self._plain[ranked], text), []
+            words = IndexWords(reader)
+        return parse_with_expansions(self._parser(cross, ranked), text, words)
 
 
 class QueryPlan:

@@ -510,12 +510,17 @@ def _han_words(node) -> list:
 
 
 def make_parser(
-    schema, glossary=None, exact_phrases: bool = False, ranked: bool = False
+    schema,
+    glossary=None,
+    exact_phrases: bool = False,
+    ranked: bool = False,
+    synonyms=None,
 ) -> QueryParser:
     """The query parser; ``glossary``: ``--cross`` through it; ``exact_phrases``: quoted
     phrases match as written (``Features.exact_phrases``); ``ranked``: a Chinese run is
     its words (``HanWordsPlugin``; for the matching modes that do not require every
-    word, ``search.matching``)."""
+    word, ``search.matching``); ``synonyms``: same-language synonyms and abbreviations
+    (``search.synonyms``), after --cross and before a Chinese run is split."""
     from whoosh.qparser import PlusMinusPlugin
 
     parser = QueryParser(None, schema, group=syntax.AndGroup)
@@ -525,6 +530,10 @@ def make_parser(
     parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=[^\s+])", minusexpr=r"(?!)"))
     if glossary is not None:
         parser.add_plugin(CrossLanguagePlugin(glossary))
+    if synonyms is not None:
+        from .synonyms import SynonymPlugin
+
+        parser.add_plugin(SynonymPlugin(synonyms))
     if ranked:
         parser.add_plugin(HanWordsPlugin())
     return parser
@@ -586,19 +595,23 @@ def parse_query(parser, text: str):
 
 
 def parse_with_expansions(parser, text: str, index_words=None) -> tuple[object, list[Expansion]]:
-    """``parse_query``, and the glossary expansions the parse made (``[]`` for a parser
-    without CrossLanguagePlugin). ``index_words`` (``dictionaries.IndexWords`` of the
-    index searched) adds the wide dictionaries' translations below the glossary's."""
-    plugin = next((p for p in parser.plugins if isinstance(p, CrossLanguagePlugin)), None)
-    if plugin is None:
+    """``parse_query``, and the expansions the parse made: the glossary's, the synonyms'
+    (``[]`` for a parser without such plugins). ``index_words`` (``dictionaries.IndexWords``
+    of the index searched) adds the wide dictionaries' translations below the glossary's."""
+    plugins = [p for p in parser.plugins if isinstance(p, CrossLanguagePlugin)]
+    if not plugins:
         return parse_query(parser, text), []
-    plugin.expansions = []
-    plugin.index_words = index_words
+    cross = [p for p in plugins if not getattr(p, "same_language", False)]
+    for plugin in plugins:
+        plugin.expansions = []
+    for plugin in cross:
+        plugin.index_words = index_words
     try:
         q = parse_query(parser, text)
     finally:
-        plugin.index_words = None
-    return q, list(plugin.expansions)
+        for plugin in cross:
+            plugin.index_words = None
+    return q, [e for plugin in plugins for e in plugin.expansions]
 
 
 def _check_dates(parser, text: str) -> None:

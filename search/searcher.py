@@ -43,6 +43,7 @@ from .results import (
 )
 from .similar import similar_query
 from .suggest import worth_suggesting
+from .synonyms import SOURCE as SYNONYMS
 
 __all__ = [
     "JSON_SCHEMA_VERSION",
@@ -89,12 +90,15 @@ class Searcher:
         bm25: tuple[float, float] = BM25,
         block_scoring: bool = True,
         features: Features = ALL,
+        synonyms: Collection[str] = (),
     ):
         """``glossary``: the user's glossary files for cross-language search, added to the
         shipped one and to MLSEARCH_GLOSSARY's. ``bm25``: BM25F's ``(B, K1)``.
         ``block_scoring``: score a posting block at a time (``search.blockscore``); False
         scores with whoosh's matchers, to the same scores (the parity tests compare them).
-        ``features``: the relevance features on top of BM25F (``search.relevance``)."""
+        ``features``: the relevance features on top of BM25F (``search.relevance``).
+        ``synonyms``: the user's synonym files (``search.synonyms``), added to the shipped
+        groups and to MLSEARCH_SYNONYMS's."""
         from whoosh import scoring
 
         self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
@@ -106,7 +110,10 @@ class Searcher:
         # The searcher's schema, not FileIndex.schema: that property re-reads the newest
         # TOC file, which a concurrent commit may just have deleted.
         self._parsers = QueryParsers(
-            self._searcher.schema, tuple(str(g) for g in glossary), features
+            self._searcher.schema,
+            tuple(str(g) for g in glossary),
+            features,
+            tuple(str(f) for f in synonyms),
         )
 
     def _open(self) -> None:
@@ -343,14 +350,15 @@ class Searcher:
             plan = QueryPlan.build(
                 snap, self._parsers, query, True, lang, mode="all", dictionaries=False
             )
-            if not plan.expansions:
+            crossed = [e for e in plan.expansions if e.source != SYNONYMS]
+            if not crossed:
                 return None
             total = plan.page(1, 1, "relevance", collapse)[1]
         except MlsearchError:  # a user glossary that cannot be read: --cross says so
             return None
         if total <= hits:
             return None
-        entries = {id(e.entry): e.entry for e in plan.expansions}
+        entries = {id(e.entry): e.entry for e in crossed}
         return CrossHint(total=total, entries=[_label(e) for e in entries.values()])
 
     @_reads_index
@@ -431,8 +439,8 @@ class Searcher:
         """How the query was normalised and tokenised for each language field; how its
         words combine (``matching``: the mode, each word as typed and whether it is
         required, the word pairs proximity compares); which quoted phrases match as
-        written (``exact``); and with ``cross`` every glossary expansion and the entry it
-        came from."""
+        written (``exact``); every synonym expansion (with ``features.synonyms``) and with
+        ``cross`` every glossary expansion, each with the entry or group it came from."""
         from indexer.analyse.normalize import normalize
 
         from .exact import exact_phrases
@@ -459,8 +467,12 @@ class Searcher:
             extra["exact"] = [
                 {"phrase": p.exact.text, "as_written": p.exact.shown} for p in exact_phrases(q)
             ]
+        synonyms = self._parsers.synonyms()
+        if synonyms is not None:
+            extra["synonyms"] = [e.as_json() for e in expansions if e.source == SYNONYMS]
+            extra["synonym_files"] = synonyms.files
         if cross:
-            extra["cross"] = [e.as_json() for e in expansions]
+            extra["cross"] = [e.as_json() for e in expansions if e.source != SYNONYMS]
             extra["glossary_files"] = self.glossary().files
         return {
             "query": query,

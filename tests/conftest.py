@@ -20,6 +20,7 @@ def _isolated_env(monkeypatch, tmp_path):
         "MLSEARCH_USERDICT",
         "MLSEARCH_DEBUG",
         "MLSEARCH_GLOSSARY",
+        "MLSEARCH_SYNONYMS",
         "MLSEARCH_PROCS",
         "MLSEARCH_COMMIT_EVERY",
         "MLSEARCH_LOCK_TIMEOUT",

@@ -165,21 +165,26 @@ def _print_explain(info: dict, as_json: bool) -> None:
             f" {safe(phrase['as_written'])}",
             err=True,
         )
+    for exp in info.get("synonyms", ()):
+        _print_expansion("synonyms:", exp, named=True)
     if "cross" in info:
         if not info["cross"]:
             click.echo("cross:      no glossary entry matches the query's words", err=True)
         for exp in info["cross"]:
-            added = "; ".join(
-                f"{lang}: {' | '.join(forms)}" for lang, forms in exp["added"].items()
-            )
-            entry = exp["entry"]
-            kind = f", {entry['kind']}" if entry["kind"] else ""
-            shown = safe(added) or "(nothing new)"
-            where = f"[{safe(entry['source'])}{kind}]"
-            click.echo(
-                f"cross:      {safe(exp['matched'])} ({exp['lang']}) -> {shown}  {where}", err=True
-            )
+            _print_expansion("cross:", exp)
     click.echo("", err=True)
+
+
+def _print_expansion(label: str, exp: dict, named: bool = False) -> None:
+    """One expansion: what matched, what was added, and where from (``[glossary.tsv:412,
+    org]``; ``named``: its source first, ``[synonyms: glossary.tsv:233, org]``)."""
+    added = "; ".join(f"{lang}: {' | '.join(forms)}" for lang, forms in exp["added"].items())
+    entry = exp["entry"]
+    kind = f", {entry['kind']}" if entry["kind"] else ""
+    origin = f"{exp['source']}: " if named else ""
+    shown = safe(added) or "(nothing new)"
+    where = f"[{safe(origin + entry['source'])}{kind}]"
+    click.echo(f"{label:11} {safe(exp['matched'])} ({exp['lang']}) -> {shown}  {where}", err=True)
 
 
 @click.command()
