@@ -298,6 +298,53 @@ class Searcher:
         snap = self._snapshot()
         return QueryPlan.build(snap, self._parsers, query, cross, lang, mode=mode).count()
 
+    @_reads_index
+    def facets(
+        self,
+        query: str,
+        lang: str | None = None,
+        cross: bool = False,
+        match: str | None = None,
+        collapse: bool = True,
+    ) -> dict[str, dict[str, int]]:
+        """What ``query`` matches counted per language, per source and per month:
+        ``{"lang": {"zh": n, …}, "source": {…}, "month": {"2025-10": n, …}}``, over every
+        match (not a page), each group of near-duplicate copies once unless ``collapse``
+        is False (as ``total`` counts). An article in two languages counts in both; one
+        without a source or a date is not counted there. Largest counts first (months
+        newest first)."""
+        mode = check_match(match or DEFAULT_MODE)
+        snap = self._snapshot()
+        plan = QueryPlan.build(snap, self._parsers, query, cross, lang, mode=mode)
+        by_lang: dict[str, int] = {}
+        by_source: dict[str, int] = {}
+        by_month: dict[str, int] = {}
+        seen: set[str] = set()
+        for hit in plan.every_match():
+            stored = hit.fields()
+            if collapse:
+                group = stored.get("dup") or stored["id"]
+                if group in seen:
+                    continue
+                seen.add(group)
+            for code in split_langs(stored.get("lang")):
+                by_lang[code] = by_lang.get(code, 0) + 1
+            source = stored.get("source")
+            if source:
+                by_source[source] = by_source.get(source, 0) + 1
+            day = iso_date(stored.get("date"))
+            if day:
+                by_month[day[:7]] = by_month.get(day[:7], 0) + 1
+
+        def largest_first(counts):
+            return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+        return {
+            "lang": largest_first(by_lang),
+            "source": largest_first(by_source),
+            "month": dict(sorted(by_month.items(), reverse=True)),
+        }
+
     def ids(
         self, query: str, lang: str | None = None, cross: bool = False, match: str | None = None
     ) -> list[str]:
