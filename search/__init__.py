@@ -5,6 +5,8 @@ with Searcher("index") as s:
         print(hit.rank, hit.title, hit.snippet)
 """
 
+__version__ = "0.1.0"  # setup.cfg reads it (version = attr: search.__version__)
+
 __all__ = ["ArticleRecord", "Hit", "IndexStats", "SearchResults", "Searcher"]
 
 

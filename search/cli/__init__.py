@@ -12,6 +12,8 @@ A thin layer over ``indexer`` and ``search``, one module per concern:
     ``search`` (and ``--batch``, ``--explain``), ``show``, ``similar``, ``stats``
 ``saved``
     ``saved add|list|show|rm|run``
+``serve``
+    ``serve``: the HTTP server (``search.serve``)
 
 The command modules import ``group`` and ``output`` only, never each other nor this
 package, so there is no import cycle; the commands are added to ``main`` here.
@@ -19,7 +21,7 @@ package, so there is no import cycle; the commands are added to ``main`` here.
 
 from __future__ import annotations
 
-from . import index, saved, search
+from . import index, saved, search, serve
 from .group import main
 
 for _command in (
@@ -30,6 +32,7 @@ for _command in (
     search.stats,
     index.check,
     saved.saved,
+    serve.serve,
 ):
     main.add_command(_command)
 
