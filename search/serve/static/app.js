@@ -131,9 +131,8 @@
   function searchParams(s, changes = {}) {
     const p = new URLSearchParams();
     const v = Object.assign({}, s, changes);
-    p.set("q", v.q || "");
+    p.set("q", v.source ? withSource(v.q || "", v.source) : v.q || "");
     if (v.lang) p.set("lang", v.lang);
-    if (v.source) p.set("source", v.source);
     if (v.date) p.set("date", v.date);
     if (v.sort) p.set("sort", v.sort);
     if (v.match) p.set("match", v.match);
@@ -142,6 +141,15 @@
     p.set("page", v.page || "1");
     p.set("limit", String(v.limit || LIMIT));
     return p;
+  }
+
+  // The source filter, as the query syntax has it: source:WORD for each word of the name
+  // (the index keeps a source as its lowercased words). Words with punctuation cannot be
+  // typed as a term and are left out: the filter then keeps a few more, never fewer.
+  function withSource(q, source) {
+    const words = source.toLowerCase().split(/\s+/).filter((w) => /^[\p{L}\p{N}]+$/u.test(w));
+    if (!words.length) return q;
+    return "(" + q + ") " + words.map((w) => "source:" + w).join(" ");
   }
 
   // ---------------------------------------------------------------- text, safely
