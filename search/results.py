@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from .query import Expansion
+if TYPE_CHECKING:  # search.query loads whoosh: the HTTP client path reads this module
+    from .query import Expansion
 
 # Version of the JSON Lines record shared by search --json, search --batch and saved run
 # --json (README, "JSON output"). Adding a field keeps it; renaming or removing one bumps it.

@@ -444,6 +444,21 @@ class Searcher:
         return ArticleNotFoundError(f"no article with id {doc_id!r} in {self.index_dir}", hint=hint)
 
     @_reads_index
+    def highlight(
+        self, text: str, query: str, cross: bool = False, match: str | None = None
+    ) -> list[list[int]]:
+        """The spans of ``text`` that ``query``'s words match, as a hit's ``highlights``
+        are found (all of ``text``, not a snippet's window): for an article shown whole."""
+        from .query import positive_terms
+        from .snippets import find_spans, needles_from
+
+        mode = check_match(match or DEFAULT_MODE)
+        snap = self._snapshot()
+        plan = QueryPlan.build(snap, self._parsers, query, cross, mode=mode)
+        needles = needles_from(positive_terms(plan.query), snap.reader)
+        return [list(s) for s in find_spans(text, needles, limit=max(len(text), 1))]
+
+    @_reads_index
     def stats(self) -> IndexStats:
         # Counted from the articles themselves: a term's document frequency in whoosh still
         # counts deleted documents (an updated or removed article) until a merge drops them.

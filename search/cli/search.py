@@ -68,8 +68,6 @@ def search(
     the rarer words), each hit naming the words it lacks; --all-words requires them all,
     +word one. OR, NOT, "exact phrases", title:, lang:zh|ms|en, source:, date:2025,
     date:[2025-09-01 TO 2025-10-31], wild* and fuzzy~ work too."""
-    from search.searcher import Searcher
-
     options = {
         "limit": limit,
         "page": page,
@@ -89,10 +87,24 @@ def search(
         raise click.UsageError("missing QUERY (or --batch FILE)")
 
     text = " ".join(query)
-    with Searcher(index_dir, glossary=glossary) as searcher:
-        if explain:
-            _print_explain(searcher.explain(text, cross=cross, match=match), as_json)
-        results = searcher.search(text, **options)
+    results = None
+    if not explain and not glossary:
+        # A server for this index answers without loading the index here (None: none).
+        from ..serve.client import remote_search
+
+        results = remote_search(
+            index_dir,
+            q=text,
+            **{k: v for k, v in options.items() if k != "collapse"},
+            all=all_copies,
+        )
+    if results is None:
+        from search.searcher import Searcher
+
+        with Searcher(index_dir, glossary=glossary) as searcher:
+            if explain:
+                _print_explain(searcher.explain(text, cross=cross, match=match), as_json)
+            results = searcher.search(text, **options)
     print_hits(results, page, as_json, colour, limit)
 
 
@@ -189,15 +201,22 @@ def _print_explain(info: dict, as_json: bool) -> None:
 @handle_errors
 def show(doc_id, index_dir, as_json):
     """Print one whole article."""
-    from dataclasses import asdict
+    from types import SimpleNamespace
 
-    from search.searcher import Searcher
+    from ..serve.client import remote_article
 
-    with Searcher(index_dir) as searcher:
-        art = searcher.get(doc_id)
+    record = remote_article(index_dir, doc_id)
+    if record is None:
+        from dataclasses import asdict
+
+        from search.searcher import Searcher
+
+        with Searcher(index_dir) as searcher:
+            record = asdict(searcher.get(doc_id))
     if as_json:
-        echo_json(asdict(art))
+        echo_json(record)
         return
+    art = SimpleNamespace(**record)
     click.echo(safe(art.title))
     meta = [f"id: {art.id}", f"date: {art.date or '-'}", f"languages: {','.join(art.langs) or '-'}"]
     if art.source:
@@ -227,12 +246,20 @@ def similar(doc_id, index_dir, limit, page, lang, as_json, all_copies, colour, c
     the other-language forms of the glossary entries it mentions most. Exit status 0
     when something similar was found, 1 when nothing was, 2 for an unknown ID.
     """
-    from search.searcher import Searcher
+    results = None
+    if not glossary:
+        from ..serve.client import remote_similar
 
-    with Searcher(index_dir, glossary=glossary) as searcher:
-        results = searcher.similar(
-            doc_id, limit=limit, page=page, lang=lang, collapse=not all_copies, cross=cross
+        results = remote_similar(
+            index_dir, doc_id, limit=limit, page=page, lang=lang, all=all_copies, cross=cross
         )
+    if results is None:
+        from search.searcher import Searcher
+
+        with Searcher(index_dir, glossary=glossary) as searcher:
+            results = searcher.similar(
+                doc_id, limit=limit, page=page, lang=lang, collapse=not all_copies, cross=cross
+            )
     if not as_json:
         click.echo(f"like {safe(doc_id)}: {safe(results.query)}", err=True)
         for exp in results.expansions:

@@ -31,7 +31,7 @@ class BadRequest(MlsearchError):
 def status_of(exc: MlsearchError) -> int:
     """The HTTP status of a library error: 400 for the request's mistakes, 404 for an
     article or saved query that is not there, 503 while the index is locked, else 500."""
-    if isinstance(exc, ArticleNotFoundError):
+    if isinstance(exc, ArticleNotFoundError | NotFound):
         return 404
     if isinstance(exc, IndexLockedError):
         return 503
@@ -62,8 +62,11 @@ def _integer(params: Mapping[str, str], name: str, default: int, low: int, high:
     return n
 
 
-def _flag(params: Mapping[str, str], name: str) -> bool:
-    value = (params.get(name) or "").lower()
+def flag(params: Mapping[str, str], name: str, default: bool = False) -> bool:
+    value = params.get(name)
+    if value is None:
+        return default
+    value = value.lower()
     if value in TRUE:
         return True
     if value in FALSE:
@@ -90,10 +93,11 @@ def search_params(params: Mapping[str, str]) -> dict:
         "sort": _choice(params, "sort", SORTS, "relevance"),
         "page": _integer(params, "page", 1, 1, 1_000_000),
         "limit": _integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-        "cross": _flag(params, "cross"),
+        "cross": flag(params, "cross"),
         "match": _choice(params, "match", MATCH_MODES, "ranked"),
-        "all_copies": _flag(params, "all"),
+        "all_copies": flag(params, "all"),
         "date": date,
+        "facets": flag(params, "facets", default=True),
     }
 
 
@@ -126,7 +130,9 @@ def results_json(results, limit: int, facets: dict | None = None) -> dict:
     }
 
 
-def search(searcher, q, lang, sort, page, limit, cross, match, all_copies, date) -> dict:
+def search(
+    searcher, q, lang, sort, page, limit, cross, match, all_copies, date, facets=True
+) -> dict:
     text = full_query(q, date)
     collapse = not all_copies
     results = searcher.search(
@@ -139,8 +145,10 @@ def search(searcher, q, lang, sort, page, limit, cross, match, all_copies, date)
         match=match,
         collapse=collapse,
     )
-    facets = searcher.facets(text, lang=lang, cross=cross, match=match, collapse=collapse)
-    out = results_json(results, limit, facets)
+    counts = None
+    if facets:
+        counts = searcher.facets(text, lang=lang, cross=cross, match=match, collapse=collapse)
+    out = results_json(results, limit, counts)
     out["query"] = q
     return out
 
@@ -155,3 +163,143 @@ def health(index_dir) -> dict:
         "schema_version": JSON_SCHEMA_VERSION,
         "index": str(index_dir),
     }
+
+
+def similar_params(params: Mapping[str, str]) -> dict:
+    from indexer.config import DEFAULT_LIMIT
+
+    return {
+        "lang": _choice(params, "lang", LANGS),
+        "page": _integer(params, "page", 1, 1, 1_000_000),
+        "limit": _integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        "cross": flag(params, "cross"),
+        "all_copies": flag(params, "all"),
+    }
+
+
+def similar(searcher, doc_id, lang, page, limit, cross, all_copies) -> dict:
+    results = searcher.similar(
+        doc_id, limit=limit, page=page, lang=lang, collapse=not all_copies, cross=cross
+    )
+    out = results_json(results, limit)
+    out["match"] = None
+    return out
+
+
+def article(searcher, doc_id: str, q: str | None = None) -> dict:
+    """``show --json``'s record, plus ``highlights``: the spans of the body that ``q``'s
+    words match ([] without ``q``)."""
+    from dataclasses import asdict
+
+    record = asdict(searcher.get(doc_id))
+    record["highlights"] = searcher.highlight(record["body"], q) if q else []
+    record["title_highlights"] = searcher.highlight(record["title"], q) if q else []
+    return record
+
+
+def stats(searcher) -> dict:
+    from dataclasses import asdict
+
+    return asdict(searcher.stats())
+
+
+# --- saved queries -----------------------------------------------------------------------
+
+
+def saved_list(index_dir) -> list[dict]:
+    from ..saved import list_saved
+
+    return [st.as_dict() for st in list_saved(index_dir)]
+
+
+SAVED_FIELDS = {
+    "name": str,
+    "query": str,
+    "limit": int,
+    "sort": str,
+    "lang": (str, type(None)),
+    "date": (str, type(None)),
+    "cross": bool,
+    "match": str,
+    "replace": bool,
+}
+
+
+def saved_from_body(body) -> tuple[object, bool]:
+    """A ``SavedQuery`` from ``POST /api/saved``'s JSON body, and its ``replace``."""
+    from ..saved import SavedQuery
+
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object: {name, query, …}")
+    for key, value in body.items():
+        kind = SAVED_FIELDS.get(key)
+        if kind is None:
+            raise BadRequest(f"unknown field {key!r}", f"fields: {', '.join(SAVED_FIELDS)}")
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise BadRequest(f"{key} has the wrong type: {value!r}")
+    for key in ("name", "query"):
+        if not body.get(key, "").strip():
+            raise BadRequest(f"missing {key}")
+    values = {k: v for k, v in body.items() if k != "replace"}
+    if values.get("limit") is not None and not 1 <= values["limit"] <= MAX_LIMIT:
+        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
+    if values.get("sort") is not None and values["sort"] not in SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(SORTS)}")
+    if values.get("lang") is not None and values["lang"] not in LANGS:
+        raise BadRequest(f"lang must be one of {', '.join(LANGS)}")
+    if values.get("match") is not None and values["match"] not in MATCH_MODES:
+        raise BadRequest(f"match must be one of {', '.join(MATCH_MODES)}")
+    return SavedQuery(**values), bool(body.get("replace", False))
+
+
+def saved_add(searcher, index_dir, body) -> dict:
+    from ..saved import add_saved, saved_status
+
+    sq, replace = saved_from_body(body)
+    add_saved(sq, index_dir, replace=replace, searcher=searcher)
+    return saved_status(sq.name, index_dir).as_dict()
+
+
+def _saved_exists(name: str, index_dir) -> None:
+    from ..saved import load_saved
+
+    if name not in load_saved(index_dir):
+        raise NotFound(f"no saved query named {name!r}", "GET /api/saved lists them")
+
+
+def saved_remove(index_dir, name: str) -> dict:
+    from ..saved import remove_saved
+
+    _saved_exists(name, index_dir)
+    remove_saved([name], index_dir)
+    return {"removed": name}
+
+
+def saved_run(searcher, index_dir, name: str, new: bool, since: str | None) -> dict:
+    """One run of saved query ``name`` (recorded as ``saved run`` records it): the hits,
+    each with ``new``, and the run's figures."""
+    from ..saved import run_saved
+
+    _saved_exists(name, index_dir)
+    (run,) = run_saved([name], index_dir, new=new, since=since, searcher=searcher)
+    return {
+        "schema_version": _schema_version(),
+        "saved": run.saved.as_dict(),
+        "total": run.total,
+        "new": run.new,
+        "first_run": run.first_run,
+        "previous_run": run.previous_run,
+        "only_new": run.only_new,
+        "since": run.since,
+        "hits": [hit_json(h) for h in run.hits],
+    }
+
+
+def _schema_version() -> int:
+    from ..results import JSON_SCHEMA_VERSION
+
+    return JSON_SCHEMA_VERSION
+
+
+class NotFound(MlsearchError):
+    """Nothing at that name: 404."""

@@ -14,6 +14,7 @@ Every answer of ``/api/…`` is JSON, errors too: ``{"error": message, "hint": h
 from __future__ import annotations
 
 import hmac
+import json
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -83,11 +84,58 @@ def make_app(
     engine = Engine(index.resolve())
 
     async def run(fn, *args, **kwargs):
+        """``fn(searcher, …)`` in a worker thread, the Searcher's turn."""
         return await run_in_threadpool(engine.call, fn, *args, **kwargs)
+
+    async def run_plain(fn, *args, **kwargs):
+        """``fn(…)`` in a worker thread, under the Searcher's lock (saved files)."""
+        return await run_in_threadpool(engine.call, lambda _s: fn(*args, **kwargs))
 
     async def search(request: Request):
         params = api.search_params(request.query_params)
         return JSONResponse(await run(api.search, **params))
+
+    async def similar(request: Request):
+        params = api.similar_params(request.query_params)
+        doc_id = request.path_params["doc_id"]
+        return JSONResponse(await run(api.similar, doc_id, **params))
+
+    async def article(request: Request):
+        doc_id = request.path_params["doc_id"]
+        q = request.query_params.get("q") or None
+        return JSONResponse(await run(api.article, doc_id, q))
+
+    async def stats(request: Request):
+        return JSONResponse(await run(api.stats))
+
+    async def saved_list(request: Request):
+        return JSONResponse(await run_plain(api.saved_list, engine.index_dir))
+
+    async def saved_add(request: Request):
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            raise ApiError(415, "send the saved query as JSON (Content-Type: application/json)")
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            raise ApiError(400, "the body is not JSON") from None
+        answer = await run(api.saved_add, engine.index_dir, body)
+        return JSONResponse(answer, status_code=201)
+
+    async def saved_remove(request: Request):
+        name = request.path_params["name"]
+        return JSONResponse(await run_plain(api.saved_remove, engine.index_dir, name))
+
+    async def saved_run(request: Request):
+        name = request.path_params["name"]
+        params = request.query_params
+        new = api.flag(params, "new")
+        since = params.get("since") or None
+        return JSONResponse(await run(api.saved_run, engine.index_dir, name, new, since))
+
+    async def openapi(request: Request):
+        from .openapi import document
+
+        return JSONResponse(document())
 
     async def health(request: Request):
         return JSONResponse(api.health(engine.index_dir))
@@ -116,6 +164,14 @@ def make_app(
         Route("/", index_page, methods=["GET"]),
         Route("/api/search", search, methods=["GET"]),
         Route("/api/health", health, methods=["GET"]),
+        Route("/api/articles/{doc_id:path}", article, methods=["GET"]),
+        Route("/api/similar/{doc_id:path}", similar, methods=["GET"]),
+        Route("/api/stats", stats, methods=["GET"]),
+        Route("/api/saved", saved_list, methods=["GET"]),
+        Route("/api/saved", saved_add, methods=["POST"]),
+        Route("/api/saved/{name}", saved_remove, methods=["DELETE"]),
+        Route("/api/saved/{name}/run", saved_run, methods=["POST"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

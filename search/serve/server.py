@@ -75,6 +75,7 @@ def serve(
 
     from ..results import JSON_SCHEMA_VERSION
     from .app import make_app
+    from .client import shared_env
     from .discovery import package_version, remove_serve_file, write_serve_file
 
     if not is_loopback(host) and not token:
@@ -107,6 +108,7 @@ def serve(
             "schema_version": JSON_SCHEMA_VERSION,
             "index": str(index_dir),
             "token_required": bool(token),
+            "env": shared_env(),
         },
     )
     # uvicorn stops gracefully on SIGINT and SIGTERM, then raises the signal again for the
