@@ -728,6 +728,7 @@
       const fresh = Number(item.new_since ?? item.unseen ?? item.new ?? 0);
       if (fresh > 0) {
         const badge = el("span", "badge new", fresh + " new");
+        badge.title = "new at its last run" + (item.last_run ? " (" + item.last_run + ")" : "");
         badge.setAttribute("aria-label", plural(fresh, "new article"));
         a.append(" ", badge);
       }
@@ -744,7 +745,7 @@
         }
         loadSaved();
       });
-      li.append(a, el("span", "saved-query muted", item.query || ""), del);
+      li.append(a, del, el("span", "saved-query muted", item.query || ""));
       ul.append(li);
     }
     if (!items.length) ul.append(el("li", "muted", "none yet"));
@@ -777,6 +778,8 @@
     clear($("pager"));
     $("timeline").hidden = true;
     for (const old of $("messages").querySelectorAll(".msg")) old.remove();
+    facetList("facet-lang", {}, "lang");
+    facetList("facet-source", {}, "source");
     setSummary("running saved query " + name + "…");
     let run;
     try {
@@ -790,7 +793,7 @@
     const hits = run.hits || [];
     const fresh = hits.filter((h) => h.new === true).length;
     const query = run.query || (run.saved && run.saved.query) || "";
-    setSummary(name + ": " + visible(query) + " — " + (run.first_run ? "first run: every hit is new" : plural(run.new ?? fresh, "new hit", "new hits")) + " of " + plural(run.total ?? hits.length, "hit"));
+    setSummary("saved query " + name + ": " + visible(query) + " — " + (run.first_run ? "first run: every hit is new" : plural(run.new ?? fresh, "new hit", "new hits")) + " of " + plural(run.total ?? hits.length, "hit"));
     box.hidden = false;
     box.append(stateLink(searchState({ q: query, saved: undefined }), "search for it with filters and the timeline", "as-search"));
     const ol = $("hits");
