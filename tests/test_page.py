@@ -86,6 +86,35 @@ def write_jsonl(path: Path, records) -> None:
     )
 
 
+def start_server(index: Path, *options: str):
+    """``mlsearch serve --index INDEX --port 0 OPTIONS``: (process, its url)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLSEARCH_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search.cli", "serve", "--index", str(index), "--port", "0"]
+        + list(options),
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    line = proc.stderr.readline()
+    found = re.search(r"at (http://\S+)", line)
+    if not found:
+        stop_server(proc)
+        pytest.fail(f"mlsearch serve said: {line!r}")
+    return proc, found.group(1)
+
+
+def stop_server(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    proc.stderr.close()
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """``mlsearch serve`` on the fixture corpus, on a free port: (base url, index, folder)."""
@@ -99,27 +128,11 @@ def site(tmp_path_factory):
     index = root / "index"
     report = build_index([root / "news", root / "dups", root / "hostile"], index)
     assert not report.skipped, report.skipped
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLSEARCH_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "search.cli", "serve", "--index", str(index), "--port", "0"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
+    proc, url = start_server(index)
     try:
-        line = proc.stderr.readline()
-        found = re.search(r"at (http://\S+)", line)
-        assert found, f"mlsearch serve said: {line!r}"
-        yield found.group(1), index, root
+        yield url, index, root
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stderr.close()
+        stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -481,3 +494,46 @@ def test_hostile_articles_show_as_text_and_run_nothing(web):
     page.goto(web.base + "/?q=tentera&article=hostile%2Fhostile-2")
     expect(page.locator("#article-body")).to_contain_text("</textarea><svg onload=alert(7)>")
     page.wait_for_timeout(300)  # time for anything that would run to run
+
+
+def test_a_query_the_server_cannot_read_shows_its_error_and_hint(web):
+    page = web.open("/?q=date:someday")
+    error = page.locator("#messages .error")
+    expect(error).to_contain_text("cannot read the date in date:someday")
+    assert page.locator("#hits li").count() == 0
+
+
+def test_the_timeline_from_the_keyboard(web):
+    page = web.open("/?q=hotline")
+    web.search_ready()
+    bar = page.locator("#timeline g.bar[tabindex='0']")
+    expect(bar).to_have_attribute("data-month", "2025-11")  # the latest month with hits
+    bar.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#timeline g.bar[data-month='2025-10']")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#date-active")).to_contain_text("2025-10")
+    web.search_ready()
+    assert page.locator("#hits .meta time").all_inner_texts() == ["2025-10-05"]
+
+
+def test_a_server_with_a_token_asks_for_it_once(browser, site, shots):
+    proc, url = start_server(site[1], "--token", "s3cret")
+    try:
+        web = Page(browser, url, shots)
+        page = web.open("/?q=hotline")
+        expect(page.locator("#token-box")).to_be_visible()
+        page.locator("#token").fill("s3cret")
+        page.keyboard.press("Enter")
+        expect(page.locator("#token-box")).to_be_hidden()
+        expect(page.locator("#summary")).to_have_text(re.compile(r"^\d+ hits"))
+        # From the address's fragment: taken, and taken out of the address.
+        other = Page(browser, url, shots)
+        page = other.open("/?q=hotline#token=s3cret")
+        expect(page.locator("#summary")).to_have_text(re.compile(r"^\d+ hits"))
+        assert "token" not in page.url and page.locator("#token-box").is_hidden()
+        for p in (web, other):
+            p.context.close()
+            assert p.dialogs == [] and p.errors == [] and p.outside == []
+    finally:
+        stop_server(proc)
