@@ -69,6 +69,23 @@ HOSTILE = [
         "body": "Berita talian hotline tentera laut </textarea><svg onload=alert(7)> 𠮷 hotline.",
     },
 ]
+# Years apart: the timeline draws years, and a year kept by month.
+ARCHIVE = [
+    {
+        "id": "tin-1987",
+        "lang": "en",
+        "title": "Tin miners strike in Perak",
+        "date": "1987-03-02",
+        "body": "Tin miners in Perak stopped work on Monday as tin prices fell again.",
+    },
+    {
+        "id": "tin-2025",
+        "lang": "en",
+        "title": "Tin prices rise again",
+        "date": "2025-06-01",
+        "body": "Tin prices rose for a second week on demand for solder.",
+    },
+]
 NEW_ARTICLE = {
     "id": "late-1",
     "lang": "en",
@@ -125,8 +142,11 @@ def site(tmp_path_factory):
     shutil.copytree(FIXTURES / "dups", root / "dups")
     (root / "hostile").mkdir()
     write_jsonl(root / "hostile" / "hostile.jsonl", HOSTILE)
+    (root / "archive").mkdir()
+    write_jsonl(root / "archive" / "archive.jsonl", ARCHIVE)
     index = root / "index"
-    report = build_index([root / "news", root / "dups", root / "hostile"], index)
+    folders = [root / "news", root / "dups", root / "hostile", root / "archive"]
+    report = build_index(folders, index)
     assert not report.skipped, report.skipped
     proc, url = start_server(index)
     try:
@@ -369,6 +389,22 @@ def test_a_timeline_bar_filters_by_its_month(web):
     page.locator("#timeline g.bar[data-month='2025-10']").click(modifiers=["Shift"])
     expect(page.locator("#timeline g.bar.selected")).to_have_count(2)
     assert web.params()["date"] == "[2025-10-01 TO 2025-11-30]"
+
+
+def test_over_many_years_the_timeline_draws_years_and_a_year_kept_by_month(web):
+    page = web.open("/?q=tin")
+    web.search_ready()
+    expect(page.locator("#timeline-caption")).to_have_text("Matching articles per year")
+    years = page.locator("#timeline g.bar").evaluate_all("els => els.map(e => e.dataset.period)")
+    assert years == [str(y) for y in range(1987, 2026)]
+    page.locator("#timeline g.bar[data-period='2025']").click()
+    expect(page.locator("#timeline-caption")).to_contain_text("per month in the period kept")
+    assert web.params()["date"] == "2025"
+    assert web.hit_ids() == ["archive/tin-2025"]
+    web.shot("timeline-year-kept")
+    page.locator("#timeline-caption a", has_text="the whole period").click()
+    expect(page.locator("#timeline-caption")).to_have_text("Matching articles per year")
+    assert "date" not in web.params()
 
 
 def test_the_date_range_form_filters(web):

@@ -413,10 +413,11 @@
       const chosen = value === active;
       const next = searchState({ [key]: chosen ? undefined : value });
       const a = stateLink(next, "", chosen ? "facet chosen" : "facet");
+      a.title = visible(labels[value] || value);
       a.append(el("span", "name", labels[value] || value), el("span", "count", n));
       if (chosen) {
         a.setAttribute("aria-pressed", "true");
-        a.title = "remove this filter";
+        a.title += " (click again to remove this filter)";
         a.append(el("span", "x", "×"));
       }
       li.append(a);
@@ -474,17 +475,22 @@
     facetList("facet-lang", facets.lang, "lang", LANG_NAMES);
     facetList("facet-source", facets.source, "source");
     let months = facets.month || {};
+    let zoomed = false;
     if (state.date) {
-      // The chart shows the whole period, not only the month kept: ask again without it.
+      // The chart shows the whole period, not only the part kept: ask again without it.
+      // When the whole period is drawn by year, the part kept is drawn by month instead.
       try {
         const wide = await api("/api/search?" + searchParams(state, { date: "", page: "1", limit: 1 }).toString());
         if (seq !== searchSeq) return;
-        months = (wide.facets && wide.facets.month) || months;
+        const all = (wide.facets && wide.facets.month) || {};
+        const keys = Object.keys(all).sort();
+        if (keys.length && monthsBetween(keys[0], keys[keys.length - 1]).length <= 120) months = all;
+        else zoomed = Object.keys(months).length > 0;
       } catch (err) {
         // keep the filtered counts
       }
     }
-    drawTimeline(months);
+    drawTimeline(months, zoomed);
   }
 
   async function showStats() {
@@ -530,6 +536,8 @@
     const d = state.date || "";
     let m = /^(\d{4}-\d{2})$/.exec(d);
     if (m) return [m[1], m[1]];
+    m = /^(\d{4})$/.exec(d);
+    if (m) return [m[1] + "-01", m[1] + "-12"];
     m = /^\[(\d{4}-\d{2})(?:-01)? TO (\d{4}-\d{2})(?:-\d{2})?\]$/.exec(d);
     if (m) return [m[1], m[2]];
     return null;
@@ -547,7 +555,22 @@
     return node;
   }
 
-  function drawTimeline(counts) {
+  // Bars per month; over more than ten years, per year (a bar a month would be too thin to
+  // read or click). Each bar: {key, from, to, n}, from/to its first and last month.
+  function timelineBins(counts, months) {
+    if (months.length <= 120) {
+      return { unit: "month", bins: months.map((m) => ({ key: m, from: m, to: m, n: counts[m] || 0 })) };
+    }
+    const byYear = new Map();
+    for (const m of months) {
+      const y = m.slice(0, 4);
+      if (!byYear.has(y)) byYear.set(y, { key: y, from: y + "-01", to: y + "-12", n: 0 });
+      byYear.get(y).n += counts[m] || 0;
+    }
+    return { unit: "year", bins: Array.from(byYear.values()) };
+  }
+
+  function drawTimeline(counts, zoomed = false) {
     const fig = $("timeline");
     const box = $("timeline-chart");
     clear(box);
@@ -557,14 +580,25 @@
       return;
     }
     fig.hidden = false;
-    const months = monthsBetween(keys[0], keys[keys.length - 1]);
-    const max = Math.max(1, ...months.map((k) => counts[k] || 0));
+    let months = monthsBetween(keys[0], keys[keys.length - 1]);
+    const kept = chosenMonths();
+    if (zoomed && kept && monthsBetween(kept[0], kept[1]).length <= 120) {
+      months = monthsBetween(kept[0], kept[1]); // the whole period kept, its empty months too
+    }
+    const { unit, bins } = timelineBins(counts, months);
+    const caption = $("timeline-caption");
+    clear(caption);
+    caption.append("Matching articles per " + unit);
+    if (zoomed) {
+      caption.append(" in the period kept (", stateLink(searchState({ date: undefined }), "the whole period", "zoom-out"), ")");
+    }
+    const max = Math.max(1, ...bins.map((b) => b.n));
     const chosen = chosenMonths();
-    const step = Math.max(6, Math.min(48, Math.floor(720 / months.length)));
+    const step = Math.max(8, Math.min(48, Math.floor(760 / bins.length)));
     const gap = step > 10 ? 2 : 1;
     const top = 16;
     const plot = 90;
-    const width = Math.max(months.length * step, 120) + 40;
+    const width = Math.max(bins.length * step, 120) + 40;
     const height = top + plot + 22;
     const chart = svg("svg", {
       viewBox: "0 0 " + width + " " + height,
@@ -572,49 +606,64 @@
       height: height,
       class: "chart",
       role: "group",
-      "aria-label": "Matching articles per month, " + months[0] + " to " + months[months.length - 1] + "; arrow keys move, Enter keeps a month",
+      "aria-label": "Matching articles per " + unit + ", " + bins[0].key + " to " + bins[bins.length - 1].key + "; arrow keys move, Enter keeps a " + unit,
     });
     svg("line", { x1: 0, x2: width, y1: top + plot + 0.5, y2: top + plot + 0.5, class: "axis" }, chart);
-    if (step < 16) {
+    const counted = step >= 16;
+    if (!counted) {
       // No count over each bar: the scale instead.
       const maxLabel = svg("text", { x: 20, y: 11, class: "max" }, chart);
-      maxLabel.textContent = "highest: " + plural(max, "article") + " a month";
+      maxLabel.textContent = "highest: " + plural(max, "article") + " a " + unit;
     }
+    // Tick labels: every bar when there is room, else the first and every Nth year.
+    const everyYears = unit === "year" ? Math.max(1, Math.ceil(40 / step)) : 1;
     const bars = [];
-    months.forEach((month, i) => {
-      const n = counts[month] || 0;
+    bins.forEach((bin, i) => {
       const x = 20 + i * step;
-      const h = n ? Math.max(2, Math.round((n / max) * plot)) : 0;
-      const selected = chosen && month >= chosen[0] && month <= chosen[1];
+      const h = bin.n ? Math.max(2, Math.round((bin.n / max) * plot)) : 0;
+      const selected = chosen && bin.from >= chosen[0] && bin.to <= chosen[1];
       const g = svg("g", {
-        class: "bar" + (selected ? " selected" : "") + (n ? "" : " empty"),
+        class: "bar" + (selected ? " selected" : "") + (bin.n ? "" : " empty"),
         role: "button",
         tabindex: "-1",
-        "data-month": month,
-        "data-count": n,
-        "aria-label": month + ": " + plural(n, "article"),
+        "data-period": bin.key,
+        "data-count": bin.n,
+        "aria-label": bin.key + ": " + plural(bin.n, "article"),
       }, chart);
+      if (unit === "month") g.dataset.month = bin.key;
       svg("rect", { x: x, y: top, width: step, height: plot, class: "hit-area" }, g);
       svg("rect", { x: x + gap / 2, y: top + plot - h, width: step - gap, height: h, class: "fill" }, g);
       const title = svg("title", {}, g);
-      title.textContent = month + ": " + plural(n, "article");
-      if (n && step >= 16) {
+      title.textContent = bin.key + ": " + plural(bin.n, "article");
+      if (bin.n && counted) {
         const label = svg("text", { x: x + step / 2, y: top + plot - h - 3, class: "count", "text-anchor": "middle" }, g);
-        label.textContent = n;
+        label.textContent = bin.n;
       }
-      if (i === 0 || month.endsWith("-01") || (step >= 30 && months.length <= 24)) {
-        const text = svg("text", { x: x + (step >= 30 ? step / 2 : 0), y: height - 6, class: "tick", "text-anchor": step >= 30 ? "middle" : "start" }, chart);
-        text.textContent = step >= 30 || i === 0 ? (month.endsWith("-01") || i === 0 ? month : month.slice(5)) : month.slice(0, 4);
+      let tick = null;
+      if (unit === "year") {
+        if ((Number(bin.key) - Number(bins[0].key)) % everyYears === 0) tick = bin.key;
+      } else if (step >= 30) {
+        tick = i === 0 || bin.key.endsWith("-01") ? bin.key : bin.key.slice(5);
+      } else if (i === 0 || bin.key.endsWith("-01")) {
+        tick = bin.key.slice(0, 4);
       }
-      bars.push(g);
+      if (tick !== null) {
+        const centred = step >= 30;
+        const text = svg("text", { x: x + (centred ? step / 2 : 0), y: height - 6, class: "tick", "text-anchor": centred ? "middle" : "start" }, chart);
+        text.textContent = tick;
+      }
+      bars.push({ g, bin });
     });
-    const focusable = bars.find((b) => b.classList.contains("selected")) || bars.filter((b) => b.dataset.count !== "0").pop() || bars[0];
-    focusable.setAttribute("tabindex", "0");
+    const focusable = bars.find((b) => b.g.classList.contains("selected")) || bars.filter((b) => b.bin.n).pop() || bars[0];
+    focusable.g.setAttribute("tabindex", "0");
     const choose = (g, extend) => {
-      const month = g.dataset.month;
-      let spec = month;
-      if (extend && chosen) spec = monthSpec(month < chosen[0] ? month : chosen[0], month > chosen[1] ? month : chosen[1]);
-      else if (chosen && chosen[0] === month && chosen[1] === month) spec = undefined; // again: off
+      const { bin } = bars.find((b) => b.g === g);
+      let spec = bin.key;
+      if (extend && chosen) {
+        spec = monthSpec(bin.from < chosen[0] ? bin.from : chosen[0], bin.to > chosen[1] ? bin.to : chosen[1]);
+      } else if (chosen && chosen[0] === bin.from && chosen[1] === bin.to) {
+        spec = undefined; // the same bar again: the filter is dropped
+      }
       go(searchState({ date: spec }));
     };
     chart.addEventListener("click", (ev) => {
@@ -624,7 +673,7 @@
     chart.addEventListener("keydown", (ev) => {
       const g = ev.target.closest("g.bar");
       if (!g) return;
-      const i = bars.indexOf(g);
+      const i = bars.findIndex((b) => b.g === g);
       let next = null;
       if (ev.key === "ArrowRight" || ev.key === "l") next = bars[Math.min(bars.length - 1, i + 1)];
       else if (ev.key === "ArrowLeft" || ev.key === "h") next = bars[Math.max(0, i - 1)];
@@ -638,8 +687,8 @@
       ev.preventDefault();
       ev.stopPropagation();
       g.setAttribute("tabindex", "-1");
-      next.setAttribute("tabindex", "0");
-      next.focus();
+      next.g.setAttribute("tabindex", "0");
+      next.g.focus();
     });
     box.append(chart);
   }
@@ -889,7 +938,7 @@
     clear(active);
     active.hidden = !d;
     if (d) {
-      active.append("date: ", el("strong", null, chosen && chosen[0] !== chosen[1] ? chosen[0] + " to " + chosen[1] : d), " ");
+      active.append("date: ", el("strong", null, chosen && d.startsWith("[") ? chosen[0] + " to " + chosen[1] : d), " ");
       const x = stateLink(searchState({ date: undefined }), "×", "chip-x");
       x.setAttribute("aria-label", "remove the date filter");
       active.append(x);
