@@ -24,6 +24,8 @@ def _isolated_env(monkeypatch, tmp_path):
         "MLSEARCH_COMMIT_EVERY",
         "MLSEARCH_LOCK_TIMEOUT",
         "MLSEARCH_WATCH_DEBOUNCE",
+        "MLSEARCH_TOKEN",
+        "MLSEARCH_NO_SERVER",
     ):
         monkeypatch.delenv(name, raising=False)
 

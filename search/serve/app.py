@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -191,9 +191,11 @@ class Guard:
     """ASGI middleware: the token and the origin, checked before anything else runs.
 
     ``/api/…`` requests must carry ``Authorization: Bearer TOKEN`` when a token is set
-    (compared in constant time); a request whose ``Origin`` is not the server's own (nor
-    one of ``allow_origins``) is refused with 403, so a web page elsewhere can neither read
-    the API nor change saved queries through a visitor's browser.
+    (compared in constant time); without a token, only requests to a loopback name
+    (``Host: 127.0.0.1``, ``localhost``) are answered. A request whose ``Origin`` is not
+    the server's own (nor one of ``allow_origins``) is refused with 403, so a web page
+    elsewhere can neither read the API nor change saved queries through a visitor's
+    browser.
     """
 
     def __init__(self, app, token: str | None = None, allow_origins: Iterable[str] = ()):
@@ -206,55 +208,79 @@ class Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        cors: dict[str, str] = {}
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                extra = [(k.encode(), v.encode()) for k, v in {**SAFE_HEADERS, **cors}.items()]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        refusal = self.refusal(scope, headers, cors)
+        if refusal is not None:
+            return await refusal(scope, receive, send_with_headers)
+        return await self.app(scope, receive, send_with_headers)
+
+    def refusal(self, scope, headers: dict[str, str], cors: dict[str, str]):
+        """The answer to a request refused (or a CORS preflight), else None; fills
+        ``cors`` with the headers an allowed other origin gets."""
+        if self.token is None and _host_name(headers.get("host", "")) not in LOOPBACK_NAMES:
+            # Without a token the server is for this machine: a page whose DNS name was
+            # rebound to 127.0.0.1 (Host: evil.example) is not let in as "same origin".
+            return error_response(
+                403,
+                "this server answers only to localhost",
+                "use http://127.0.0.1:PORT/, or serve with --token",
+            )
         origin = headers.get("origin")
-        cors = {}
         if origin is not None and origin != _own_origin(scope, headers):
             if "*" not in self.allow_origins and origin.rstrip("/") not in self.allow_origins:
-                response = error_response(
+                return error_response(
                     403,
                     f"cross-origin request from {origin} refused",
                     "start the server with --allow-origin ORIGIN to let that page call it",
                 )
-                return await response(scope, receive, send)
-            cors = {
-                "access-control-allow-origin": origin,
-                "vary": "Origin",
-            }
+            cors.update({"access-control-allow-origin": origin, "vary": "Origin"})
             if scope["method"] == "OPTIONS":
-                response = JSONResponse(
-                    None,
+                return Response(
                     status_code=204,
                     headers={
-                        **cors,
                         "access-control-allow-methods": "GET, POST, DELETE",
                         "access-control-allow-headers": "Authorization, Content-Type",
                         "access-control-max-age": "600",
                     },
                 )
-                return await response(scope, receive, send)
         if self.token is not None and scope["path"].startswith("/api/"):
             given = headers.get("authorization", "")
             scheme, _, value = given.partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(
                 value.strip().encode("utf-8", "surrogateescape"), self.token
             ):
-                response = error_response(
+                return error_response(
                     401,
                     "this server needs a token" if not given else "wrong token",
                     "send the header Authorization: Bearer TOKEN",
-                    headers={"www-authenticate": "Bearer", **cors},
+                    headers={"www-authenticate": "Bearer"},
                 )
-                return await response(scope, receive, send)
-        if not cors:
-            return await self.app(scope, receive, send)
+        return None
 
-        async def send_with_cors(message):
-            if message["type"] == "http.response.start":
-                extra = [(k.encode(), v.encode()) for k, v in cors.items()]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
 
-        return await self.app(scope, receive, send_with_cors)
+# On every answer: a browser must not guess HTML in a JSON answer (article text is
+# hostile), nor frame the page, nor tell other sites where it came from.
+SAFE_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+}
+
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _host_name(host: str) -> str:
+    """The name in a Host header, without its port: ``[::1]:8765`` -> ``::1``."""
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def _own_origin(scope, headers) -> str | None:

@@ -204,7 +204,12 @@ def _json(ref: str, description: str = "OK") -> dict:
 
 
 def _errors(*statuses: int) -> dict:
-    words = {400: "Bad request", 401: "Token missing or wrong", 404: "Not found"}
+    words = {
+        400: "Bad request",
+        401: "Token missing or wrong",
+        404: "Not found",
+        415: "The body is not JSON",
+    }
     return {str(s): _json("Error", words[s]) for s in statuses}
 
 
@@ -324,7 +329,7 @@ def document() -> dict:
                             }
                         },
                     },
-                    "responses": {"201": _json("SavedStatus", "Saved"), **_errors(400, 401)},
+                    "responses": {"201": _json("SavedStatus", "Saved"), **_errors(400, 401, 415)},
                 },
             },
             "/api/saved/{name}": {

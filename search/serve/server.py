@@ -87,7 +87,11 @@ def serve(
     app = make_app(index_dir, token=token, allow_origins=allow_origins)
     # Open the index now: a missing or unreadable one is an error before listening.
     app.state.engine.call(lambda searcher: None)
-    sock = bind(host, port)
+    try:
+        sock = bind(host, port)
+    except BaseException:
+        app.state.engine.close()
+        raise
     url = url_of(sock)
     config = uvicorn.Config(
         app,
