@@ -347,7 +347,8 @@
       add(p);
     }
     if (res.cross_hint) {
-      const p = el("p", "cross-hint", res.cross_hint + " ");
+      // The server words it for the command line ("try --cross: 11 articles mention …").
+      const p = el("p", "cross-hint", res.cross_hint.replace(/^try --cross:\s*/, "") + ": ");
       p.append(stateLink(searchState({ cross: "true" }), "search across languages", "cross-on"));
       add(p);
     }
