@@ -4,6 +4,10 @@
     python3 tasks.py demo [QUERY…]   venv + install + index corpus/ (when missing or stale) + query
     python3 tasks.py test [ARGS…]    venv + install + ruff + the test suite (ARGS go to pytest)
 
+``test`` also installs Debian's chromium and chromium-driver for the browser tests of the
+search page (tests/test_page.py) when they are missing and it runs as root; otherwise those
+tests are skipped, saying why.
+
 Both are idempotent: the venv is reinstalled only when the packaging files change, and the
 index is updated incrementally (unchanged articles are not re-read).
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -25,6 +30,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".mlsearch-install"
+BROWSER_PACKAGES = ["chromium", "chromium-driver"]  # Debian's: tests/test_page.py drives them
 DEMO_QUERIES = ["东盟 防长", "mesyuarat pertahanan", "defence ministers meeting"]
 VERBOSE = False  # -v / --verbose: echo each command and show all of its output
 
@@ -96,6 +102,38 @@ def ensure_venv() -> None:
     STAMP.write_text(want)
 
 
+def browser_installed() -> bool:
+    return shutil.which("chromium") is not None and shutil.which("chromedriver") is not None
+
+
+def ensure_browser() -> None:
+    """Debian's chromium for the browser tests: installed with apt-get (quietly, one line)
+    when missing and we are root; otherwise one line says the browser tests will be skipped.
+    A failed install is not fatal: the rest of the suite still runs."""
+    if browser_installed():
+        return
+    skipped = "the browser tests (tests/test_page.py) will be skipped"
+    if os.name != "posix" or os.geteuid() != 0 or shutil.which("apt-get") is None:
+        print(
+            f"tasks.py: chromium is not installed and this is not root with apt-get: {skipped}"
+            " (apt-get install chromium chromium-driver)",
+            flush=True,
+        )
+        return
+    print("installing chromium and chromium-driver (Debian) for the browser tests …", flush=True)
+    os.environ.setdefault("DEBIAN_FRONTEND", "noninteractive")
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *BROWSER_PACKAGES]
+    for what, cmd in (
+        ("apt-get update", ["apt-get", "-qq", "update"]),
+        ("apt-get install", install),
+    ):
+        rc, out, err = capture(*cmd)
+        if rc != 0:
+            sys.stdout.write(out + err)
+            print(f"tasks.py: {what} failed (exit status {rc}): {skipped}", file=sys.stderr)
+            return
+
+
 def demo(queries: list[str]) -> int:
     ensure_venv()
     rc, out, err = capture(BIN / "mlsearch", "index", "corpus")
@@ -121,6 +159,7 @@ def test(args: list[str]) -> int:
     rc, out, err = capture(BIN / "ruff", "format", "--check", ".")
     if rc != 0:
         fail("ruff format --check", rc, out + err)
+    ensure_browser()
     return run(BIN / "python", "-m", "pytest", *args, check=False)
 
 

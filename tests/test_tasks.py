@@ -26,6 +26,7 @@ def tasks(monkeypatch, tmp_path):
     monkeypatch.setattr(module, "VENV", venv)
     monkeypatch.setattr(module, "BIN", venv / "bin")
     monkeypatch.setattr(module, "STAMP", venv / ".mlsearch-install")
+    monkeypatch.setattr(module, "browser_installed", lambda: True)
     return module
 
 
@@ -115,3 +116,45 @@ def test_demo_prints_one_indexing_line_then_the_queries(tasks, monkeypatch, caps
     FakeSubprocess(monkeypatch, {"index": (0, summary), "search": (0, "1. ASEAN\n")})
     assert tasks.main(["demo", "ASEAN"]) == 0
     assert capsys.readouterr().out == f"{summary}\n$ mlsearch search 'ASEAN'\n1. ASEAN\n"
+
+
+def test_test_installs_chromium_quietly_when_missing_and_root(tasks, monkeypatch, capsys):
+    tasks.STAMP.write_text(tasks.install_fingerprint())
+    monkeypatch.setattr(tasks, "browser_installed", lambda: False)
+    monkeypatch.setattr(tasks.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(tasks.shutil, "which", lambda name: "/usr/bin/" + name)
+    fake = FakeSubprocess(
+        monkeypatch, {"apt-get": (0, "Selecting previously unselected package chromium.\n")}
+    )
+    assert tasks.main(["test"]) == 0
+    out = capsys.readouterr().out
+    assert out == "installing chromium and chromium-driver (Debian) for the browser tests …\n"
+    assert fake.ran("apt-get", "-qq", "update")
+    assert fake.ran(
+        "install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"
+    )
+    assert fake.ran("-m", "pytest")
+
+
+def test_test_without_root_says_the_browser_tests_are_skipped(tasks, monkeypatch, capsys):
+    tasks.STAMP.write_text(tasks.install_fingerprint())
+    monkeypatch.setattr(tasks, "browser_installed", lambda: False)
+    monkeypatch.setattr(tasks.os, "geteuid", lambda: 1000)
+    fake = FakeSubprocess(monkeypatch, {})
+    assert tasks.main(["test"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "browser tests (tests/test_page.py) will be skipped" in out
+    assert not fake.ran("apt-get") and fake.ran("-m", "pytest")
+
+
+def test_a_failed_chromium_install_shows_why_and_the_tests_still_run(tasks, monkeypatch, capsys):
+    tasks.STAMP.write_text(tasks.install_fingerprint())
+    monkeypatch.setattr(tasks, "browser_installed", lambda: False)
+    monkeypatch.setattr(tasks.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(tasks.shutil, "which", lambda name: "/usr/bin/" + name)
+    fake = FakeSubprocess(monkeypatch, {"install": (100, "E: Unable to locate package chromium\n")})
+    assert tasks.main(["test"]) == 0
+    out = capsys.readouterr()
+    assert "E: Unable to locate package chromium" in out.out
+    assert "apt-get install failed (exit status 100)" in out.err
+    assert fake.ran("-m", "pytest")
