@@ -8,7 +8,8 @@ Each client is a thread with its own keep-alive connection asking ``/api/search`
 included, as the browser page asks) for queries from a fixed list, round after round, for
 ``--seconds``. Reported: requests, errors (any answer but 200, or no answer), requests a
 second, latency p50/p95/p99/max; the server's start-up (spawn to ``/api/health``
-answering); in the watch phase, how long after a file lands its article is found.
+answering); a cold ``mlsearch search`` through the server beside one opening the index
+(medians of ``--cold-runs``); in the watch phase, how long after a file lands its article is found.
 Raw figures go to ``--out`` as JSON.
 """
 
@@ -207,6 +208,34 @@ class Feeder(threading.Thread):
             self.stopping.wait(self.every)
 
 
+COLD_QUERIES = ["东盟 防长", "menteri pertahanan", "south china sea"]
+
+
+def cold_runs(index: Path, runs: int) -> dict:
+    """Median wall time of a fresh ``mlsearch search QUERY`` process through the running
+    server and opening the index itself (``MLSEARCH_NO_SERVER=1``), and of ``python -c
+    pass`` for scale; the same queries, interleaved."""
+    mlsearch = [sys.executable, "-m", "search.cli"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLSEARCH_")}
+    times: dict[str, list[float]] = {"server": [], "direct": [], "python": []}
+    for i in range(runs):
+        q = COLD_QUERIES[i % len(COLD_QUERIES)]
+        for path, extra in (("server", {}), ("direct", {"MLSEARCH_NO_SERVER": "1"})):
+            t0 = time.perf_counter()
+            subprocess.run(
+                [*mlsearch, "search", q, "--index", str(index)],
+                env={**env, **extra},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+            )
+            times[path].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        times["python"].append(time.perf_counter() - t0)
+    return {f"{k}_median_s": round(percentile(v, 0.5), 3) for k, v in times.items()}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--index", type=Path, default=DEFAULT_INDEX)
@@ -216,6 +245,7 @@ def main(argv=None) -> int:
     ap.add_argument("--every", type=float, default=3.0, help="seconds between new files")
     ap.add_argument("--per-file", type=int, default=5, help="articles in each new file")
     ap.add_argument("--skip-watch", action="store_true")
+    ap.add_argument("--cold-runs", type=int, default=15, help="cold mlsearch search runs")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = ap.parse_args(argv)
     if not (args.index / "mlsearch.json").exists():
@@ -235,6 +265,9 @@ def main(argv=None) -> int:
         try:
             for q in QUERIES:  # one warm-up round: the first use of each column
                 get(url, f"/api/search?q={quote(q)}")
+            if args.cold_runs:
+                report["cold_search"] = cold_runs(index, args.cold_runs)
+                print(json.dumps(report["cold_search"]), flush=True)
             print(f"{args.clients} clients, {args.seconds:.0f} s …", flush=True)
             report["alone"] = load(url, args.clients, args.seconds)
             print(json.dumps(report["alone"]), flush=True)

@@ -316,3 +316,31 @@ def test_serve_json_is_removed_and_a_second_server_on_the_port_fails(index):
 def test_waits_for_nothing_it_does_not_need(index):
     """wait_until is a polling helper: it returns the first true value."""
     assert wait_until(lambda: 3, "three") == 3
+
+
+def test_concurrent_clients_while_the_index_changes(tmp_path):
+    """A smoke version of bench/serve_load.py: 8 clients at once while articles are added
+    and committed; every request answered with 200 (the bench runs 50 for 60 s)."""
+    import threading
+
+    index = build(tmp_path)
+    answers: list[int] = []
+    with running(index) as server:
+
+        def client(n: int) -> None:
+            for i in range(15):
+                q = ["kelantan", "floods", "水灾", "ministers"][(n + i) % 4]
+                answers.append(server.get(f"/api/search?q={quote(q)}")[0])
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for k in range(3):
+            extra = {"id": f"more{k}", "title": f"Kelantan update {k}", "body": "Floods."}
+            write_corpus(tmp_path / "news", [extra], name=f"more{k}.jsonl")
+            invoke("index", "--index", index, "-q", tmp_path / "news")
+        for t in threads:
+            t.join()
+        assert answers == [200] * 8 * 15
+        body = server.get("/api/search?q=update&all=true")[2]
+        assert body["total"] == 3
