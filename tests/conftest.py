@@ -27,6 +27,7 @@ def _isolated_env(monkeypatch, tmp_path):
         "MLSEARCH_WATCH_DEBOUNCE",
         "MLSEARCH_TOKEN",
         "MLSEARCH_NO_SERVER",
+        "MLSEARCH_SERVER_TIMEOUT",
     ):
         monkeypatch.delenv(name, raising=False)
 

@@ -28,6 +28,14 @@ SHARED_ENV = ("MLSEARCH_GLOSSARY", "MLSEARCH_USERDICT")
 NO_SERVER_ENV = "MLSEARCH_NO_SERVER"  # set (to anything but "") to never ask a server
 
 
+def health_timeout() -> float:
+    """``MLSEARCH_SERVER_TIMEOUT`` (seconds), else ``HEALTH_TIMEOUT``: a loaded test
+    machine may be slower to answer than a server worth asking."""
+    from indexer.config import env_number
+
+    return env_number("MLSEARCH_SERVER_TIMEOUT", HEALTH_TIMEOUT, 0.001)
+
+
 def shared_env() -> dict[str, str]:
     return {name: os.environ.get(name, "") for name in SHARED_ENV}
 
@@ -168,7 +176,7 @@ def find_server(index_dir) -> Server | None:
     import socket
 
     try:
-        sock = socket.create_connection((url.hostname, url.port), timeout=HEALTH_TIMEOUT)
+        sock = socket.create_connection((url.hostname, url.port), timeout=health_timeout())
     except (OSError, ValueError):
         return None
     server = Server(sock, url.netloc, token)
