@@ -3,9 +3,10 @@
 A bare word is looked for in every language field of title and body (``title:`` or
 ``body:`` narrows it): each field's own analyzer processes the query text, so a Latin
 word matches both its English and its Malay analysis, and a Han word matches jieba words
-(ranked higher) and character bigrams (the substring fallback). Words are ANDed; OR, NOT,
-parentheses, "phrases", ``lang:``, ``source:``, ``date:``, wildcards and ``term~`` fuzzy
-matching are Whoosh's syntax.
+(ranked higher) and character bigrams (the substring fallback). The parser groups the
+words with AND; how they finally combine (every word, or ranked partial matches) is
+``search.matching``'s. OR, NOT, parentheses, "phrases", ``lang:``, ``source:``, ``date:``,
+wildcards and ``term~`` fuzzy matching are Whoosh's syntax; ``+word`` requires a word.
 """
 
 from __future__ import annotations
