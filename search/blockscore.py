@@ -22,7 +22,7 @@ from __future__ import annotations
 from whoosh import query as wq
 from whoosh.scoring import BM25FScorer, WeightScorer
 
-from indexer.whoosh_internals.postings import posting_blocks, term_matcher
+from indexer.whoosh_internals.postings import all_scores, matches_at, posting_blocks, term_matcher
 
 from .cache import IndexCache
 from .exact import ExactPhrase
@@ -157,22 +157,9 @@ class SegmentScorer:
     def _generic(self, q, only) -> Scores:
         """Whoosh's own matcher for this part of the query: its matches and scores."""
         m = q.matcher(self.sub, self.context)
-        out = {}
         if only is None:
-            while m.is_active():
-                out[m.id()] = m.score()
-                m.next()
-            return out
-        for d in sorted(only):
-            if not m.is_active():
-                break
-            if m.id() < d:
-                m.skip_to(d)
-                if not m.is_active():
-                    break
-            if m.id() == d:
-                out[d] = m.score()
-        return out
+            return all_scores(m)
+        return {d: m.score() for d in matches_at(m, sorted(only))}
 
     def _term(self, q, only) -> Scores:
         found = self._postings(q.fieldname, q.text, only)

@@ -243,18 +243,25 @@ def user_glossary_files(extra: tuple[str, ...] | list[str] = ()) -> list[Path]:
 
 def load_glossary(extra: tuple[str, ...] | list[str] = ()) -> Glossary:
     """The shipped glossary plus the user's files."""
-    files = user_glossary_files(extra)
+    stamps = file_stamps(
+        user_glossary_files(extra), "glossary", f"check --glossary and {GLOSSARY_ENV}"
+    )
+    return _load(stamps)
+
+
+def file_stamps(paths, what: str, hint: str) -> tuple:
+    """``(path, mtime_ns, size)`` of each of the user's ``what`` files (the key their
+    parsed form is cached under); a file that cannot be read is a GlossaryError."""
     stamps = []
-    for path in files:
+    for path in paths:
         try:
             st = path.stat()
         except OSError as exc:
             raise GlossaryError(
-                f"cannot read glossary file {path}: {exc.strerror or exc}",
-                hint=f"check --glossary and {GLOSSARY_ENV}",
+                f"cannot read {what} file {path}: {exc.strerror or exc}", hint=hint
             ) from exc
         stamps.append((str(path), st.st_mtime_ns, st.st_size))
-    return _load(tuple(stamps))
+    return tuple(stamps)
 
 
 @lru_cache(maxsize=4)

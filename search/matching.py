@@ -29,6 +29,8 @@ from collections.abc import Callable
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
+from indexer.whoosh_internals.postings import all_scores, matches_at
+
 DEFAULT_MODE = "ranked"
 # Proximity: score * (1 + NEAR_WEIGHT * closeness + WHOLE_WEIGHT * whole), closeness the
 # mean over consecutive word pairs of 1 / distance in words (1 when side by side), whole 1
@@ -109,14 +111,7 @@ class Ranked(wq.CompoundQuery):
     def matcher(self, searcher, context=None):
         """Whoosh's own matchers for each clause, combined here (``combine``): the path of
         ``Searcher(block_scoring=False)``, to the scores the block scorer gives."""
-        parts = []
-        for sub in self.subqueries:
-            m = sub.matcher(searcher, context)
-            scores = {}
-            while m.is_active():
-                scores[m.id()] = m.score()
-                m.next()
-            parts.append(scores)
+        parts = [all_scores(sub.matcher(searcher, context)) for sub in self.subqueries]
         reader = searcher.reader()
         deleted = reader.deleted_docs_set if reader.has_deletions() else None
         scores = self.combine(
@@ -330,17 +325,7 @@ def _positions(searcher, field: str, term, docs) -> dict:
     if (field, text) not in reader:
         return {}
     m = reader.postings(field, text)
-    out = {}
-    for d in sorted(docs):
-        if not m.is_active():
-            break
-        if m.id() < d:
-            m.skip_to(d)
-            if not m.is_active():
-                break
-        if m.id() == d:
-            out[d] = list(m.value_as("positions"))
-    return out
+    return {d: list(m.value_as("positions")) for d in matches_at(m, sorted(docs))}
 
 
 # --- shaping a parsed query -----------------------------------------------------------------
@@ -527,16 +512,9 @@ def mark_matched(snap, ranked: Ranked, results, hits) -> None:
         if not local:
             continue
         for i, clause in enumerate(ranked.subqueries):
-            m = clause.matcher(sub_searcher)
-            for d, k in local:
-                if not m.is_active():
-                    break
-                if m.id() < d:
-                    m.skip_to(d)
-                    if not m.is_active():
-                        break
-                if m.id() == d:
-                    has[k].add(i)
+            slot = dict(local)
+            for d in matches_at(clause.matcher(sub_searcher), [d for d, _k in local]):
+                has[slot[d]].add(i)
     for hit, got in zip(hits, has, strict=True):
         hit.matched = [label for i, label in enumerate(ranked.labels) if i in got]
         hit.missing = [label for i, label in enumerate(ranked.labels) if i not in got]

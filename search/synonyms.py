@@ -36,7 +36,7 @@ from whoosh.qparser.plugins import PlusMinusPlugin
 from indexer.analyse.latin import DATA_DIR, stop_words
 from indexer.analyse.normalize import HAN_RUN, normalize_text
 
-from .glossary import COLUMNS, Entry, Glossary, GlossaryError, latin_words
+from .glossary import COLUMNS, Entry, Glossary, GlossaryError, file_stamps, latin_words
 from .query import CrossLanguagePlugin, Expansion, HanWordsPlugin, _regroup, _word
 
 SYNONYMS_FILE = DATA_DIR / "synonyms.tsv"
@@ -140,23 +140,14 @@ def user_synonym_files(extra=()) -> list[Path]:
 def load_synonyms(extra=(), glossary=None) -> Synonyms:
     """The shipped groups, the glossary's (``glossary``: a loaded Glossary, the user's
     entries too; None: the shipped glossary) and the user's synonym files."""
-    stamps = []
-    for path in user_synonym_files(extra):
-        try:
-            st = path.stat()
-        except OSError as exc:
-            raise GlossaryError(
-                f"cannot read synonyms file {path}: {exc.strerror or exc}",
-                hint=f"check {SYNONYMS_ENV}",
-            ) from exc
-        stamps.append((str(path), st.st_mtime_ns, st.st_size))
+    stamps = file_stamps(user_synonym_files(extra), "synonyms", f"check {SYNONYMS_ENV}")
     if glossary is None:
         from .glossary import _shipped
 
         glossary_entries = _shipped()
     else:
         glossary_entries = tuple(glossary.entries)
-    return _load(tuple(stamps), glossary_entries)
+    return _load(stamps, glossary_entries)
 
 
 @lru_cache(maxsize=2)

@@ -99,3 +99,26 @@ def _deleted_with(leaf, fieldname: str, text) -> int:
         n += len(deleted.intersection(blocks.ids()))
         blocks.next()
     return n
+
+
+def matches_at(m, docs):
+    """The documents of ``docs`` (ascending) that matcher ``m`` (any whoosh matcher)
+    matches, each yielded while ``m`` stands on it (read ``m.score()`` or its value then)."""
+    for d in docs:
+        if not m.is_active():
+            return
+        if m.id() < d:
+            m.skip_to(d)
+            if not m.is_active():
+                return
+        if m.id() == d:
+            yield d
+
+
+def all_scores(m) -> dict:
+    """Every document matcher ``m`` matches, with its score."""
+    out = {}
+    while m.is_active():
+        out[m.id()] = m.score()
+        m.next()
+    return out
