@@ -215,7 +215,8 @@ def cold_runs(index: Path, runs: int) -> dict:
     """Median wall time of a fresh ``mlsearch search QUERY`` process through the running
     server and opening the index itself (``MLSEARCH_NO_SERVER=1``), and of ``python -c
     pass`` for scale; the same queries, interleaved."""
-    mlsearch = [sys.executable, "-m", "search.cli"]
+    script = Path(sys.executable).with_name("mlsearch")  # the console script users run
+    mlsearch = [str(script)] if script.exists() else [sys.executable, "-m", "search.cli"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLSEARCH_")}
     times: dict[str, list[float]] = {"server": [], "direct": [], "python": []}
     for i in range(runs):

@@ -34,9 +34,13 @@ def _local_imports(module: str) -> set[str]:
     return found & (set(MODULES) | {"__init__"})
 
 
+# Above the package: the console script (``entry``) imports it, as ``__main__`` does.
+TOP = {"__init__", "entry"}
+
+
 def test_no_import_cycle_in_the_cli_package():
     graph = {m: _local_imports(m) - {m} for m in MODULES}
-    assert "__init__" not in set().union(*(graph[m] for m in MODULES if m != "__init__"))
+    assert "__init__" not in set().union(*(graph[m] for m in MODULES if m not in TOP))
     done: set[str] = set()
 
     def visit(m: str, path: tuple[str, ...]) -> None:

@@ -1,5 +1,5 @@
 """``python -m search.cli``: the ``mlsearch`` command."""
 
-from search.cli import main
+from search.cli.entry import run_module
 
-main()
+run_module()

@@ -14,6 +14,7 @@ import functools
 import os
 import re
 import sys
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import click
@@ -168,6 +169,35 @@ def handle_errors(fn):
             ) from None
 
     return wrapper
+
+
+# Set by ``mlsearch serve`` while it runs a client's command (``search.serve.commands``):
+# ``provide(index_dir, glossary)``, a context manager giving the server's open Searcher.
+_SHARED_SEARCHER: ContextVar = ContextVar("mlsearch_shared_searcher", default=None)
+
+
+@contextlib.contextmanager
+def shared_searcher(provide):
+    """Within the block, ``open_searcher`` asks ``provide`` instead of opening the index."""
+    token = _SHARED_SEARCHER.set(provide)
+    try:
+        yield
+    finally:
+        _SHARED_SEARCHER.reset(token)
+
+
+@contextlib.contextmanager
+def open_searcher(index_dir, glossary=()):
+    """The Searcher of a command: the index opened for it, or the running server's."""
+    provide = _SHARED_SEARCHER.get()
+    if provide is not None:
+        with provide(index_dir, glossary) as searcher:
+            yield searcher
+        return
+    from search.searcher import Searcher
+
+    with Searcher(index_dir, glossary=glossary) as searcher:
+        yield searcher
 
 
 @dataclass

@@ -21,6 +21,7 @@ from .group import (
     lang_option,
     limit_option,
     match_options,
+    open_searcher,
     page_option,
     safe,
     sort_option,
@@ -87,24 +88,10 @@ def search(
         raise click.UsageError("missing QUERY (or --batch FILE)")
 
     text = " ".join(query)
-    results = None
-    if not explain and not glossary:
-        # A server for this index answers without loading the index here (None: none).
-        from ..serve.client import remote_search
-
-        results = remote_search(
-            index_dir,
-            q=text,
-            **{k: v for k, v in options.items() if k != "collapse"},
-            all=all_copies,
-        )
-    if results is None:
-        from search.searcher import Searcher
-
-        with Searcher(index_dir, glossary=glossary) as searcher:
-            if explain:
-                _print_explain(searcher.explain(text, cross=cross, match=match), as_json)
-            results = searcher.search(text, **options)
+    with open_searcher(index_dir, glossary) as searcher:
+        if explain:
+            _print_explain(searcher.explain(text, cross=cross, match=match), as_json)
+        results = searcher.search(text, **options)
     print_hits(results, page, as_json, colour, limit)
 
 
@@ -206,18 +193,11 @@ def _print_expansion(label: str, exp: dict, named: bool = False) -> None:
 @handle_errors
 def show(doc_id, index_dir, as_json):
     """Print one whole article."""
+    from dataclasses import asdict
     from types import SimpleNamespace
 
-    from ..serve.client import remote_article
-
-    record = remote_article(index_dir, doc_id)
-    if record is None:
-        from dataclasses import asdict
-
-        from search.searcher import Searcher
-
-        with Searcher(index_dir) as searcher:
-            record = asdict(searcher.get(doc_id))
+    with open_searcher(index_dir) as searcher:
+        record = asdict(searcher.get(doc_id))
     if as_json:
         echo_json(record)
         return
@@ -251,20 +231,10 @@ def similar(doc_id, index_dir, limit, page, lang, as_json, all_copies, colour, c
     the other-language forms of the glossary entries it mentions most. Exit status 0
     when something similar was found, 1 when nothing was, 2 for an unknown ID.
     """
-    results = None
-    if not glossary:
-        from ..serve.client import remote_similar
-
-        results = remote_similar(
-            index_dir, doc_id, limit=limit, page=page, lang=lang, all=all_copies, cross=cross
+    with open_searcher(index_dir, glossary) as searcher:
+        results = searcher.similar(
+            doc_id, limit=limit, page=page, lang=lang, collapse=not all_copies, cross=cross
         )
-    if results is None:
-        from search.searcher import Searcher
-
-        with Searcher(index_dir, glossary=glossary) as searcher:
-            results = searcher.similar(
-                doc_id, limit=limit, page=page, lang=lang, collapse=not all_copies, cross=cross
-            )
     if not as_json:
         click.echo(f"like {safe(doc_id)}: {safe(results.query)}", err=True)
         for exp in results.expansions:

@@ -13,6 +13,7 @@ Every answer of ``/api/…`` is JSON, errors too: ``{"error": message, "hint": h
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import threading
@@ -56,12 +57,18 @@ class Engine:
 
     def call(self, fn, *args, **kwargs):
         """``fn(searcher, …)`` under the lock, the Searcher opened on first use."""
+        with self.held_searcher() as searcher:
+            return fn(searcher, *args, **kwargs)
+
+    @contextlib.contextmanager
+    def held_searcher(self):
+        """The Searcher, held for the block (a client's command: ``search.serve.commands``)."""
         with self._lock:
             if self._searcher is None:
                 from search.searcher import Searcher
 
                 self._searcher = Searcher(self.index_dir)
-            return fn(self._searcher, *args, **kwargs)
+            yield self._searcher
 
     def close(self) -> None:
         with self._lock:
@@ -132,6 +139,23 @@ def make_app(
         since = params.get("since") or None
         return JSONResponse(await run(api.saved_run, engine.index_dir, name, new, since))
 
+    async def cli(request: Request):
+        """A terminal's command run here (``search.serve.commands``); 409: not here."""
+        from .commands import run_command
+
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            raise ApiError(415, "send the command as JSON (Content-Type: application/json)")
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            raise ApiError(400, "the body is not JSON") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "the body is not a JSON object")
+        answer = await run_in_threadpool(run_command, engine, body)
+        if answer is None:
+            raise ApiError(409, "not a command this server runs", "run it without the server")
+        return JSONResponse(answer)
+
     async def openapi(request: Request):
         from .openapi import document
 
@@ -171,6 +195,7 @@ def make_app(
         Route("/api/saved", saved_add, methods=["POST"]),
         Route("/api/saved/{name}", saved_remove, methods=["DELETE"]),
         Route("/api/saved/{name}/run", saved_run, methods=["POST"]),
+        Route("/api/cli", cli, methods=["POST"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

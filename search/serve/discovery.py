@@ -2,15 +2,14 @@
 
 The server writes ``<index>/serve.json`` atomically when it starts listening and removes
 it when it stops; ``mlsearch search`` reads it to ask the server instead of opening the
-index (``search.serve.client``). Standard library only: the client path imports this.
+index (``search.serve.client``). Light: the client path imports this (JSON by ``wire``).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
-from pathlib import Path
+
+from .wire import dumps, loads
 
 SERVE_FILE = "serve.json"
 
@@ -21,18 +20,20 @@ def package_version() -> str:
     return __version__
 
 
-def serve_file(index_dir: str | os.PathLike) -> Path:
-    return Path(index_dir) / SERVE_FILE
+def serve_file(index_dir: str | os.PathLike) -> str:
+    return os.path.join(index_dir, SERVE_FILE)
 
 
-def write_serve_file(index_dir: Path, info: dict) -> Path:
+def write_serve_file(index_dir: str | os.PathLike, info: dict) -> str:
     """Write ``info`` as ``serve.json`` in ``index_dir``: a temporary file renamed over it,
     so a reader sees the old file or the new one, never half of one."""
+    import tempfile
+
     path = serve_file(index_dir)
     fd, tmp = tempfile.mkstemp(prefix=".serve-", suffix=".json", dir=index_dir)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(info, f, ensure_ascii=False)
+            f.write(dumps(info))
         os.replace(tmp, path)
     except BaseException:
         with contextlib_suppress():
@@ -41,16 +42,17 @@ def write_serve_file(index_dir: Path, info: dict) -> Path:
     return path
 
 
-def remove_serve_file(index_dir: Path, pid: int) -> None:
+def remove_serve_file(index_dir: str | os.PathLike, pid: int) -> None:
     """Remove ``serve.json`` if it is still this process's (``pid``)."""
     path = serve_file(index_dir)
     try:
-        info = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as f:
+            info = loads(f.read())
     except (OSError, ValueError):
         return
     if isinstance(info, dict) and info.get("pid") == pid:
         with contextlib_suppress():
-            path.unlink()
+            os.unlink(path)
 
 
 def read_serve_file(index_dir: str | os.PathLike) -> dict | None:
@@ -58,7 +60,7 @@ def read_serve_file(index_dir: str | os.PathLike) -> dict | None:
     readable, or its process is gone."""
     try:
         with open(serve_file(index_dir), encoding="utf-8") as f:
-            info = json.load(f)
+            info = loads(f.read())
     except (OSError, ValueError):
         return None
     if not isinstance(info, dict) or not isinstance(info.get("pid"), int):
