@@ -368,30 +368,58 @@ class Searcher:
         """``(langs, source, month, group)`` of each document of a segment, read from its
         stored fields once and kept by segment (a segment never changes but for deletions,
         and a deleted document never matches)."""
-        key = (reader.segment().segment_id(), reader.doc_count_all())
-        rows = self._facet_tables.get(key)
+        rows = self._facet_tables.get(self._facet_key(reader))
         if rows is None:
-            rows = []
-            for docnum in range(reader.doc_count_all()):
-                if reader.is_deleted(docnum):
-                    rows.append(((), None, None, None))
-                    continue
-                stored = reader.stored_fields(docnum)
-                day = iso_date(stored.get("date"))
-                rows.append(
-                    (
-                        tuple(split_langs(stored.get("lang"))),
-                        stored.get("source") or None,
-                        day[:7] if day else None,
-                        stored.get("dup") or stored["id"],
-                    )
-                )
-            live = {
-                (sub.reader().segment().segment_id()) for sub, _o in self._searcher.leaf_searchers()
-            }
-            self._facet_tables = {k: v for k, v in self._facet_tables.items() if k[0] in live}
-            self._facet_tables[key] = rows
+            rows = self._read_facet_rows(reader, 0, reader.doc_count_all())
+            self._keep_facet_rows(reader, rows)
         return rows
+
+    @staticmethod
+    def _facet_key(reader) -> tuple:
+        return (reader.segment().segment_id(), reader.doc_count_all())
+
+    @staticmethod
+    def _read_facet_rows(reader, start: int, stop: int) -> list[tuple]:
+        rows = []
+        for docnum in range(start, stop):
+            if reader.is_deleted(docnum):
+                rows.append(((), None, None, None))
+                continue
+            stored = reader.stored_fields(docnum)
+            day = iso_date(stored.get("date"))
+            rows.append(
+                (
+                    tuple(split_langs(stored.get("lang"))),
+                    stored.get("source") or None,
+                    day[:7] if day else None,
+                    stored.get("dup") or stored["id"],
+                )
+            )
+        return rows
+
+    def _keep_facet_rows(self, reader, rows: list[tuple]) -> None:
+        live = {sub.reader().segment().segment_id() for sub, _o in self._searcher.leaf_searchers()}
+        self._facet_tables = {k: v for k, v in self._facet_tables.items() if k[0] in live}
+        self._facet_tables[self._facet_key(reader)] = rows
+
+    def warm(self, step: int = 500):
+        """Read ahead what the first ``facets`` call would read (about 60 µs an article), a
+        generator that reads ``step`` articles at each ``next()``: ``mlsearch serve`` calls
+        it between requests after it starts, so that its first search page does not wait
+        a second. It stops early when the index is reopened meanwhile."""
+        searcher = self._latest_searcher()
+        for sub, _offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            if self._facet_key(reader) in self._facet_tables:
+                continue
+            rows: list[tuple] = []
+            total = reader.doc_count_all()
+            for start in range(0, total, step):
+                yield
+                if self._searcher is not searcher:
+                    return
+                rows.extend(self._read_facet_rows(reader, start, min(total, start + step)))
+            self._keep_facet_rows(reader, rows)
 
     def ids(
         self, query: str, lang: str | None = None, cross: bool = False, match: str | None = None

@@ -56,6 +56,37 @@ def test_facets_count_stories_over_every_match(server):
     assert every["facets"]["source"] == {"Bernama": 1, "NST": 1, "The Star": 1}
 
 
+def test_warming_reads_what_facets_read_a_step_at_a_time(index, tmp_path):
+    """``Searcher.warm`` (run by the server between requests after it starts) leaves the
+    facet rows of every segment read, the same rows the first ``facets`` call reads."""
+    with Searcher(index) as warmed, Searcher(index) as cold:
+        steps = sum(1 for _ in warmed.warm(step=2))
+        assert steps >= len(ARTICLES) // 2
+        segments = len(warmed._searcher.leaf_searchers())
+        assert len(warmed._facet_tables) == segments
+        for q in ("kelantan", "floods", "水灾 OR banjir"):
+            assert warmed.facets(q) == cold.facets(q)
+        assert warmed._facet_tables == cold._facet_tables
+        assert sum(1 for _ in warmed.warm()) == 0  # nothing left to read
+
+
+def test_warming_stops_when_the_index_is_reopened(tmp_path):
+    from tests.serving import ARTICLES as articles
+    from tests.serving import write_corpus
+
+    index = build(tmp_path / "a")
+    with Searcher(index) as searcher:
+        steps = searcher.warm(step=1)
+        next(steps)
+        from indexer.write.build import build_index
+
+        extra = {**articles[0], "id": "ms/extra", "title": "Banjir lagi"}
+        build_index([write_corpus(tmp_path / "more", [extra])], index)
+        searcher.search("banjir")  # reopens the index: the new commit
+        assert sum(1 for _ in steps) == 0
+        assert searcher.facets("banjir")["lang"] == {"ms": 2}
+
+
 def test_search_options(server):
     body = server.get("/api/search?q=kelantan&lang=ms")[2]
     assert [h["id"] for h in body["hits"]] == ["news/ms/banjir"]

@@ -70,6 +70,21 @@ class Engine:
                 self._searcher = Searcher(self.index_dir)
             yield self._searcher
 
+    def warm(self) -> None:
+        """Read ahead what the first search page needs (``Searcher.warm``), a step at a
+        time under the lock, so requests that come meanwhile wait one step at most. Best
+        effort: any failure just ends it (the request that needs it reads it then)."""
+        try:
+            with self.held_searcher() as searcher:
+                steps = searcher.warm()
+            while True:
+                with self._lock:
+                    if self._searcher is None:
+                        return
+                    next(steps)
+        except Exception:  # StopIteration (done) included
+            return
+
     def close(self) -> None:
         with self._lock:
             if self._searcher is not None:

@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from pathlib import Path
 
 from indexer.errors import MlsearchError
@@ -115,6 +116,9 @@ def serve(
             "env": shared_env(),
         },
     )
+    # The first search page's facets read every article's language, source and date: read
+    # them now, between requests, rather than in that page's time (about 1 s at 15k).
+    threading.Thread(target=app.state.engine.warm, name="mlsearch-warm", daemon=True).start()
     # uvicorn stops gracefully on SIGINT and SIGTERM, then raises the signal again for the
     # handler it found: this one ends the process with status 0, through the finally below.
     previous = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGINT, signal.SIGTERM)}
