@@ -146,6 +146,22 @@ def test_article_by_an_id_with_slashes_with_highlights(server, index):
     assert server.get("/api/articles/news/en/defence")[2]["highlights"] == []
 
 
+def test_the_page_comes_with_its_content_security_policy(server):
+    """The header says what the page's <meta> says, and what only a header can: no
+    framing (a page elsewhere must not overlay this one)."""
+    import re
+
+    status, headers, raw = server.get("/")
+    html = raw.decode("utf-8")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    meta = re.search(r'http-equiv="Content-Security-Policy"\s+content="([^"]+)"', html)
+    header = headers["content-security-policy"]
+    assert header.startswith(meta.group(1).rstrip("; "))
+    assert "frame-ancestors 'none'" in header
+    assert headers["x-frame-options"] == "DENY"
+    assert server.get("/api/stats")[1]["content-security-policy"] == header
+
+
 def test_hostile_text_comes_back_as_json_text(server, index):
     status, headers, body = server.get("/api/articles/news/en/hostile")
     assert status == 200

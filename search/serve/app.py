@@ -308,6 +308,12 @@ class Guard:
 # On every answer: a browser must not guess HTML in a JSON answer (article text is
 # hostile), nor frame the page, nor tell other sites where it came from.
 SAFE_HEADERS = {
+    # The page's policy (static/index.html has it in a <meta> too), plus what only a header
+    # can say: no page may frame this one.
+    "content-security-policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",
