@@ -656,6 +656,44 @@ def run_saved(
     return runs
 
 
+def _new_ids(groups: dict[str, str], entry: dict | None) -> list[str]:
+    """The ids of ``groups`` (id -> near-duplicate group) that no run recorded in
+    ``entry`` has seen. A new copy of a story an earlier run found (the same Bernama piece
+    from one more source) is not news: an article is new when nothing of its group was
+    seen before."""
+    seen = set(entry.get("seen", ())) if entry else set()
+    seen_groups = {groups[i] for i in groups if i in seen} | (seen & set(groups.values()))
+    return [i for i in groups if i not in seen and groups[i] not in seen_groups]
+
+
+def unseen_counts(
+    index_dir: str | os.PathLike | None = None, searcher: Searcher | None = None
+) -> dict[str, int | None]:
+    """For each saved query, how many stories it matches now that none of its runs has
+    seen (every story before its first run), without running it: nothing is recorded.
+    None for a query that no longer parses (its run says why)."""
+    index_dir = _dir(index_dir)
+    saved = load_saved(index_dir)
+    state = _load_state(index_dir)
+    own = searcher is None
+    s = Searcher(index_dir) if own and saved else searcher
+    counts: dict[str, int | None] = {}
+    try:
+        for name, sq in saved.items():
+            try:
+                groups = s.ids_with_groups(
+                    sq.full_query(None), lang=sq.lang, cross=sq.cross, match=sq.match
+                )
+            except MlsearchError:
+                counts[name] = None
+                continue
+            counts[name] = len({groups[i] for i in _new_ids(groups, state.get(name))})
+    finally:
+        if own and s is not None:
+            s.close()
+    return counts
+
+
 def _run_one(
     s: Searcher, sq: SavedQuery, entry: dict | None, new: bool, since: str | None
 ) -> tuple[SavedRun, list[str]]:
@@ -668,12 +706,8 @@ def _run_one(
             hint=f"fix it in {SAVED_FILE}, or: mlsearch saved add --replace {sq.name} QUERY",
         ) from exc
     ids = list(groups)
-    seen = set(entry.get("seen", ())) if entry else set()
     first = entry is None
-    # A new copy of a story an earlier run found (the same Bernama piece from one more
-    # source) is not news: an article is new when nothing of its group was seen before.
-    seen_groups = {groups[i] for i in ids if i in seen} | (seen & set(groups.values()))
-    new_ids = [i for i in ids if i not in seen and groups[i] not in seen_groups]
+    new_ids = _new_ids(groups, entry)
     if new and not first:
         limit, only = max(1, len(new_ids)), new_ids
     elif since:

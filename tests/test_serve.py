@@ -209,16 +209,21 @@ def test_saved_queries_add_list_run_new_remove(tmp_path):
         assert status == 201 and body["name"] == "floods" and body["last_run"] is None
         status, _h, body = server.request("POST", "/api/saved", body=query)
         assert status == 400 and "already" in body["error"]
-        assert [q["name"] for q in server.get("/api/saved")[2]] == ["floods"]
+        listed = server.get("/api/saved")[2]
+        assert [(q["name"], q["unseen"]) for q in listed] == [("floods", 2)]  # not run yet
+        assert server.get("/api/saved")[2] == listed  # a GET records nothing
 
         first = server.request("POST", "/api/saved/floods/run?new=true")[2]
         assert first["first_run"] and first["total"] == 2
+        assert server.get("/api/saved")[2][0]["unseen"] == 0
         again = server.request("POST", "/api/saved/floods/run?new=true")[2]
         assert (again["new"], again["hits"]) == (0, [])
 
         more = {"id": "late", "title": "Kelantan floods recede", "body": "Kelantan is drying."}
         write_corpus(tmp_path / "news", [more], name="late.jsonl")
         invoke("index", "--index", index, "-q", tmp_path / "news")
+        # the badge's count: one story no run has seen, counted again on every GET
+        assert [server.get("/api/saved")[2][0]["unseen"] for _ in range(2)] == [1, 1]
         news = server.request("POST", "/api/saved/floods/run?new=true")[2]
         assert [h["id"] for h in news["hits"]] == ["news/late"] and news["hits"][0]["new"]
         # the CLI sees what the server's runs recorded

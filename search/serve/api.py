@@ -206,10 +206,13 @@ def stats(searcher) -> dict:
 # --- saved queries -----------------------------------------------------------------------
 
 
-def saved_list(index_dir) -> list[dict]:
-    from ..saved import list_saved
+def saved_list(searcher, index_dir) -> list[dict]:
+    """Each saved query with what its runs recorded, and ``unseen``: the stories it
+    matches now that no run has seen (counted, not recorded: a GET changes nothing)."""
+    from ..saved import list_saved, unseen_counts
 
-    return [st.as_dict() for st in list_saved(index_dir)]
+    unseen = unseen_counts(index_dir, searcher)
+    return [{**st.as_dict(), "unseen": unseen.get(st.saved.name)} for st in list_saved(index_dir)]
 
 
 SAVED_FIELDS = {

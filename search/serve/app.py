@@ -131,7 +131,7 @@ def make_app(
         return JSONResponse(await run(api.stats))
 
     async def saved_list(request: Request):
-        return JSONResponse(await run_plain(api.saved_list, engine.index_dir))
+        return JSONResponse(await run(api.saved_list, engine.index_dir))
 
     async def saved_add(request: Request):
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":

@@ -159,6 +159,9 @@ SAVED_STATUS = {
         "hits": {"type": ["integer", "null"]},
         "new": {"type": ["integer", "null"]},
         "seen": {"type": "integer", "minimum": 0},
+        # GET /api/saved only: stories it matches now that no run has seen (null: the
+        # query no longer parses)
+        "unseen": {"type": ["integer", "null"], "minimum": 0},
     },
 }
 

@@ -775,10 +775,10 @@
       const name = item.name || (item.saved && item.saved.name);
       const a = stateLink({ saved: name }, "", "saved-name");
       a.append(el("span", "name", name));
-      const fresh = Number(item.new_since ?? item.unseen ?? item.new ?? 0);
+      const fresh = Number(item.unseen ?? 0);
       if (fresh > 0) {
         const badge = el("span", "badge new", fresh + " new");
-        badge.title = "new at its last run" + (item.last_run ? " (" + item.last_run + ")" : "");
+        badge.title = "not seen by any run yet" + (item.last_run ? " (last run " + item.last_run + ")" : "");
         badge.setAttribute("aria-label", plural(fresh, "new article"));
         a.append(" ", badge);
       }
