@@ -21,12 +21,16 @@ The conventions (README.md says them to its readers too, under "Examples in this
 - A block right after ``<!-- not tested: REASON -->`` is not run (long-running, needs your
   own folders, changes your shell); the reason is in the test id.
   ``<!-- needs: PROGRAM -->`` runs the block only where PROGRAM is installed.
+- A block after ``<!-- with: mlsearch serve -->`` runs while ``mlsearch serve`` serves the
+  folder's index on the README's port (8765; skipped, saying so, when that port is taken
+  or curl is missing); what each ``curl`` prints must be JSON, and not an error.
 - Other blocks (```json, ```toml, ```text, plain ```) are not run; none of them may start
   with a ``$ `` command, which would escape this test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -45,7 +49,8 @@ BIN = Path(sys.executable).parent
 MLSEARCH = BIN / "mlsearch"
 
 RUN = {"sh", "console", "python"}
-MARK = re.compile(r"<!--\s*(not tested|needs):\s*(.*?)\s*-->")
+MARK = re.compile(r"<!--\s*(not tested|needs|with):\s*(.*?)\s*-->")
+SERVE_PORT = 8765  # the port of the README's ``mlsearch serve`` examples (the default)
 STATUS = re.compile(r"#\s*exit status (\d)\s*(?::.*)?$")
 ID = re.compile(r"\bcorpus/[\w.-]+")
 # The fields of a JSON record that say which article (or query, or saved query) it is.
@@ -219,6 +224,15 @@ def test_readme_block_runs_as_printed(block: Block, folder: Path):
     if block.mark and block.mark[0] == "needs" and not shutil.which(block.mark[1]):
         pytest.skip(f"{block.mark[1]} is not installed")
     env = _env(folder)
+    if block.mark and block.mark[0] == "with":
+        assert block.mark[1] == "mlsearch serve", block.mark
+        if not shutil.which("curl"):
+            pytest.skip("curl is not installed")
+        if not _port_free(SERVE_PORT):
+            pytest.skip(f"port {SERVE_PORT} (the README's) is in use")
+        with _serving(folder, env):
+            _run_commands(block, folder, env, json_answers=True)
+        return
     if block.lang == "python":
         script = folder / "readme_example.py"
         script.write_text(block.text, encoding="utf-8")
@@ -234,6 +248,10 @@ def test_readme_block_runs_as_printed(block: Block, folder: Path):
         assert_sound(block.test_id, res)
         assert res.returncode == 0, res.stderr
         return
+    _run_commands(block, folder, env)
+
+
+def _run_commands(block: Block, folder: Path, env: dict, json_answers: bool = False) -> None:
     for cmd in block.commands():
         res = subprocess.run(
             ["bash", "-c", "set -o pipefail\n" + cmd.line],
@@ -249,6 +267,48 @@ def test_readme_block_runs_as_printed(block: Block, folder: Path):
         assert res.returncode in cmd.statuses, what
         if cmd.expected_output:
             assert_output_matches(cmd, res.stdout + res.stderr)
+        if json_answers and cmd.line.startswith("curl "):
+            answer = json.loads(res.stdout)
+            assert not (isinstance(answer, dict) and "error" in answer), what
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@contextlib.contextmanager
+def _serving(folder: Path, env: dict):
+    """``mlsearch serve`` on the folder's index (the README's port), until the block ends."""
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [str(MLSEARCH), "serve"],
+        cwd=folder,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60  # only guards against a hang
+        while not (folder / "index" / "serve.json").exists():
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "mlsearch serve did not start"
+            time.sleep(0.05)
+        yield
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        proc.stderr.close()
 
 
 def _anchor(heading: str) -> str:
