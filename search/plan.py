@@ -19,7 +19,7 @@ from indexer.write.check import damaged, is_damage
 
 from .collect import Snapshot, filtered, matching_docs, run_page
 from .matching import DEFAULT_MODE, find_ranked, shape
-from .query import MAX_EXPANSION, Expansion, make_parser, parse_with_expansions
+from .query import MAX_EXPANSION, Expansion, close_quote, make_parser, parse_with_expansions
 from .relevance import ALL, Features
 
 _SCAN_LIMIT = 20_000  # terms of one wildcard looked at before giving up on completeness
@@ -210,9 +210,10 @@ class QueryPlan:
         ``dictionaries`` is False the wide dictionaries), its words combined by the
         matching ``mode`` (``search.matching``) and made ready to run."""
         reader = snap.reader if dictionaries else None
+        text, unclosed = close_quote(text)
         q, expansions = parsers.parse(text, cross, ranked=mode != "all", reader=reader)
         q = shape(q, text, mode, proximity=parsers.features.proximity)
-        notes: list[str] = []
+        notes: list[str] = [unclosed] if unclosed else []
         q = streamed_unions(cap_expansions(q, snap.reader, notes))
         plan = cls(snap, q, expansions, notes, lang, ids)
         plan.text, plan.cross, plan.mode = text, cross, mode

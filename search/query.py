@@ -561,6 +561,17 @@ def split_slashed_words(text: str) -> str:
     return _SLASHED_WORDS.sub(" ", text)
 
 
+def close_quote(text: str) -> tuple[str, str | None]:
+    """``text`` with an unclosed ``"`` closed at its end, and a note saying so (None when
+    every quote is closed): ``"south china`` is searched as the phrase it starts, not as
+    words with a stray quote."""
+    if text.count('"') % 2 == 0:
+        return text, None
+    opened = text.rfind('"')
+    phrase = text[opened:].strip() + '"'
+    return text.rstrip() + '"', f"the last quote was not closed: searched for {phrase}"
+
+
 def parse_query(parser, text: str):
     """Parse ``text``; raise QuerySyntaxError with a clear message on anything wrong."""
     if len(text) > MAX_QUERY_CHARS:

@@ -6,6 +6,8 @@ import json
 import os
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import CORPUS, invoke
 
@@ -49,6 +51,25 @@ def test_no_hits_exit_1_with_suggestion(idx):
     assert res.exit_code == 1
     assert res.stdout == ""
     assert "did you mean: maritime" in res.stderr
+
+
+def test_an_unclosed_quote_is_a_phrase_to_the_end_and_says_so(idx):
+    closed = run("search", *idx, "--json", '"defence ministers"')
+    res = run("search", *idx, "--json", '"defence ministers')
+    assert res.exit_code == closed.exit_code == 0
+    assert res.stdout == closed.stdout
+    assert 'the last quote was not closed: searched for "defence ministers"' in res.stderr
+    assert "not closed" not in closed.stderr
+
+
+@given(st.text(alphabet='ab "', max_size=12))
+def test_close_quote_leaves_every_quote_closed(text):
+    from search.query import close_quote
+
+    closed, note = close_quote(text)
+    assert closed.count('"') % 2 == 0
+    assert (note is None) == (closed == text)
+    assert closed.startswith(text.rstrip())
 
 
 def test_errors_exit_2_in_one_line_without_traceback(idx, tmp_path):
