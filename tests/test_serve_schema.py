@@ -37,3 +37,33 @@ def server(tmp_path_factory):
 )
 def test_every_answer_is_documented(case, server):
     case.call_and_validate(base_url=server.url, checks=CHECKS)
+
+
+def test_the_hit_schema_is_the_hit_record():
+    """Every field of a hit's JSON record (``search.results.Hit.as_json``) and of a saved
+    run's hit is described, and the record's fields are the schema's required ones."""
+    from dataclasses import fields
+
+    from search.results import Hit
+    from search.saved import SavedHit
+    from search.serve.openapi import HIT
+
+    hit = Hit(
+        rank=1,
+        id="a",
+        score=1.0,
+        title="t",
+        date=None,
+        langs=["en"],
+        source=None,
+        url=None,
+        snippet="s",
+        highlights=[],
+    )
+    record = {**hit.as_json(), "title_highlights": []}
+    assert set(HIT["required"]) == set(record)
+    described = set(HIT["properties"])
+    assert set(record) <= described
+    saved = {f.name for f in fields(SavedHit)} - {f.name for f in fields(Hit)}
+    assert saved <= described, "a field of SavedHit is not in the OpenAPI Hit schema"
+    assert HIT["additionalProperties"] is False

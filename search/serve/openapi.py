@@ -61,6 +61,9 @@ HIT = {
         "saved": {"type": "string"},
         "new": {"type": "boolean"},
     },
+    # A field added to search.results.Hit must be described here: the schema tests (and
+    # tests/test_serve_schema.py's check of Hit against it) fail until it is.
+    "additionalProperties": False,
 }
 
 RESULTS = {
