@@ -65,13 +65,16 @@ def percentile(xs: list[float], q: float) -> float | None:
     return xs[min(len(xs) - 1, max(0, round(q * (len(xs) - 1))))]
 
 
-def start_server(index: Path) -> tuple[subprocess.Popen, str, float]:
+def start_server(index: Path, workers: int = 1) -> tuple[subprocess.Popen, str, float]:
     serve_json = index / "serve.json"
     if serve_json.exists():
         serve_json.unlink()
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "search.cli", "serve", "--index", str(index), "--port", "0"],
+        [
+            *(sys.executable, "-m", "search.cli", "serve", "--index", str(index)),
+            *("--port", "0", "--workers", str(workers)),
+        ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -246,6 +249,7 @@ def main(argv=None) -> int:
     ap.add_argument("--every", type=float, default=3.0, help="seconds between new files")
     ap.add_argument("--per-file", type=int, default=5, help="articles in each new file")
     ap.add_argument("--skip-watch", action="store_true")
+    ap.add_argument("--workers", type=int, default=1, help="mlsearch serve --workers N")
     ap.add_argument("--cold-runs", type=int, default=15, help="cold mlsearch search runs")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = ap.parse_args(argv)
@@ -254,12 +258,17 @@ def main(argv=None) -> int:
             f"no mlsearch index in {args.index}: build one with "
             "python -m bench.run --skip-baselines --workdir DIR"
         )
-    report: dict = {"index": str(args.index), "queries": QUERIES, "cpus": os.cpu_count()}
+    report: dict = {
+        "index": str(args.index),
+        "queries": QUERIES,
+        "cpus": os.cpu_count(),
+        "workers": args.workers,
+    }
     with tempfile.TemporaryDirectory(prefix="mlsearch-load-") as tmp:
         work = Path(tmp)
         index = work / "index"
         shutil.copytree(args.index, index, ignore=shutil.ignore_patterns("serve.json"))
-        proc, url, startup = start_server(index)
+        proc, url, startup = start_server(index, args.workers)
         report["startup_s"] = round(startup, 2)
         print(f"server up in {startup:.2f} s at {url}", flush=True)
         watcher = None

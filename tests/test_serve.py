@@ -280,6 +280,42 @@ def test_stops_cleanly_on_a_signal(index, sig):
     assert not (index / "serve.json").exists()
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_worker_processes_answer_side_by_side_and_stop_together(index, sig):
+    """--workers 2: two processes answer on the one port, each with the index open (their
+    answers agree), and a signal to the server stops both."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = start_server(index, "--workers", "2")
+    try:
+        pids, answers = set(), set()
+
+        def ask(_):
+            status, _h, body = server.get("/api/health")
+            hits = server.get("/api/search?q=kelantan")[2]
+            return status, body["pid"], json.dumps(hits, sort_keys=True)
+
+        with ThreadPoolExecutor(8) as pool:
+            for status, pid, hits in pool.map(ask, range(200)):
+                assert status == 200
+                pids.add(pid)
+                answers.add(hits)
+                if len(pids) == 2:
+                    break
+        assert len(pids) == 2, "one process answered every request"
+        assert len(answers) == 1
+        assert server.proc.pid in pids
+    finally:
+        rc, _out, err = stop(server.proc, sig)
+    assert rc == 0, err
+    assert "Traceback" not in err
+    assert not (index / "serve.json").exists()
+    for pid in pids - {server.proc.pid}:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
 # --- safe by default -----------------------------------------------------------------------
 
 

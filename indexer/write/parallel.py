@@ -33,7 +33,7 @@ _WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.ER
 ERRNO_EXIT = 64
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask the kernel to kill this process when its parent dies (Linux's
     PR_SET_PDEATHSIG); elsewhere the watch thread of ``_subwriter`` does it, a second
     later."""
@@ -59,7 +59,7 @@ def _subwriter(parent, storage, indexname, jobqueue, resultqueue, kwargs, multis
     # (we hold its pipe too). ``parent`` is the pid the parent had before the fork: had
     # we read os.getppid() here, a parent that died in between would leave us recording
     # pid 1 (or a subreaper) as "the parent" and never noticing that it had gone.
-    _die_with_parent()
+    die_with_parent()
 
     def orphaned():
         while os.getppid() == parent:

@@ -31,8 +31,15 @@ from .group import handle_errors, index_option, safe
     metavar="ORIGIN",
     help="Let pages from ORIGIN (http://host:port, or *) call the API (repeatable).",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes answering side by side, each with the index open (one per core).",
+)
 @handle_errors
-def serve(index_dir, host, port, token, allow_origins):
+def serve(index_dir, host, port, token, allow_origins, workers):
     """Serve the index over HTTP: a page to search in a browser at / and a JSON API
     at /api/ (see README, "HTTP API"). Runs until Ctrl-C or SIGTERM; sees new commits of
     the index (an index --watch beside it) without a restart."""
@@ -53,4 +60,5 @@ def serve(index_dir, host, port, token, allow_origins):
         token=token or None,
         allow_origins=allow_origins,
         announce=announce,
+        workers=workers,
     )

@@ -7,6 +7,7 @@ Each function taking a ``searcher`` runs in a worker thread under the app's lock
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from indexer.errors import (
@@ -162,6 +163,7 @@ def health(index_dir) -> dict:
         "version": package_version(),
         "schema_version": JSON_SCHEMA_VERSION,
         "index": str(index_dir),
+        "pid": os.getpid(),  # which process answered (mlsearch serve --workers N)
     }
 
 

@@ -198,6 +198,7 @@ HEALTH = {
         "version": {"type": "string"},
         "schema_version": {"type": "integer"},
         "index": {"type": "string"},
+        "pid": {"type": "integer"},
     },
 }
 
