@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from whoosh.qparser import syntax
-from whoosh.qparser.plugins import PlusMinusPlugin
+from whoosh.qparser.plugins import PhrasePlugin, PlusMinusPlugin
 
 from indexer.analyse.latin import DATA_DIR, stop_words
 from indexer.analyse.normalize import HAN_RUN, normalize_text
@@ -194,6 +194,15 @@ class SynonymPlugin(CrossLanguagePlugin):
         self.synonyms = synonyms
         self._split = False
         self._added: dict[tuple, set[str]] = {}  # (typed node, its words) -> forms added
+
+    def _phrase_node(self, node):
+        """A quoted phrase that is a whole name: OR its synonyms, each quoted too, so that
+        they match as written as the phrase does (``search.exact``). As plain words, quoted
+        国防部长 found 国防部。部长级 through 国防部部长."""
+        found = super()._phrase_node(node)
+        if not isinstance(found, syntax.OrGroup):
+            return found
+        return _regroup(found, [found[0], *(_quoted(n) for n in found[1:])])
 
     def do_synonyms(self, parser, group):
         start = len(self.expansions)
@@ -361,3 +370,15 @@ def _shouting(group) -> bool:
 def latin_words_raw(text: str) -> list[str]:
     """The Latin words of ``text`` as written (not case-folded)."""
     return [w for w in text.split() if any(c.isalpha() and c.isascii() for c in w)]
+
+
+def _quoted(node):
+    """``node`` (a synonym's word node) as a quoted phrase of its text, standing where it
+    stood."""
+    if not isinstance(node, syntax.WordNode):
+        return node
+    phrase = PhrasePlugin.PhraseNode(node.text, node.startchar)
+    phrase.set_fieldname(node.fieldname)
+    phrase.set_boost(node.boost)
+    phrase.startchar, phrase.endchar = node.startchar, node.endchar
+    return phrase

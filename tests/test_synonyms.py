@@ -243,3 +243,21 @@ def test_the_eval_reuses_its_index_when_only_the_synonyms_change():
     from eval.systems import QUERY_SIDE_FILES
 
     assert SYNONYMS_FILE.name in QUERY_SIDE_FILES
+
+
+def test_a_quoted_name_finds_its_synonyms_as_written_too(tmp_path):
+    """Quoted means as written, for the synonyms a quoted name brings as well: 国防部部长
+    must stand together, not 国防部 and 部长 across a full stop."""
+    mine = tmp_path / "titles.tsv"
+    mine.write_text("zh\t国防部长 | 国防部部长\n", encoding="utf-8")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "long.txt").write_text("国防部部长访问吉隆坡\n\n国防部部长今天抵达。", encoding="utf-8")
+    (docs / "split.txt").write_text("会议消息\n\n国防部。部长级会议明天举行。", encoding="utf-8")
+    from indexer import build_index
+
+    build_index([docs], tmp_path / "index")
+    with Searcher(tmp_path / "index", synonyms=[mine]) as s:
+        assert {e.source for e in s._parsers.parse('"国防部长"')[1]} == {"synonyms"}
+        assert ids(s.search('"国防部长"')) == ["long.txt"]
+        assert sorted(ids(s.search("国防部长"))) == ["long.txt", "split.txt"]
