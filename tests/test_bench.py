@@ -355,3 +355,27 @@ def test_scale_run_reads_the_15k_figures_from_base_json(tmp_path):
     bad.write_text("{}", "utf-8")
     proc = _bench(["--corpus", corpus, "--base-json", bad, "--out", out])
     assert proc.returncode == 2 and "no mlsearch build" in proc.stderr
+
+
+def test_preanalyzed_json_carries_mlsearch_tokens_in_solr_terms():
+    """bench/SCALE.md's Solr example: our tokens, Lucene's increments and UTF-16 offsets."""
+    from bench.preanalyzed import preanalyzed
+    from indexer.analyse.fields import analyze
+
+    title = "东盟防长会议 Menteri-Menteri Pertahanan ASEAN bersidang di Kuala Lumpur"
+    docs = preanalyzed(title)
+    assert set(docs) == {"title_ms", "title_zh", "title_zh2"}
+    assert [d.get("str") for d in docs.values()].count(title) == 1  # stored once
+    assert all(d["v"] == "1" for d in docs.values())
+    ms = docs["title_ms"]["tokens"]
+    expected = analyze(title, "ms")
+    assert [t["t"] for t in ms] == [term for term, *_ in expected]
+    assert [(t["s"], t["e"]) for t in ms] == [(a, b) for _, _, a, b in expected]
+    assert ms[0]["i"] == expected[0][1] + 1  # Lucene: position = sum of increments - 1
+    assert sum(t["i"] for t in ms) - 1 == expected[-1][1]
+    assert {"t": "menteri", "s": 7, "e": 22, "i": 1} in ms  # one token for the reduplication
+    assert [t["t"] for t in docs["title_zh"]["tokens"]] == ["东盟", "防长", "会议"]
+
+    # a character outside the BMP is one code point but two Java chars
+    astral = preanalyzed("𠀀东盟")["title_zh"]["tokens"]
+    assert [(t["t"], t["s"], t["e"]) for t in astral] == [("𠀀", 0, 2), ("东盟", 2, 4)]
