@@ -802,13 +802,25 @@ def _stop_server(proc: subprocess.Popen) -> int:
         return proc.wait()
 
 
+def _asked_server(s: Mlsearch, query: str) -> bool:
+    """Whether a fresh ``mlsearch search`` asked the running server: one that falls back
+    to opening the index imports whoosh (``python -X importtime`` lists every import)."""
+    probe = [sys.executable, "-X", "importtime", "-m", "search.cli"]
+    p = run_measured(probe + ["--index", str(s.index_path()), "search", "-n", "10", query], s.env)
+    imported = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0]
+        for line in p.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    return p.rc in (0, 1) and "whoosh" not in imported
+
+
 def measure_cold_server(s: Mlsearch, runs: int) -> None:
     """Issue 16's client path: fresh ``mlsearch search`` processes while ``mlsearch serve``
     runs on the index (the command finds it through ``serve.json`` and asks it), beside
     fresh processes opening the index themselves (``MLSEARCH_NO_SERVER=1``), interleaved,
-    the same queries as the cold phase. One unmeasured warm-up round; then whether the
-    client really asked the server (a fallback to the index would not import the engine
-    otherwise: ``-X importtime`` shows no ``whoosh``)."""
+    the same queries as the cold phase. One unmeasured warm-up round; then, unmeasured,
+    whether a client really asks the server, once per query (``_asked_server``)."""
     direct_env = {**s.env, "MLSEARCH_NO_SERVER": "1"}
     warmup = 1 if runs > 1 else 0
     via = {lang: [] for lang in LANGS}
@@ -823,15 +835,7 @@ def measure_cold_server(s: Mlsearch, runs: int) -> None:
                 if r >= warmup:
                     via[lang].append(a.seconds)
                     direct[lang].append(b.seconds)
-        probe = [sys.executable, "-X", "importtime", "-m", "search.cli"]
-        probe += ["--index", str(s.index_path()), "search", "-n", "10", COLD_QUERIES["en"]]
-        p = run_measured(probe, s.env)
-        imported = {
-            line.rsplit("|", 1)[-1].strip().split(".")[0]
-            for line in p.stderr.splitlines()
-            if line.startswith("import time:")
-        }
-        server_used = p.rc in (0, 1) and "whoosh" not in imported
+        probes = [_asked_server(s, COLD_QUERIES[lang]) for lang in LANGS]
     finally:
         exit_code = _stop_server(proc)
     every = [x for lang in LANGS for x in via[lang]]
@@ -846,10 +850,11 @@ def measure_cold_server(s: Mlsearch, runs: int) -> None:
         "direct_median_all_s": median(every_direct),
         "samples_s": via,
         "direct_samples_s": direct,
-        "server_used": server_used,
+        "server_used": all(probes),
+        "server_probes": probes,
         "server_exit": exit_code,
     }
-    if not server_used:
+    if not all(probes):
         log("WARNING: the client did not use the server (it imported whoosh): see cold_server")
 
 

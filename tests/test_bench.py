@@ -118,7 +118,8 @@ def test_harness_end_to_end(tmp_path):
     # issue 16's client path: fresh `mlsearch search` processes asking a running server,
     # beside ones opening the index, in the main table and in the JSON
     server = mlsearch["cold_server"]
-    assert server["server_used"] is True and server["server_exit"] == 0
+    assert server["server_probes"] == [True, True, True] and server["server_used"] is True
+    assert server["server_exit"] == 0
     for key in ("median_s", "direct_median_s"):
         assert all(server[key][lang] > 0 for lang in LANGS)
     assert len(server["samples_s"]["zh"]) == len(server["direct_samples_s"]["zh"]) == 1
