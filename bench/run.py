@@ -1194,22 +1194,26 @@ def targets_table(rows: list[Target]) -> str:
 
 def targets_legend(results: dict, base: dict | None) -> str:
     """What the targets table's figures are: the baselines, the run's size, the base run."""
+    scale = results["args"]["scale"] or 1
     lines = [
         "Baselines from this run: the naive pipeline, or mlsearch opening the index itself "
-        "for the server path; ratio = mlsearch ÷ baseline (the build and 20% rows bound "
-        "the ratio, the others the value)."
+        "for the server path"
+        + (f"; the {scale}× rows' from the 15k run" if scale > 1 else "")
+        + "; ratio = mlsearch ÷ baseline (the build and 20% rows bound the ratio, the "
+        "others the value)."
     ]
     articles = _get(results, "corpus", "articles")
-    if articles is not None and articles != ISSUE15_ARTICLES * (results["args"]["scale"] or 1):
+    if articles is not None and articles != ISSUE15_ARTICLES * scale:
         lines.append(
             f"This run has {articles:,} articles: the targets are for the "
-            f"{ISSUE15_ARTICLES:,}-article corpus (×{results['args']['scale']})."
+            f"{ISSUE15_ARTICLES:,}-article corpus (×{scale})."
         )
     if base is not None:
         commit = (_get(base, "machine", "git_commit") or "?")[:7]
+        n = _get(base, "corpus", "articles")
         lines.append(
             f"15k run (--base-json): {results['args']['base_json']}, "
-            f"{_get(base, 'corpus', 'articles') or '?'} articles, started "
+            f"{'?' if n is None else f'{n:,}'} articles, started "
             f"{base.get('started', '?')}, commit {commit}."
         )
     return "\n".join(lines)
