@@ -256,6 +256,27 @@ def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def count_segments(index: Path) -> int | None:
+    """Segments of the Whoosh index in ``index``, counted as whoosh's own reader opens it
+    (one sub-reader per segment its TOC lists); None when whoosh cannot open it."""
+    try:
+        from whoosh.index import open_dir
+        from whoosh.reading import EmptyReader
+
+        ix = open_dir(str(index), readonly=True)
+    except Exception:
+        return None
+    try:
+        with ix.reader() as reader:
+            if isinstance(reader, EmptyReader):
+                return 0
+            return 1 if reader.is_atomic() else len(reader.leaf_readers())
+    except Exception:
+        return None
+    finally:
+        ix.close()
+
+
 def median(xs: list[float]) -> float | None:
     return statistics.median(xs) if xs else None
 
@@ -491,6 +512,10 @@ class System:
     def size(self) -> int:
         return dir_size(self.index_path())
 
+    def segments(self) -> int | None:
+        """Segments of the index (Whoosh indexes only; None for the others)."""
+        return None
+
     def cold_cmd(self, query: str) -> list[str]:
         raise NotImplementedError
 
@@ -500,6 +525,9 @@ class Mlsearch(System):
 
     def index_path(self) -> Path:
         return self.work / "mlsearch-index"
+
+    def segments(self) -> int | None:
+        return count_segments(self.index_path())
 
     def _index(self, corpus_dir: Path) -> Proc:
         cmd = mlsearch_cmd() + ["--index", str(self.index_path()), "index", "--json", "-q"]
@@ -542,6 +570,9 @@ class Naive(System):
 
     def index_path(self) -> Path:
         return self.work / "naive-index"
+
+    def segments(self) -> int | None:
+        return count_segments(self.index_path())
 
     def _cli(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "bench.naive", *args]
@@ -729,6 +760,104 @@ def measure_cold(systems: list[System], runs: int) -> None:
         }
 
 
+def _start_server(s: Mlsearch, log_path: Path) -> tuple[subprocess.Popen, float]:
+    """``mlsearch serve --port 0`` on ``s``'s index; returns once ``/api/health`` answers
+    at the URL its ``serve.json`` names (the file a client finds it by)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    serve_file = s.index_path() / "serve.json"
+    serve_file.unlink(missing_ok=True)
+    cmd = mlsearch_cmd() + ["--index", str(s.index_path()), "serve", "--port", "0"]
+    t0 = time.perf_counter()
+    with open(log_path, "wb") as err:
+        proc = subprocess.Popen(cmd, env=s.env, stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"mlsearch serve stopped: {log_path.read_text('utf-8')[-2000:]}")
+        try:
+            url = urlsplit(json.loads(serve_file.read_text("utf-8"))["url"])
+            conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+            try:
+                conn.request("GET", "/api/health")
+                if conn.getresponse().status == 200:
+                    return proc, time.perf_counter() - t0
+            finally:
+                conn.close()
+        except (OSError, ValueError, KeyError, http.client.HTTPException):
+            pass
+        time.sleep(0.02)
+    _stop_server(proc)
+    raise RuntimeError("mlsearch serve did not answer /api/health within 120 s")
+
+
+def _stop_server(proc: subprocess.Popen) -> int:
+    if proc.poll() is None:
+        proc.terminate()  # SIGTERM: the server stops gracefully and removes serve.json
+    try:
+        return proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+def _asked_server(s: Mlsearch, query: str) -> bool:
+    """Whether a fresh ``mlsearch search`` asked the running server: one that falls back
+    to opening the index imports whoosh (``python -X importtime`` lists every import)."""
+    probe = [sys.executable, "-X", "importtime", "-m", "search.cli"]
+    p = run_measured(probe + ["--index", str(s.index_path()), "search", "-n", "10", query], s.env)
+    imported = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0]
+        for line in p.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    return p.rc in (0, 1) and "whoosh" not in imported
+
+
+def measure_cold_server(s: Mlsearch, runs: int) -> None:
+    """Issue 16's client path: fresh ``mlsearch search`` processes while ``mlsearch serve``
+    runs on the index (the command finds it through ``serve.json`` and asks it), beside
+    fresh processes opening the index themselves (``MLSEARCH_NO_SERVER=1``), interleaved,
+    the same queries as the cold phase. One unmeasured warm-up round; then, unmeasured,
+    whether a client really asks the server, once per query (``_asked_server``)."""
+    direct_env = {**s.env, "MLSEARCH_NO_SERVER": "1"}
+    warmup = 1 if runs > 1 else 0
+    via = {lang: [] for lang in LANGS}
+    direct = {lang: [] for lang in LANGS}
+    proc, startup = _start_server(s, s.work / "serve.log")
+    try:
+        for r in range(warmup + runs):
+            for lang in LANGS:
+                cmd = s.cold_cmd(COLD_QUERIES[lang])
+                a = check(run_measured(cmd, s.env), "mlsearch search through serve")
+                b = check(run_measured(cmd, direct_env), "mlsearch search")
+                if r >= warmup:
+                    via[lang].append(a.seconds)
+                    direct[lang].append(b.seconds)
+        probes = [_asked_server(s, COLD_QUERIES[lang]) for lang in LANGS]
+    finally:
+        exit_code = _stop_server(proc)
+    every = [x for lang in LANGS for x in via[lang]]
+    every_direct = [x for lang in LANGS for x in direct[lang]]
+    s.results["cold_server"] = {
+        "runs": runs,
+        "queries": COLD_QUERIES,
+        "server_startup_s": startup,
+        "median_s": {lang: median(via[lang]) for lang in LANGS},
+        "direct_median_s": {lang: median(direct[lang]) for lang in LANGS},
+        "median_all_s": median(every),
+        "direct_median_all_s": median(every_direct),
+        "samples_s": via,
+        "direct_samples_s": direct,
+        "server_used": all(probes),
+        "server_probes": probes,
+        "server_exit": exit_code,
+    }
+    if not all(probes):
+        log("WARNING: the client did not use the server (it imported whoosh): see cold_server")
+
+
 def build_phase(s: System, corpus_dir: Path, new_file: Path, info: CorpusInfo, runs: int):
     log(f"{s.name}: full build of {info.articles} articles")
     p, n = s.build(corpus_dir)
@@ -741,8 +870,14 @@ def build_phase(s: System, corpus_dir: Path, new_file: Path, info: CorpusInfo, r
         "peak_rss_mb": p.maxrss_mb,
         "index_bytes": size,
         "index_x_raw": size / info.raw_bytes,
+        "segments": s.segments(),
     }
-    log(f"{s.name}: built in {p.seconds:.1f} s ({n / p.seconds:.0f} articles/s)")
+    segments = s.results["build"]["segments"]
+    log(
+        f"{s.name}: built in {p.seconds:.1f} s ({n / p.seconds:.0f} articles/s"
+        + ("" if segments is None else f", {segments} segments")
+        + ")"
+    )
     p = s.add(corpus_dir, new_file)
     s.results["reindex_add_1pct"] = {"seconds": p.seconds, "peak_rss_mb": p.maxrss_mb}
     log(f"{s.name}: +1% in {p.seconds:.2f} s")
@@ -751,6 +886,7 @@ def build_phase(s: System, corpus_dir: Path, new_file: Path, info: CorpusInfo, r
         s.results["reindex_no_change"] = {"seconds": median(secs), "samples_s": secs}
         log(f"{s.name}: no change in {median(secs):.2f} s")
     s.results["index_bytes_after_add"] = s.size()
+    s.results["segments_after_add"] = s.segments()
 
 
 # --------------------------------------------------------------------------- report
@@ -828,6 +964,17 @@ def table(results: dict) -> str:
         row = ["ratio ranked ÷ --all-words (target ≤ 1.33×)"]
         row += ["—"] * len(COLUMNS) + [f"{_ratio(x50, y50)} / {_ratio(x95, y95)}", "—"]
         rows.append(row)
+    server = _get(results["systems"].get("mlsearch", {}), "cold_server")
+    if server:
+        via = [_get(server, "median_s", lang) for lang in LANGS]
+        direct = [_get(server, "direct_median_s", lang) for lang in LANGS]
+        row = ["mlsearch search through mlsearch serve (cold client, issue 16)"]
+        row += ["—"] * (len(COLUMNS) + 1) + [" / ".join(_fmt(v, "ms") for v in via)]
+        rows.append(row)
+        row = ["ratio through serve ÷ opening the index (same phase)"]
+        row += ["—"] * (len(COLUMNS) + 1)
+        row.append(" / ".join(_ratio(x, y) for x, y in zip(via, direct, strict=True)))
+        rows.append(row)
     for base in ("naive", "fts5", "ripgrep"):
         if base not in present or "mlsearch" not in present:
             continue
@@ -846,6 +993,238 @@ def table(results: dict) -> str:
         row.append(" / ".join(cold))
         rows.append(row)
     return "\n".join("| " + " | ".join(r) + " |" for r in rows)
+
+
+# --------------------------------------------------------------------------- targets
+
+ISSUE15_ARTICLES = 15321  # the shared corpus: the 15k targets are for it
+SERVER_COLD_TARGET_S = 0.08  # issue 16: a cold `mlsearch search` with a server running
+
+
+@dataclass
+class Target:
+    """One target of issue 15 (or 16): the measured value beside its baseline."""
+
+    name: str
+    value: float | None
+    limit: float  # the bound the value (or, with ``on_ratio``, the ratio) is held to
+    kind: str  # how values print: "ms", "s", "x", "mb", "int", "rate" (articles/s)
+    baseline: float | None = None
+    baseline_label: str = ""  # where the baseline comes from ("naive", "15k run", ...)
+    at_most: bool = True  # value ≤ limit (else value ≥ limit)
+    on_ratio: bool = False  # the bound is on value ÷ baseline, not on the value
+    note: str = ""  # why there is no status (kept instead of met/missed)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.value is None or not self.baseline:
+            return None
+        return self.value / self.baseline
+
+    @property
+    def status(self) -> str:
+        if self.note:
+            return "n/a"
+        x = self.ratio if self.on_ratio else self.value
+        if x is None:
+            return "n/a"
+        return "met" if (x <= self.limit if self.at_most else x >= self.limit) else "missed"
+
+    def as_dict(self) -> dict:
+        return {
+            "target": self.name,
+            "value": self.value,
+            "baseline": self.baseline,
+            "baseline_from": self.baseline_label or None,
+            "ratio": self.ratio,
+            "limit": self.limit,
+            "on_ratio": self.on_ratio,
+            "status": self.status,
+            "note": self.note or None,
+        }
+
+
+def targets(results: dict, base: dict | None = None) -> list[Target]:
+    """Issue 15's targets, each from this run's figures beside a baseline from the same run
+    (the naive pipeline, or mlsearch opening the index itself for the server path); the
+    rows of a ``--scale`` run compare with ``base``, an earlier 1× run's JSON
+    (``--base-json``)."""
+    systems = results.get("systems", {})
+    m = systems.get("mlsearch", {})
+    n = systems.get("naive", {})
+    scale = (results.get("args") or {}).get("scale") or 1
+    at_15k = "" if scale == 1 else f"a 15k target; this run is {scale}×"
+    naive = "naive" if n.get("build") or n.get("warm") or n.get("cold") else ""
+    rows = [
+        Target(
+            "full build ≥ 3× naive articles/s",
+            _get(m, "build", "articles_per_s"),
+            3.0,
+            "rate",
+            _get(n, "build", "articles_per_s"),
+            naive,
+            at_most=False,
+            on_ratio=True,
+        ),
+        Target(
+            "index on disk ≤ 4× raw text",
+            _get(m, "build", "index_x_raw"),
+            4.0,
+            "x",
+            _get(n, "build", "index_x_raw"),
+            naive,
+        ),
+        Target(
+            "warm p50 ≤ 8 ms",
+            _get(m, "warm", "p50_ms"),
+            8.0,
+            "ms",
+            _get(n, "warm", "p50_ms"),
+            naive,
+            note=at_15k,
+        ),
+        Target(
+            "warm p95 ≤ 30 ms",
+            _get(m, "warm", "p95_ms"),
+            30.0,
+            "ms",
+            _get(n, "warm", "p95_ms"),
+            naive,
+            note=at_15k,
+        ),
+        Target(
+            "reindex, no change < 1 s",
+            _get(m, "reindex_no_change", "seconds"),
+            1.0,
+            "s",
+            baseline_label="no change detection in the baselines",
+        ),
+    ]
+    for lang in LANGS:
+        rows.append(
+            Target(
+                f"cold CLI query ≤ 0.25 s, {lang} ({COLD_QUERIES[lang]})",
+                _get(m, "cold", "median_s", lang),
+                0.25,
+                "s",
+                _get(n, "cold", "median_s", lang),
+                naive,
+            )
+        )
+    rows.append(
+        Target(
+            f"cold `mlsearch search` through `mlsearch serve` ≤ {SERVER_COLD_TARGET_S} s "
+            "(issue 16, median of the three)",
+            _get(m, "cold_server", "median_all_s"),
+            SERVER_COLD_TARGET_S,
+            "s",
+            _get(m, "cold_server", "direct_median_all_s"),
+            "opening the index",
+            note=""
+            if _get(m, "cold_server", "server_used") is not False
+            else "the client did not use the server",
+        )
+    )
+    if scale > 1:
+        b = _get(base or {}, "systems", "mlsearch") or {}
+        label = "15k run" if base else "no 15k run given"
+        rows += [
+            Target(
+                f"{scale}×: warm p95 ≤ 100 ms",
+                _get(m, "warm", "p95_ms"),
+                100.0,
+                "ms",
+                _get(b, "warm", "p95_ms"),
+                label,
+            ),
+            Target(
+                f"{scale}×: segments after the full build ≤ 3",
+                _get(m, "build", "segments"),
+                3,
+                "int",
+                _get(b, "build", "segments"),
+                label,
+            ),
+            Target(
+                f"{scale}×: build articles/s within 20% of the 15k rate",
+                _get(m, "build", "articles_per_s"),
+                0.8,
+                "rate",
+                _get(b, "build", "articles_per_s"),
+                label,
+                at_most=False,
+                on_ratio=True,
+                note="" if base else "no 15k run given (--base-json)",
+            ),
+            Target(
+                f"{scale}×: peak memory of all processes ≤ 700 MB",
+                _get(m, "build", "peak_rss_mb"),
+                700.0,
+                "mb",
+                _get(b, "build", "peak_rss_mb"),
+                label,
+            ),
+        ]
+    return rows
+
+
+def _fmt_target(v, kind: str) -> str:
+    if v is None:
+        return "—"
+    if kind == "ms":
+        return f"{_num(v)} ms"
+    if kind == "rate":
+        return f"{v:,.0f} articles/s"
+    return _fmt(v, kind)
+
+
+def targets_table(rows: list[Target]) -> str:
+    head = ["target of issue 15", "mlsearch", "baseline", "ratio", "met?"]
+    out = [head, ["---"] * len(head)]
+    for t in rows:
+        if t.baseline is not None:
+            baseline = f"{t.baseline_label}: {_fmt_target(t.baseline, t.kind)}"
+        else:
+            baseline = t.baseline_label or "—"
+        status = t.status if not t.note else f"n/a ({t.note})"
+        ratio = "—" if t.ratio is None else _num(t.ratio)
+        out.append([t.name, _fmt_target(t.value, t.kind), baseline, ratio, status])
+    return "\n".join("| " + " | ".join(r) + " |" for r in out)
+
+
+def targets_legend(results: dict, base: dict | None) -> str:
+    """What the targets table's figures are: the baselines, the run's size, the base run."""
+    scale = results["args"]["scale"] or 1
+    lines = [
+        "Baselines from this run: the naive pipeline, or mlsearch opening the index itself "
+        "for the server path"
+        + (f"; the {scale}× rows' from the 15k run" if scale > 1 else "")
+        + "; ratio = mlsearch ÷ baseline (the build and 20% rows bound the ratio, the "
+        "others the value)."
+    ]
+    articles = _get(results, "corpus", "articles")
+    if articles is not None and articles != ISSUE15_ARTICLES * scale:
+        lines.append(
+            f"This run has {articles:,} articles: the targets are for the "
+            f"{ISSUE15_ARTICLES:,}-article corpus (×{scale})."
+        )
+    if base is not None:
+        commit = (_get(base, "machine", "git_commit") or "?")[:7]
+        n = _get(base, "corpus", "articles")
+        lines.append(
+            f"15k run (--base-json): {results['args']['base_json']}, "
+            f"{'?' if n is None else f'{n:,}'} articles, started "
+            f"{base.get('started', '?')}, commit {commit}."
+        )
+    return "\n".join(lines)
+
+
+def load_base(path: Path) -> dict:
+    """An earlier run's JSON for the ``--scale`` rows: a 1× run of the full corpus."""
+    data = json.loads(path.read_text("utf-8"))
+    if not _get(data, "systems", "mlsearch", "build", "articles_per_s"):
+        raise ValueError(f"{path}: no mlsearch build in it")
+    return data
 
 
 def machine_info() -> dict:
@@ -905,6 +1284,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the JSON")
     ap.add_argument("--workdir", type=Path, help="keep indexes here (default: a temp folder)")
     ap.add_argument(
+        "--base-json",
+        type=Path,
+        metavar="PATH",
+        help="an earlier 1× run's JSON: the 15k figures the --scale targets compare with",
+    )
+    ap.add_argument(
         "--queries-only",
         action="store_true",
         help="with --workdir: measure queries on the indexes an earlier run left there",
@@ -921,6 +1306,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.queries_only and args.workdir is None:
         print("bench: --queries-only needs --workdir (where an earlier run kept its indexes)")
         return 2
+    base = None
+    if args.base_json is not None:
+        try:
+            base = load_base(args.base_json)
+        except (OSError, ValueError) as exc:
+            print(f"bench: --base-json: {exc}", file=sys.stderr)
+            return 2
     corpus_src = args.corpus.resolve()
     if not corpus_src.exists():
         print(f"bench: no such corpus: {corpus_src}", file=sys.stderr)
@@ -939,6 +1331,7 @@ def main(argv: list[str] | None = None) -> int:
             "warm_runs": warm_runs,
             "cold_runs": cold_runs,
             "skip_baselines": args.skip_baselines,
+            "base_json": None if args.base_json is None else str(args.base_json),
             "precompiled": compiled,
         },
         "machine": machine_info(),
@@ -1025,6 +1418,13 @@ def main(argv: list[str] | None = None) -> int:
                 measure_cold(cold_systems, cold_runs)
             except Exception as exc:
                 failed("cold queries", exc)
+            ml = next((s for s in systems if isinstance(s, Mlsearch)), None)
+            if ml is not None:
+                log(f"cold CLI queries through mlsearch serve: {cold_runs} rounds")
+                try:
+                    measure_cold_server(ml, cold_runs)
+                except Exception as exc:
+                    failed("cold queries through mlsearch serve", exc)
     except Exception as exc:
         failed("harness", exc)
     finally:
@@ -1036,6 +1436,10 @@ def main(argv: list[str] | None = None) -> int:
     results["total_seconds"] = time.perf_counter() - t_start
     text = table(results)
     results["table"] = text
+    goals = targets(results, base)
+    results["targets"] = [t.as_dict() for t in goals]
+    goals_text = targets_table(goals)
+    results["targets_table"] = goals_text
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = args.out / f"bench-{stamp}.json"
@@ -1054,6 +1458,10 @@ def main(argv: list[str] | None = None) -> int:
         "Ratios are mlsearch ÷ baseline: above 1 is better for mlsearch in articles/s and "
         "MB/s, below 1 is better in every other column."
     )
+    print()
+    print(goals_text)
+    print()
+    print(targets_legend(results, base))
     for msg in errors:
         print(f"FAILED {msg}")
     print(f"JSON: {out}  ({results['total_seconds']:.0f} s in all)")

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from bench.naive import iter_records
-from bench.run import LANGS, make_queries, prepare_corpus, strip_filters, write_new_articles
+from bench.run import (
+    LANGS,
+    make_queries,
+    prepare_corpus,
+    strip_filters,
+    targets,
+    targets_table,
+    write_new_articles,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 NEWS = Path(__file__).parent / "fixtures" / "news"
@@ -41,17 +50,36 @@ def tiny_corpus(path: Path, n: int = 30) -> Path:
     return path
 
 
-def test_harness_end_to_end(tmp_path):
-    corpus = tiny_corpus(tmp_path / "tiny.jsonl.gz")
-    out = tmp_path / "results"
-    args = ["--corpus", corpus, "--runs", "1", "--out", out, "--workdir", tmp_path / "work"]
-    proc = subprocess.run(
+def _bench(args: list, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
+    # A loaded test machine may answer /api/health slower than the client's default wait:
+    # the server path must not depend on how busy the machine is (as in test_serve_client).
+    env = {**os.environ, "MLSEARCH_SERVER_TIMEOUT": "10", **env}
+    return subprocess.run(
         [sys.executable, "-m", "bench.run", *map(str, args)],
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
+        env=env,
     )
+
+
+def _status(row: dict) -> str:
+    """met/missed/n/a recomputed from a targets row's own numbers."""
+    if row["note"]:
+        return "n/a"
+    x = row["ratio"] if row["on_ratio"] else row["value"]
+    if x is None:
+        return "n/a"
+    at_least = "≥ 3×" in row["target"] or "within 20%" in row["target"]
+    return "met" if (x >= row["limit"] if at_least else x <= row["limit"]) else "missed"
+
+
+def test_harness_end_to_end(tmp_path):
+    corpus = tiny_corpus(tmp_path / "tiny.jsonl.gz")
+    out = tmp_path / "results"
+    args = ["--corpus", corpus, "--runs", "1", "--out", out, "--workdir", tmp_path / "work"]
+    proc = _bench(args)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "| system | build articles/s |" in proc.stdout
     assert "| ratio mlsearch ÷ naive |" in proc.stdout
@@ -80,6 +108,48 @@ def test_harness_end_to_end(tmp_path):
     assert systems["mlsearch"]["add_report"]["added"] == data["corpus"]["new_articles_1pct"]
     # ripgrep is measured when installed, and reported as n/a otherwise
     assert "cold" in systems["ripgrep"] or "n/a" in systems["ripgrep"]["note"]
+
+    # segments counted from the index whoosh opens; the naive pipeline writes one
+    mlsearch = systems["mlsearch"]
+    assert mlsearch["build"]["segments"] >= 1 and mlsearch["segments_after_add"] >= 1
+    assert systems["naive"]["build"]["segments"] == 1
+    assert systems["fts5"]["build"]["segments"] is None
+
+    # issue 16's client path: fresh `mlsearch search` processes asking a running server,
+    # beside ones opening the index, in the main table and in the JSON
+    server = mlsearch["cold_server"]
+    assert server["server_probes"] == [True, True, True] and server["server_used"] is True
+    assert server["server_exit"] == 0
+    for key in ("median_s", "direct_median_s"):
+        assert all(server[key][lang] > 0 for lang in LANGS)
+    assert len(server["samples_s"]["zh"]) == len(server["direct_samples_s"]["zh"]) == 1
+    assert "| mlsearch search through mlsearch serve (cold client, issue 16) |" in proc.stdout
+    assert "| ratio through serve ÷ opening the index (same phase) |" in proc.stdout
+
+    # the targets of issue 15, after the main table: every row, each status computed from
+    # the row's own value, baseline and ratio
+    assert proc.stdout.index("| target of issue 15 |") > proc.stdout.index("| system |")
+    rows = {row["target"]: row for row in data["targets"]}
+    assert data["targets_table"] in proc.stdout
+    for name in rows:
+        assert f"| {name} |" in proc.stdout
+    names = " / ".join(rows)
+    for needle in ("≥ 3× naive", "≤ 4× raw", "p50 ≤ 8 ms", "p95 ≤ 30 ms", "no change < 1 s"):
+        assert needle in names
+    assert sum("cold CLI query ≤ 0.25 s" in n for n in rows) == 3
+    assert not any("10×" in n or "2×" in n for n in rows)  # not a --scale run
+    build = rows["full build ≥ 3× naive articles/s"]
+    assert build["value"] == mlsearch["build"]["articles_per_s"]
+    assert build["baseline"] == systems["naive"]["build"]["articles_per_s"]
+    assert build["ratio"] == build["value"] / build["baseline"]
+    cold_server = next(r for n, r in rows.items() if "through `mlsearch serve`" in n)
+    assert cold_server["value"] == server["median_all_s"]
+    assert cold_server["baseline"] == server["direct_median_all_s"]
+    for row in data["targets"]:
+        assert row["status"] == _status(row), row
+        if row["value"] is not None:
+            assert row["status"] in ("met", "missed"), row
+    assert "This run has 30 articles: the targets are for the 15,321-article" in proc.stdout
 
 
 def test_scaled_corpus_has_fresh_ids_and_shuffled_words(tmp_path):
@@ -179,3 +249,134 @@ def test_peak_memory_adds_up_concurrent_sub_processes(tmp_path):
         Launcher.stop()
     assert proc.rc == 0, proc.stderr
     assert proc.maxrss_mb > 110  # two children of 60 MB each, at once
+
+
+def _results(scale: int = 1, **mlsearch) -> dict:
+    """A run's results with round figures: mlsearch beside the naive pipeline."""
+    m = {
+        "build": {"articles_per_s": 330.0, "index_x_raw": 3.9, "segments": 3, "peak_rss_mb": 650},
+        "warm": {"p50_ms": 7.5, "p95_ms": 31.0},
+        "reindex_no_change": {"seconds": 0.4},
+        "cold": {"median_s": {"zh": 0.2, "ms": 0.26, "en": 0.25}},
+        "cold_server": {"median_all_s": 0.09, "direct_median_all_s": 0.3, "server_used": True},
+    }
+    for key, value in mlsearch.items():
+        m[key] = {**m.get(key, {}), **value}
+    naive = {
+        "build": {"articles_per_s": 100.0, "index_x_raw": 2.5},
+        "warm": {"p50_ms": 5.0, "p95_ms": 28.0},
+        "cold": {"median_s": {"zh": 2.5, "ms": 2.6, "en": 2.8}},
+    }
+    return {"args": {"scale": scale}, "systems": {"mlsearch": m, "naive": naive}}
+
+
+def test_targets_are_met_or_missed_by_the_numbers():
+    rows = {t.name: t for t in targets(_results())}
+    build = rows["full build ≥ 3× naive articles/s"]
+    assert (build.ratio, build.status) == (3.3, "met")  # 330 ÷ 100
+    assert rows["index on disk ≤ 4× raw text"].status == "met"
+    assert rows["warm p50 ≤ 8 ms"].status == "met"
+    assert rows["warm p95 ≤ 30 ms"].status == "missed"  # 31 ms
+    assert rows["warm p95 ≤ 30 ms"].baseline == 28.0
+    assert rows["reindex, no change < 1 s"].status == "met"
+    cold = {lang: t for name, t in rows.items() for lang in LANGS if f", {lang} (" in name}
+    assert [cold[lang].status for lang in LANGS] == ["met", "missed", "met"]  # 0.25 is met
+    assert cold["zh"].ratio == 0.2 / 2.5
+    server = next(t for name, t in rows.items() if "mlsearch serve" in name)
+    assert (server.status, server.ratio) == ("missed", 0.09 / 0.3)
+    assert not any(name.startswith(("10×", "2×")) for name in rows)
+
+    # the ratio, not the value, decides the build row; missing figures are n/a, not met
+    slow = {t.name: t for t in targets(_results(build={"articles_per_s": 290.0}))}
+    assert slow["full build ≥ 3× naive articles/s"].status == "missed"
+    no_naive = _results()
+    del no_naive["systems"]["naive"]
+    rows = {t.name: t for t in targets(no_naive)}
+    assert rows["full build ≥ 3× naive articles/s"].status == "n/a"
+    assert rows["index on disk ≤ 4× raw text"].status == "met"  # a bound on the value
+    fallback = _results(cold_server={"server_used": False})
+    server = next(t for t in targets(fallback) if "mlsearch serve" in t.name)
+    assert server.status == "n/a" and "did not use the server" in server.note
+
+    table = targets_table(targets(_results()))
+    assert (
+        "| full build ≥ 3× naive articles/s | 330 articles/s | naive: 100 articles/s | 3.3 | met |"
+        in table
+    )
+    assert "| warm p95 ≤ 30 ms | 31.0 ms | naive: 28.0 ms | 1.1 | missed |" in table
+
+
+def test_scale_targets_compare_with_the_15k_run():
+    at_10x = _results(10, build={"articles_per_s": 250.0, "segments": 4}, warm={"p95_ms": 90.0})
+    rows = {t.name: t for t in targets(at_10x)}
+    rate = rows["10×: build articles/s within 20% of the 15k rate"]
+    assert rate.status == "n/a" and rate.baseline_label == "no 15k run given"
+    assert rows["10×: warm p95 ≤ 100 ms"].status == "met"
+    assert rows["10×: segments after the full build ≤ 3"].status == "missed"
+    assert rows["10×: peak memory of all processes ≤ 700 MB"].status == "met"
+    assert rows["warm p95 ≤ 30 ms"].status == "n/a"  # a 15k target, not a 10× one
+
+    base = _results(build={"articles_per_s": 300.0, "segments": 2}, warm={"p95_ms": 25.0})
+    rows = {t.name: t for t in targets(at_10x, base)}
+    rate = rows["10×: build articles/s within 20% of the 15k rate"]
+    assert (rate.baseline, rate.baseline_label, rate.status) == (300.0, "15k run", "met")
+    assert rows["10×: warm p95 ≤ 100 ms"].baseline == 25.0
+    assert rows["10×: segments after the full build ≤ 3"].baseline == 2
+    slower = _results(10, build={"articles_per_s": 230.0})  # 0.77 of the 15k rate
+    rows = {t.name: t for t in targets(slower, base)}
+    assert rows["10×: build articles/s within 20% of the 15k rate"].status == "missed"
+    heavy = _results(10, build={"peak_rss_mb": 701})
+    rows = {t.name: t for t in targets(heavy, base)}
+    assert rows["10×: peak memory of all processes ≤ 700 MB"].status == "missed"
+
+
+def test_scale_run_reads_the_15k_figures_from_base_json(tmp_path):
+    corpus = tiny_corpus(tmp_path / "tiny.jsonl.gz", n=10)
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(_results()), "utf-8")
+    out = tmp_path / "results"
+    args = ["--corpus", corpus, "--scale", "2", "--runs", "1", "--cold-runs", "0"]
+    args += ["--skip-baselines", "--out", out, "--base-json", base]
+    proc = _bench(args)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (result,) = out.glob("bench-*.json")
+    data = json.loads(result.read_text("utf-8"))
+    rows = {row["target"]: row for row in data["targets"]}
+    rate = rows["2×: build articles/s within 20% of the 15k rate"]
+    assert rate["baseline"] == 330.0 and rate["baseline_from"] == "15k run"
+    assert rate["value"] == data["systems"]["mlsearch"]["build"]["articles_per_s"]
+    assert rate["status"] == _status(rate)
+    segments = rows["2×: segments after the full build ≤ 3"]
+    assert segments["value"] == data["systems"]["mlsearch"]["build"]["segments"] >= 1
+    assert "| 2×: build articles/s within 20% of the 15k rate |" in proc.stdout
+    assert f"15k run (--base-json): {base}" in proc.stdout
+
+    # a base run without a mlsearch build is refused before anything runs
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", "utf-8")
+    proc = _bench(["--corpus", corpus, "--base-json", bad, "--out", out])
+    assert proc.returncode == 2 and "no mlsearch build" in proc.stderr
+
+
+def test_preanalyzed_json_carries_mlsearch_tokens_in_solr_terms():
+    """bench/SCALE.md's Solr example: our tokens, Lucene's increments and UTF-16 offsets."""
+    from bench.preanalyzed import preanalyzed
+    from indexer.analyse.fields import analyze
+
+    title = "东盟防长会议 Menteri-Menteri Pertahanan ASEAN bersidang di Kuala Lumpur"
+    docs = preanalyzed(title)
+    assert set(docs) == {"title_ms", "title_zh", "title_zh2"}
+    assert [d.get("str") for d in docs.values()].count(title) == 1  # stored once
+    assert all(d["v"] == "1" for d in docs.values())
+    ms = docs["title_ms"]["tokens"]
+    expected = analyze(title, "ms")
+    assert [t["t"] for t in ms] == [term for term, *_ in expected]
+    assert [(t["s"], t["e"]) for t in ms] == [(a, b) for _, _, a, b in expected]
+    assert ms[0]["i"] == expected[0][1] + 1  # Lucene: position = sum of increments - 1
+    assert sum(t["i"] for t in ms) - 1 == expected[-1][1]
+    assert {"t": "menteri", "s": 7, "e": 22, "i": 1} in ms  # one token for the reduplication
+    assert [t["t"] for t in docs["title_zh"]["tokens"]] == ["东盟", "防长", "会议"]
+
+    # a character outside the BMP is one code point but two Java chars
+    astral = preanalyzed("𠀀东盟")["title_zh"]["tokens"]
+    assert [(t["t"], t["s"], t["e"]) for t in astral] == [("𠀀", 0, 2), ("东盟", 2, 4)]
