@@ -247,7 +247,7 @@ def mlsearch_cmd() -> list[str]:
     found = shutil.which("mlsearch")
     if found:
         return [found]
-    return [sys.executable, "-c", "import sys; from search.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "from search.cli.entry import run; run()"]
 
 
 def dir_size(path: Path) -> int:
