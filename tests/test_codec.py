@@ -32,6 +32,7 @@ def _schema(compact: bool) -> fields.Schema:
         freq=fields.TEXT(phrase=False),  # Frequency
         tags=fields.KEYWORD(scorable=False),  # Existence
         band=fields.KEYWORD(scorable=False),  # one unique term an article
+        blob=fields.STORED(),  # bytes, as the compressed bodies are
     )
 
 
@@ -51,6 +52,7 @@ def _docs(n: int = 700):
             "freq": " ".join(body[:20]),
             "tags": " ".join(rnd.sample(["a", "b", "c", "d"], 2)),
             "band": f"band{i}",
+            "blob": rnd.randbytes(rnd.randint(0, 600)),
         }
 
 
@@ -104,6 +106,9 @@ def test_every_term_and_posting_reads_back_as_whoosh3s(pair):
             )
             assert _all_postings(a, fieldname, text) == _all_postings(b, fieldname, text)
         assert b.doc_frequency("body", "nothere") == 0 and ("body", b"nothere") not in b
+        assert a.doc_count_all() == b.doc_count_all()
+        for d in range(a.doc_count_all()):
+            assert a.stored_fields(d) == b.stored_fields(d)
 
 
 def test_positions_of_every_size(pair):

@@ -46,12 +46,14 @@ from bisect import bisect_left, bisect_right
 from itertools import accumulate
 from struct import Struct
 
-from whoosh import formats
+from whoosh import columns, formats
 from whoosh.codec import base
 from whoosh.codec.whoosh3 import (
     W3Codec,
     W3FieldWriter,
     W3LeafMatcher,
+    W3PerDocReader,
+    W3PerDocWriter,
     W3PostingsWriter,
     W3TermInfo,
     W3TermsReader,
@@ -855,6 +857,89 @@ class MLTermsReader(W3TermsReader):
         return MLTermInfo.doc_frequency_of(self._tindex[self._keycoder(fieldname, tbytes)])
 
 
+# --- stored fields -------------------------------------------------------------------------
+
+
+class CompactStoredColumn(columns.Column):
+    """Each document's stored fields pickled with protocol 5 (whoosh3 uses protocol 2,
+    which pickles bytes, such as the compressed bodies and near-duplicate signatures, as
+    a latin-1 string: half again as long), then deflated when that shrinks them; a
+    first byte says which."""
+
+    def __init__(self, level: int = 6):
+        self._level = level
+        self._child = columns.VarBytesColumn()
+
+    def default_value(self, reverse=False):
+        return None
+
+    def writer(self, dbfile):
+        return self.Writer(self._child.writer(dbfile), self._level)
+
+    def reader(self, dbfile, basepos, length, doccount):
+        return self.Reader(self._child.reader(dbfile, basepos, length, doccount))
+
+    class Writer(columns.ColumnWriter):
+        def __init__(self, child, level):
+            self._child = child
+            self._level = level
+
+        def fill(self, docnum):
+            self._child.fill(docnum)
+
+        def add(self, docnum, v):
+            if v is None:
+                self._child.add(docnum, b"")
+                return
+            raw = pickle.dumps(v, 5)
+            packed = zlib.compress(raw, self._level)
+            self._child.add(docnum, b"z" + packed if len(packed) < len(raw) else b"p" + raw)
+
+        def finish(self, doccount):
+            self._child.finish(doccount)
+
+    class Reader(columns.ColumnReader):
+        def __init__(self, child):
+            self._child = child
+
+        def __len__(self):
+            return len(self._child)
+
+        def __getitem__(self, docnum):
+            v = self._child[docnum]
+            if not v:
+                return None
+            kind, body = v[:1], v[1:]
+            if kind == b"z":
+                body = zlib.decompress(body)
+            elif kind != b"p":
+                raise CorruptIndexError(f"damaged stored fields of document {docnum}")
+            return pickle.loads(body)
+
+        def __iter__(self):
+            for i in range(len(self._child)):
+                yield self[i]
+
+
+STORED_COLUMN = CompactStoredColumn()
+
+
+class MLPerDocWriter(W3PerDocWriter):
+    """Whoosh3's per-document writer, its stored fields in a ``CompactStoredColumn``."""
+
+    def _create_column(self, fieldname, column):
+        if fieldname == "_stored":
+            column = STORED_COLUMN
+        super()._create_column(fieldname, column)
+
+
+class MLPerDocReader(W3PerDocReader):
+    def stored_fields(self, docnum):
+        reader = self._cached_reader("_stored", STORED_COLUMN)
+        v = reader[docnum] if reader is not None else None
+        return {} if v is None else v
+
+
 class MLCodec(W3Codec):
     """``W3Codec`` with the posting blocks and term entries above (see the module)."""
 
@@ -863,6 +948,12 @@ class MLCodec(W3Codec):
 
     def field_writer(self, storage, segment):
         return MLFieldWriter(self, storage, segment)
+
+    def per_document_writer(self, storage, segment):
+        return MLPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment):
+        return MLPerDocReader(storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         if byteids:  # term vectors (none in mlsearch's schema): whoosh3's own
