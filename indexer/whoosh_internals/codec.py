@@ -19,9 +19,10 @@ whole index 64.1 -> 18.7 MB, 10.0x -> 2.9x its raw text):
   value is its weight: rebuilt on reading) or as one array of their lengths and their
   bytes; the whole block deflated when that pays.
 * A term entry: whoosh3 packs 23 bytes of statistics and 12 of extent; here varints.
-  A term with one posting (``INLINE_MAX``) keeps it in its entry, with no block in the
-  postings file: most terms of an index (near-duplicate band terms, rare words and
-  bigrams) have one.
+  A term with one posting keeps just that posting in its entry (doc number, weight,
+  field length, value; its statistics follow from it), with no block in the postings
+  file: most terms of an index (near-duplicate band terms, rare words and bigrams) have
+  one.
 * The term dictionary: whoosh3's ordered hash file spends 32 bytes a term on lengths,
   hash slots and its order array; ``TermTableWriter`` writes sorted entries in blocks of
   16, each key sharing its prefix with the one before, and a block index (each block's
@@ -62,7 +63,6 @@ from whoosh.reading import CorruptIndexError, TermNotFound
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-INLINE_MAX = 1  # a term with at most this many postings keeps them in its dictionary entry
 BLOCK_LIMIT = 128  # postings per block, as whoosh3's
 DEFLATE_MIN = 64  # blocks of fewer data bytes are never deflated
 DEFLATE_LEVEL = 3  # whoosh3's
@@ -80,8 +80,9 @@ _W_ONES, _W_INTS, _W_FLOATS = 0, 1, 2
 _V_NONE, _V_FROM_WEIGHTS, _V_FIXED, _V_VARIABLE = 0, 1, 2, 3
 
 # Term entry flags (one byte)
-_T_INLINED = 1
+_T_SINGLE = 1  # the term's one posting is in the entry
 _T_FLOAT_WEIGHTS = 2
+_T_VALUE_IS_WEIGHT = 4  # that posting's value is its weight packed (Frequency)
 
 
 # --- small encoders ------------------------------------------------------------------------
@@ -285,8 +286,8 @@ def _decode_block(flags: int, n: int, data, base: int, fixedsize):
 
 class MLPostingsWriter(W3PostingsWriter):
     """Whoosh3's postings writer (blocks of ``BLOCK_LIMIT``, the term's statistics kept in
-    its ``MLTermInfo``), writing the blocks above; a term of at most ``INLINE_MAX``
-    postings goes into its dictionary entry instead."""
+    its ``MLTermInfo``), writing the blocks above; a term's only posting goes into its
+    dictionary entry instead."""
 
     def start_postings(self, format_, terminfo):
         super().start_postings(format_, terminfo)
@@ -310,10 +311,9 @@ class MLPostingsWriter(W3PostingsWriter):
 
     def finish_postings(self):
         terminfo = self._terminfo
-        if not self._blockcount and len(self._ids) <= INLINE_MAX:
+        if not self._blockcount and len(self._ids) == 1:
             terminfo.add_block(self)
-            block = self._encoded(0, True)
-            terminfo.set_inlined_block(block)
+            terminfo.set_single(self._values[0] if self._values else b"")
         else:
             if self._ids:
                 self._write_block(last=True)
@@ -347,80 +347,105 @@ class MLPostingsWriter(W3PostingsWriter):
 
 
 class MLTermInfo(W3TermInfo):
-    """A term's statistics and where its postings are, as varints; or its postings
-    themselves (a block, ``set_inlined_block``)."""
+    """A term's statistics and where its postings are, as varints; a term with one
+    posting holds just that posting (doc number, weight, field length, value)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._block = None
+        self._value = None  # the one posting's value (bytes) when it is inlined
 
-    def set_inlined_block(self, block: bytes) -> None:
-        self._block = block
+    def set_single(self, value: bytes) -> None:
+        self._value = value
 
     def is_inlined(self):
-        return self._block is not None
+        return self._value is not None
 
     def inlined_postings(self):
-        m = self.inlined_matcher(None)
-        return list(m._read_all())
+        return (self._minid,), (self._weight,), (self._value,)
 
     def inlined_matcher(self, fmt, term=None, scorer=None):
-        return MLLeafMatcher(
-            _BytesSource(self._block), 0, len(self._block), fmt, term, scorer=scorer
-        )
+        return OnePosting(self, fmt, term, scorer)
 
     def to_bytes(self):
         weight, maxweight = self._weight, self._maxweight
         floats = not (_whole(weight) and _whole(maxweight))
-        flags = (_T_INLINED if self._block is not None else 0) | (_T_FLOAT_WEIGHTS if floats else 0)
-        out = bytearray((flags,))
-        _varint(self._df, out)
-        if floats:
-            out += _F32.pack(weight) + _F32.pack(maxweight)
+        out = bytearray(1)
+        if self._value is not None:
+            flags = _T_SINGLE
+            _varint(self._minid, out)
+            if floats:
+                out += _F32.pack(weight)
+            else:
+                _varint(int(weight), out)
+            out.append(0 if self._minlength is None else length_to_byte(self._minlength))
+            if not floats and self._value == pack_uint(int(weight)):
+                flags |= _T_VALUE_IS_WEIGHT
+            else:
+                out += self._value
         else:
-            _varint(int(weight), out)
-            _varint(int(maxweight), out)
-        minlength = 0 if self._minlength is None else length_to_byte(self._minlength)
-        out.append(minlength)
-        out.append(length_to_byte(self._maxlength))
-        minid = 0 if self._minid is None else self._minid + 1
-        _varint(minid, out)
-        _varint(0 if self._maxid is None else self._maxid - (self._minid or 0), out)
-        if self._block is not None:
-            out += self._block
-        else:
+            flags = 0
+            _varint(self._df, out)
+            if floats:
+                out += _F32.pack(weight) + _F32.pack(maxweight)
+            else:
+                _varint(int(weight), out)
+                _varint(int(maxweight), out)
+            out.append(0 if self._minlength is None else length_to_byte(self._minlength))
+            out.append(length_to_byte(self._maxlength))
+            _varint(self._minid, out)
+            _varint(self._maxid - self._minid, out)
             _varint(self._offset, out)
             _varint(self._length, out)
+        out[0] = flags | (_T_FLOAT_WEIGHTS if floats else 0)
         return bytes(out)
 
     @classmethod
     def from_bytes(cls, s):
         ti = cls()
         flags = s[0]
-        ti._df, i = _read_varint(s, 1)
-        if flags & _T_FLOAT_WEIGHTS:
-            ti._weight = _F32.unpack_from(s, i)[0]
-            ti._maxweight = _F32.unpack_from(s, i + 4)[0]
-            i += 8
-        else:
-            w, i = _read_varint(s, i)
-            mw, i = _read_varint(s, i)
-            ti._weight, ti._maxweight = float(w), float(mw)
-        ti._minlength = byte_to_length(s[i])
-        ti._maxlength = byte_to_length(s[i + 1])
-        minid, i = _read_varint(s, i + 2)
-        span, i = _read_varint(s, i)
-        ti._minid = None if minid == 0 else minid - 1
-        ti._maxid = None if minid == 0 else ti._minid + span
-        if flags & _T_INLINED:
-            ti._block = bytes(s[i:])
-        else:
+        floats = flags & _T_FLOAT_WEIGHTS
+        try:
+            if flags & _T_SINGLE:
+                ti._df = 1
+                ti._minid, i = _read_varint(s, 1)
+                ti._maxid = ti._minid
+                if floats:
+                    ti._weight = _F32.unpack_from(s, i)[0]
+                    i += 4
+                else:
+                    w, i = _read_varint(s, i)
+                    ti._weight = float(w)
+                ti._maxweight = ti._weight
+                ti._minlength = ti._maxlength = byte_to_length(s[i])
+                if flags & _T_VALUE_IS_WEIGHT:
+                    ti._value = pack_uint(int(ti._weight))
+                else:
+                    ti._value = bytes(s[i + 1 :])
+                return ti
+            ti._df, i = _read_varint(s, 1)
+            if floats:
+                ti._weight = _F32.unpack_from(s, i)[0]
+                ti._maxweight = _F32.unpack_from(s, i + 4)[0]
+                i += 8
+            else:
+                w, i = _read_varint(s, i)
+                mw, i = _read_varint(s, i)
+                ti._weight, ti._maxweight = float(w), float(mw)
+            ti._minlength = byte_to_length(s[i])
+            ti._maxlength = byte_to_length(s[i + 1])
+            ti._minid, i = _read_varint(s, i + 2)
+            span, i = _read_varint(s, i)
+            ti._maxid = ti._minid + span
             ti._offset, i = _read_varint(s, i)
             ti._length, i = _read_varint(s, i)
+        except (IndexError, ValueError) as exc:
+            raise CorruptIndexError(f"damaged term entry: {exc!r}") from None
         return ti
 
     @classmethod
     def doc_frequency_of(cls, s) -> int:
+        if s[0] & _T_SINGLE:
+            return 1
         return _read_varint(s, 1)[0]
 
     @classmethod
@@ -458,18 +483,6 @@ class MLFieldWriter(W3FieldWriter):
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-
-class _BytesSource:
-    """A term entry's inlined block, read as the postings file is (``get``)."""
-
-    __slots__ = ("_b",)
-
-    def __init__(self, b: bytes):
-        self._b = b
-
-    def get(self, position: int, length: int) -> bytes:
-        return self._b[position : position + length]
 
 
 _HEAD_MAX = 5 * 10 + 2  # five varints (or four and a float) and two length bytes
@@ -569,12 +582,6 @@ class MLLeafMatcher(W3LeafMatcher):
         if self._data is None:
             self._read_data()
         self._values = self._data[2]
-
-    def _read_all(self):
-        while self.is_active():
-            self._read_data()
-            yield from zip(*self._data, strict=True)
-            self._next_block()
 
 
 # --- the term dictionary -----------------------------------------------------------------------
@@ -944,7 +951,7 @@ class MLCodec(W3Codec):
     """``W3Codec`` with the posting blocks and term entries above (see the module)."""
 
     def __init__(self):
-        super().__init__(blocklimit=BLOCK_LIMIT, compression=DEFLATE_LEVEL, inlinelimit=INLINE_MAX)
+        super().__init__(blocklimit=BLOCK_LIMIT, compression=DEFLATE_LEVEL, inlinelimit=1)
 
     def field_writer(self, storage, segment):
         return MLFieldWriter(self, storage, segment)
@@ -972,3 +979,40 @@ class MLCodec(W3Codec):
         tifile = storage.open_file(tiname)
         postfile = segment.open_file(storage, self.POSTS_EXT)
         return MLTermsReader(self, tifile, tilen, postfile)
+
+
+class OnePosting(MLLeafMatcher):
+    """The matcher of a term's only posting, kept in its dictionary entry: one block of
+    one, already decoded."""
+
+    def __init__(self, terminfo, format_, term=None, scorer=None):
+        self._terminfo = terminfo
+        self._postfile = None
+        self.format = format_
+        self._term = term
+        self._byteids = False
+        self.scorer = scorer
+        self._fixedsize = format_.fixed_value_size() if format_ is not None else None
+        self.reset()
+
+    def reset(self):
+        ti = self._terminfo
+        value = ti._value
+        if not value and self._fixedsize == 0:
+            value = None
+        self._ids = self._weights = self._values = None
+        self._data = ((ti._minid,), array("f", [ti._weight]), (value,))
+        self._i = 0
+        self._blocklength = 1
+        self._maxid = ti._minid
+        self._maxweight = ti._weight
+        self._minlength = self._maxlength = ti._minlength
+        self._compression = False
+        self._lastblock = True
+        self._atend = False
+
+    def _goto(self, position):
+        raise CorruptIndexError("a term's only posting has no next block")
+
+    def _read_data(self):
+        pass  # decoded when made
