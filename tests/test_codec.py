@@ -207,3 +207,9 @@ def test_damaged_term_dictionary_is_reported_as_damage(tmp_path):
 
     with pytest.raises(CorruptIndexError):
         mlcodec.TermTable(Data(b"\0" * 100), 100)
+
+
+@pytest.mark.parametrize("value", [b"", b"\x07\x01", b"\x01\x01\x02\x03"])
+def test_damaged_positions_are_reported_as_damage(value):
+    with pytest.raises(CorruptIndexError):
+        CompactPositions().decode_positions(value)

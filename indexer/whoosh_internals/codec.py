@@ -159,14 +159,20 @@ class CompactPositions(formats.Positions):
         return bytes((tc,)) + _array_bytes(tc, deltas)
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
-        a = array(_TYPECODES[valuestring[0]])
-        a.frombytes(valuestring[1:])
+        try:
+            a = array(_TYPECODES[valuestring[0]])
+            a.frombytes(valuestring[1:])
+        except (IndexError, ValueError):
+            raise CorruptIndexError(f"damaged positions {valuestring[:16]!r}") from None
         if _SWAP:
             a.byteswap()
         return list(accumulate(a))
 
     def decode_frequency(self, valuestring: bytes) -> int:
-        return (len(valuestring) - 1) // array(_TYPECODES[valuestring[0]]).itemsize
+        try:
+            return (len(valuestring) - 1) // array(_TYPECODES[valuestring[0]]).itemsize
+        except IndexError:
+            raise CorruptIndexError(f"damaged positions {valuestring[:16]!r}") from None
 
     def decode_weight(self, valuestring: bytes) -> float:
         return self.decode_frequency(valuestring) * self.field_boost
@@ -673,10 +679,15 @@ class TermTable:
         if magic != TABLE_MAGIC or not index_at <= keys_at <= extras_at < length or tc > 3:
             raise CorruptIndexError("damaged term dictionary trailer")
         self._nblocks, self.count = nblocks, count
-        offsets, _ = _read_array(tc, dbfile.get(index_at, keys_at - index_at), 0, nblocks)
+        try:
+            offsets, _ = _read_array(tc, dbfile.get(index_at, keys_at - index_at), 0, nblocks)
+            head = dbfile.get(keys_at, extras_at - keys_at)
+            lengths, i = _read_array(1, head, 0, nblocks)
+        except ValueError:
+            raise CorruptIndexError("damaged term dictionary index") from None
+        if len(offsets) != nblocks or len(lengths) != nblocks:
+            raise CorruptIndexError("damaged term dictionary index")
         self._offsets = [*offsets, index_at]
-        head = dbfile.get(keys_at, extras_at - keys_at)
-        lengths, i = _read_array(1, head, 0, nblocks)
         ends = list(accumulate(lengths, initial=i))
         self._firsts = [head[a:b] for a, b in zip(ends, ends[1:], strict=False)]
         self.extras = pickle.loads(dbfile.get(extras_at, length - _TRAILER.size - extras_at))
