@@ -10,6 +10,7 @@ from whoosh import fields
 
 from .analyse.fields import ANALYZERS, SurfaceAnalyzer
 from .files import atomic_write
+from .whoosh_internals.codec import CompactPositions, MLCodec
 
 # Bump when the schema or the analysis changes in a way that needs a rebuild.
 # 2: Han positions without gaps between runs; 3: near-duplicate groups; 4: ids start with
@@ -17,8 +18,9 @@ from .files import atomic_write
 # analyzers live in ``indexer.analyse.fields`` (the schema pickles them by module path: an
 # older index names ``indexer.analysis``, and is refused by the version check before its
 # schema is unpickled); 5: a line goes to the other Latin language than the text's main one
-# only with that language's function words (telegraphic English headlines were Malay)
-SCHEMA_VERSION = 5
+# only with that language's function words (telegraphic English headlines were Malay); 6:
+# mlsearch's codec (compact posting blocks, term entries, positions: whoosh_internals/codec.py)
+SCHEMA_VERSION = 6
 META_FILE = "mlsearch.json"
 
 TEXT_PARTS = ("title", "body")
@@ -65,10 +67,17 @@ def make_schema() -> fields.Schema:
     }
     for part in TEXT_PARTS:
         for lang in LANG_FIELDS:
-            spec[lang_field(part, lang)] = fields.TEXT(
-                analyzer=ANALYZERS[lang], phrase=True, multitoken_query="phrase"
-            )
+            field = fields.TEXT(analyzer=ANALYZERS[lang], phrase=True, multitoken_query="phrase")
+            # positions as small arrays, not pickled lists (whoosh_internals/codec.py)
+            field.format = CompactPositions(field_boost=field.format.field_boost)
+            spec[lang_field(part, lang)] = field
     return fields.Schema(**spec)
+
+
+def make_codec():
+    """The codec an index is written with (``whoosh_internals/codec.py``): the writers'
+    ``codec=`` option; each segment keeps its own, so readers need no setting."""
+    return MLCodec()
 
 
 def pack_body(body: str) -> bytes:

@@ -16,6 +16,7 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from indexer.whoosh_internals import collector, columns, postings
+from indexer.whoosh_internals.codec import CompactPositions, MLCodec
 
 WHOOSH = f"whoosh3 {version('whoosh3')}"
 DOCS = 300  # more than one posting block (whoosh3 writes 128 postings a block)
@@ -25,20 +26,26 @@ def changed(what: str, module: str) -> str:
     return f"{WHOOSH} changed {what}: indexer/whoosh_internals/{module} relies on it"
 
 
-@pytest.fixture(scope="module")
-def ix(tmp_path_factory):
+@pytest.fixture(scope="module", params=["whoosh3", "mlsearch"])
+def ix(tmp_path_factory, request):
     """One segment: every document has ``common``, every third ``rare``; dates on all but
-    every fifth, group labels on every seventh; one document deleted."""
+    every fifth, group labels on every seventh; one document deleted. Written with
+    whoosh3's codec and with mlsearch's (``codec.py``, whose matchers are W3LeafMatchers)."""
+    body = fields.TEXT(phrase=True)
+    codec = None
+    if request.param == "mlsearch":
+        body.format = CompactPositions(field_boost=body.format.field_boost)
+        codec = MLCodec()
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
-        body=fields.TEXT(phrase=True),
+        body=body,
         date=fields.DATETIME(stored=True, sortable=True),
         dup=fields.ID(stored=True, sortable=True),
         lang=fields.KEYWORD(scorable=False),
     )
     folder = tmp_path_factory.mktemp("internals")
     ix = index.create_in(folder, schema)
-    with ix.writer() as w:
+    with ix.writer(codec=codec) as w:
         for i in range(DOCS):
             doc = {"id": f"d{i}", "body": "common " * (1 + i % 4) + ("rare" if i % 3 == 0 else "")}
             if i % 5:
@@ -47,7 +54,7 @@ def ix(tmp_path_factory):
                 doc["dup"] = f"group{i % 2}"
             doc["lang"] = "en"
             w.add_document(**doc)
-    with ix.writer() as w:
+    with ix.writer(codec=codec) as w:
         w.delete_by_term("id", "d3")
     yield ix
     ix.close()
@@ -79,7 +86,7 @@ def test_segment_term_matcher(leaf):
         "IndexReader._text_to_bytes", "postings.py"
     )
     m = postings.term_matcher(leaf, "body", btext)
-    assert type(m) is W3LeafMatcher, changed(
+    assert isinstance(m, W3LeafMatcher), changed(
         "the matcher of SegmentReader._terms.matcher (not W3LeafMatcher)", "postings.py"
     )
     assert len(list(m.all_ids())) == DOCS, changed(

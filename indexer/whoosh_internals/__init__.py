@@ -32,6 +32,14 @@ Write side (indexing):
   ``_weights``, ``_values``, ``_blocklength``), and which of whoosh's source files decode
   index files.
 
+Both sides:
+
+* ``codec.py``: mlsearch's codec (``W3Codec`` subclassed through whoosh's ``Codec`` seam):
+  ``W3FieldWriter``, ``W3PostingsWriter`` (``_ids``, ``_weights``, ``_values``,
+  ``_blockcount``, ``_terminfo``, ``_new_block``), ``W3TermInfo`` (its statistics
+  attributes), ``W3TermsReader`` (``_keycoder``, ``_keydecoder``, ``_tindex``) and
+  ``W3LeafMatcher`` (its block walk, which reads ``_goto``, ``_read_*``) subclassed.
+
 Read side (search):
 
 * ``postings.py``: posting blocks of a term (ids, weights, positions), live document

@@ -59,8 +59,9 @@ def term_matcher(reader, fieldname: str, btext: bytes, scorer=None):
 
 def posting_blocks(matcher) -> PostingBlocks | None:
     """The blocks of a ``term_matcher``, from its current block; None when the segment's
-    codec does not store postings in whoosh3 blocks (only the matcher can read them)."""
-    if type(matcher) is not W3LeafMatcher:
+    codec does not store postings in whoosh3 blocks (only the matcher can read them).
+    mlsearch's codec (``codec.MLLeafMatcher``, inlined postings too) is a W3LeafMatcher."""
+    if not isinstance(matcher, W3LeafMatcher):
         return None
     return PostingBlocks(matcher)
 

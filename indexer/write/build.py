@@ -30,7 +30,7 @@ from ..analyse.dedup import DupFinder
 from ..article import Article, Skipped
 from ..config import commit_every, index_procs
 from ..errors import IndexLockedError, MlsearchError
-from ..schema import META_FILE, make_schema, write_meta
+from ..schema import META_FILE, make_codec, make_schema, write_meta
 from .changes import stamp, unchanged
 from .document import article_document, content_hash
 from .folder import (
@@ -120,6 +120,7 @@ def _writer(ix, index_dir: Path, procs: int = 1, on_phase=None):
 
     # Runs of postings written in chunks (whoosh_internals/pool.py).
     options = {"limitmb": 64, "timeout": 30.0, "delay": 0.25, "poolclass": ChunkedPostingPool}
+    options["codec"] = make_codec()  # compact postings and term entries (schema.py)
     try:
         if procs > 1:
             from .parallel import ParallelWriter

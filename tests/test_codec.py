@@ -1,0 +1,215 @@
+"""mlsearch's Whoosh codec (indexer/whoosh_internals/codec.py): every posting, term and
+statistic reads back as whoosh3's own codec gives it, Whoosh's own reader and searcher
+open an mlsearch index, damage is reported as damage, and the index is smaller."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from whoosh import fields, index
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.qparser import QueryParser
+from whoosh.reading import CorruptIndexError
+
+from indexer.whoosh_internals import codec as mlcodec
+from indexer.whoosh_internals.codec import CompactPositions, MLCodec
+
+WORDS = [f"w{i}" for i in range(400)]
+
+
+def _schema(compact: bool) -> fields.Schema:
+    body = fields.TEXT(phrase=True)
+    title = fields.TEXT(phrase=True, field_boost=1.5)  # weights that are not whole
+    if compact:
+        body.format = CompactPositions(field_boost=body.format.field_boost)
+        title.format = CompactPositions(field_boost=title.format.field_boost)
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        body=body,
+        title=title,
+        freq=fields.TEXT(phrase=False),  # Frequency
+        tags=fields.KEYWORD(scorable=False),  # Existence
+        band=fields.KEYWORD(scorable=False),  # one unique term an article
+        blob=fields.STORED(),  # bytes, as the compressed bodies are
+    )
+
+
+def _docs(n: int = 700):
+    rnd = random.Random(15)
+    for i in range(n):
+        # a Zipf-ish draw: a few words in most articles (several blocks), most rare
+        body = [
+            WORDS[min(int(rnd.paretovariate(0.7)) - 1, 399)] for _ in range(rnd.randint(1, 300))
+        ]
+        if i % 50 == 0:
+            body += ["far"] + ["xx"] * 70000 + ["far"]  # positions past a short's range
+        yield {
+            "id": f"d{i}",
+            "body": " ".join(body),
+            "title": " ".join(rnd.sample(WORDS[:40], 3)),
+            "freq": " ".join(body[:20]),
+            "tags": " ".join(rnd.sample(["a", "b", "c", "d"], 2)),
+            "band": f"band{i}",
+            "blob": rnd.randbytes(rnd.randint(0, 600)),
+        }
+
+
+def _build(folder, compact: bool):
+    ix = index.create_in(folder, _schema(compact))
+    codec = MLCodec() if compact else W3Codec()
+    for part in (_docs(400), list(_docs(700))[400:]):  # two segments, then merged
+        with ix.writer(codec=codec) as w:
+            for doc in part:
+                w.add_document(**doc)
+    with ix.writer(codec=codec) as w:
+        w.delete_by_term("id", "d7")
+    return ix
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    w3 = _build(tmp_path_factory.mktemp("w3"), compact=False)
+    ml = _build(tmp_path_factory.mktemp("ml"), compact=True)
+    yield w3, ml
+    w3.close()
+    ml.close()
+
+
+def _all_postings(reader, fieldname, text):
+    m = reader.postings(fieldname, text)
+    out = []
+    fmt = reader.schema[fieldname].format
+    while m.is_active():
+        value = m.value_as("positions") if fmt.supports("positions") else None
+        out.append((m.id(), m.weight(), value))
+        m.next()
+    return out
+
+
+def test_every_term_and_posting_reads_back_as_whoosh3s(pair):
+    w3, ml = pair
+    assert [type(s.codec()) for s in ml._segments()] == [MLCodec] * len(ml._segments())
+    with w3.reader() as a, ml.reader() as b:
+        terms = list(a.all_terms())
+        assert terms == list(b.all_terms())
+        assert len(terms) > 1000
+        for fieldname, text in terms:
+            assert a.doc_frequency(fieldname, text) == b.doc_frequency(fieldname, text)
+            assert a.frequency(fieldname, text) == pytest.approx(b.frequency(fieldname, text))
+            ia, ib = a.term_info(fieldname, text), b.term_info(fieldname, text)
+            assert (ia.min_id(), ia.max_id(), ia.max_weight()) == (
+                ib.min_id(),
+                ib.max_id(),
+                pytest.approx(ib.max_weight()),
+            )
+            assert _all_postings(a, fieldname, text) == _all_postings(b, fieldname, text)
+        assert b.doc_frequency("body", "nothere") == 0 and ("body", b"nothere") not in b
+        assert a.doc_count_all() == b.doc_count_all()
+        for d in range(a.doc_count_all()):
+            assert a.stored_fields(d) == b.stored_fields(d)
+
+
+def test_positions_of_every_size(pair):
+    _w3, ml = pair
+    with ml.reader() as r:
+        (doc, value), *_ = r.postings("body", "far").items_as("positions")
+        assert value[-1] - value[0] > 70000
+    fmt = CompactPositions()
+    for poses in ([0], [3, 4, 300], [5, 70000, 70001], [1, 2**33]):
+        assert fmt.decode_positions(fmt.encode(poses)) == poses
+        assert fmt.decode_frequency(fmt.encode(poses)) == len(poses)
+
+
+def test_term_cursors_prefixes_and_fuzzy_terms_agree(pair):
+    w3, ml = pair
+    with w3.reader() as a, ml.reader() as b:
+        assert list(a.expand_prefix("body", "w1")) == list(b.expand_prefix("body", "w1"))
+        assert list(a.terms_within("body", "w12", 1)) == list(b.terms_within("body", "w12", 1))
+        assert list(a.lexicon("tags")) == list(b.lexicon("tags"))
+        assert [t for t, _i in a.iter_from("body", "w3")] == [
+            t for t, _i in b.iter_from("body", "w3")
+        ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["w1", "w2 w3", '"w1 w2"', "w1*", "w12~", "tags:a", "title:w3", "freq:w1", "band:band42"],
+)
+def test_whooshs_own_searcher_gives_the_same_hits(pair, query):
+    w3, ml = pair
+    with w3.searcher() as a, ml.searcher() as b:
+        q = QueryParser("body", w3.schema).parse(query)
+        ra, rb = a.search(q, limit=None), b.search(q, limit=None)
+        assert [(h["id"], round(h.score, 4)) for h in ra] == [
+            (h["id"], round(h.score, 4)) for h in rb
+        ]
+        assert len(rb) > 0
+
+
+def test_the_compact_index_is_smaller(pair):
+    w3, ml = pair
+    size = {
+        name: sum(ix.storage.file_length(f) for f in ix.storage.list())
+        for name, ix in (("w3", w3), ("ml", ml))
+    }
+    assert size["ml"] * 2 < size["w3"], size
+
+
+def test_a_mlsearch_index_opens_with_whooshs_own_reader(news_index):
+    ix = index.open_dir(str(news_index))
+    try:
+        assert {type(s.codec()) for s in ix._segments()} == {MLCodec}
+        with ix.searcher() as s:
+            hits = s.search(wq.Term("body_ms", "asean"), limit=None)
+            assert len(hits) > 0 and all(h["id"] for h in hits)
+            phrase = QueryParser("body_en", ix.schema).parse('"defence ministers"')
+            assert s.search(phrase).scored_length() >= 0
+    finally:
+        ix.close()
+
+
+def test_damaged_block_headers_are_reported_as_damage(tmp_path):
+    ix = index.create_in(tmp_path, _schema(True))
+    with ix.writer(codec=MLCodec()) as w:
+        for doc in _docs(200):
+            w.add_document(**doc)
+    with ix.reader() as r:
+        info = r.term_info("body", "w1")
+        assert not info.is_inlined()
+        offset, _length = info.extent()
+        postfile = r._terms._postfile
+        good = postfile.get(offset, 4)
+        bad = bytes(b ^ 0xFF for b in good)
+
+        class Flipped:
+            def get(self, position, length):
+                data = postfile.get(position, length)
+                if position <= offset < position + length:
+                    at = offset - position
+                    data = data[:at] + bad[: len(data) - at] + data[at + 4 :]
+                return data
+
+        with pytest.raises(CorruptIndexError):
+            m = mlcodec.MLLeafMatcher(Flipped(), offset, _length, r.schema["body"].format)
+            list(m.all_ids())
+    ix.close()
+
+
+def test_damaged_term_dictionary_is_reported_as_damage(tmp_path):
+    class Data:
+        def __init__(self, b):
+            self.b = b
+
+        def get(self, position, length):
+            return self.b[position : position + length]
+
+    with pytest.raises(CorruptIndexError):
+        mlcodec.TermTable(Data(b"\0" * 100), 100)
+
+
+@pytest.mark.parametrize("value", [b"", b"\x07\x01", b"\x01\x01\x02\x03"])
+def test_damaged_positions_are_reported_as_damage(value):
+    with pytest.raises(CorruptIndexError):
+        CompactPositions().decode_positions(value)
