@@ -225,7 +225,7 @@ class SegmentScorer:
                 only = set(parts[i]) if only is None else only.intersection(parts[i])
                 if not only:
                     return {}
-        return q.combine(parts, q.weights(self.top), self._positions)
+        return q.combine(parts, q.weights(self.top, self.cache), self._positions)
 
     def _positions(self, field: str, term, docs) -> dict:
         """Positions of ``term`` in ``field`` for the documents ``docs``."""

@@ -209,3 +209,29 @@ def test_saved_queries_require_every_word_unless_saved_ranked(index, tmp_path):
 def test_features_off_keep_the_model(index):
     with Searcher(index, features=NONE) as s:
         assert names(s.search("latihan maritim", limit=2))[0] in {"all_close", "all_scattered"}
+
+
+def test_clause_weights_are_counted_once_per_segment_and_match_a_fresh_count(index, monkeypatch):
+    """Ranked.weights keeps each segment's count of a clause in the open index's cache:
+    the same weights as counted afresh, and a second query with the clause reads no
+    postings for it."""
+    import search.matching as matching
+    from search.matching import find_ranked
+
+    with Searcher(index) as s:
+        snap = s._snapshot()
+        plan_q = s.parse("latihan maritim")
+        ranked = find_ranked(matching.shape(plan_q, "latihan maritim"))
+        fresh = ranked.weights(snap.searcher)
+        calls = []
+        real = matching._clause_docs
+        monkeypatch.setattr(matching, "_clause_docs", lambda r, q: calls.append(q) or real(r, q))
+        again = find_ranked(matching.shape(s.parse("latihan maritim"), "latihan maritim"))
+        assert again.weights(snap.searcher, snap.cache) == pytest.approx(fresh, rel=1e-12)
+        counted = len(calls)
+        assert counted > 0
+        third = find_ranked(matching.shape(s.parse("latihan maritim"), "latihan maritim"))
+        assert third.weights(snap.searcher, snap.cache) == pytest.approx(fresh, rel=1e-12)
+        assert len(calls) == counted  # kept: no postings read again
+        # the rarer word weighs more
+        assert fresh[1] > fresh[0]
