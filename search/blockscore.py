@@ -215,6 +215,7 @@ class SegmentScorer:
         """The clauses scored one by one and combined by the matching model
         (``Ranked.combine``). Required clauses go first and narrow the others."""
         parts: list = [None] * len(q.subqueries)
+        given = only
         order = sorted(
             range(len(q.subqueries)),
             key=lambda i: (not q.required[i], self._size(q.subqueries[i])),
@@ -225,6 +226,7 @@ class SegmentScorer:
                 only = set(parts[i]) if only is None else only.intersection(parts[i])
                 if not only:
                     return {}
+        q.remember(self.reader, parts, given)
         return q.combine(parts, q.weights(self.top, self.cache), self._positions)
 
     def _positions(self, field: str, term, docs) -> dict:

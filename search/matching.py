@@ -102,7 +102,28 @@ class Ranked(wq.CompoundQuery):
     def apply(self, fn):
         new = copy.copy(self)
         new.subqueries = [fn(q) for q in self.subqueries]
+        new.__dict__.pop("_found", None)  # what this one scored is not the copy's
         return new
+
+    def remember(self, reader, parts: list, only) -> None:
+        """What the block scorer found of each clause in segment ``reader`` (``parts``,
+        docnum -> score), given the documents ``only`` (None: all) it was asked about:
+        ``mark_matched`` reads a hit's words from it instead of walking every clause's
+        matcher again. A clause left unscored where a required one failed is narrowed to
+        the documents that can still match, which every hit is among. A record made for
+        all documents is kept over one made for a few (the copies of a hit)."""
+        found = self.__dict__.setdefault("_found", {})
+        old = found.get(id(reader))
+        if old is None or old[0] is not reader or (old[2] is not None and only is None):
+            found[id(reader)] = (reader, parts, only)
+
+    def found_in(self, reader, docnum: int) -> set[int] | None:
+        """The clauses that match document ``docnum`` of segment ``reader``, from what the
+        block scorer remembered; None when it did not score that document."""
+        got = self.__dict__.get("_found", {}).get(id(reader))
+        if got is None or got[0] is not reader or (got[2] is not None and docnum not in got[2]):
+            return None
+        return {i for i, part in enumerate(got[1]) if docnum in part}
 
     def estimate_size(self, ixreader):
         if self.mode == "all":
@@ -535,16 +556,22 @@ def find_ranked(q) -> Ranked | None:
 
 def mark_matched(snap, ranked: Ranked, results, hits) -> None:
     """Set each hit's ``matched`` and ``missing`` words (as typed): which clauses of
-    ``ranked`` its article matches, asked of each clause's matcher at the hit's docnum."""
+    ``ranked`` its article matches, as the block scorer found them while scoring it
+    (``Ranked.found_in``), else asked of each clause's matcher at the hit's docnum."""
     searcher = snap.searcher
     docnums = [r.docnum for r in results]
     has = [set() for _ in docnums]
     for sub_searcher, offset in searcher.leaf_searchers():
-        local = sorted(
-            (d - offset, k)
-            for k, d in enumerate(docnums)
-            if offset <= d < offset + sub_searcher.doc_count_all()
-        )
+        reader = sub_searcher.reader()
+        local = []
+        for k, d in enumerate(docnums):
+            if offset <= d < offset + sub_searcher.doc_count_all():
+                found = ranked.found_in(reader, d - offset)
+                if found is None:
+                    local.append((d - offset, k))
+                else:
+                    has[k] = found
+        local.sort()
         if not local:
             continue
         for i, clause in enumerate(ranked.subqueries):

@@ -235,3 +235,22 @@ def test_clause_weights_are_counted_once_per_segment_and_match_a_fresh_count(ind
         assert len(calls) == counted  # kept: no postings read again
         # the rarer word weighs more
         assert fresh[1] > fresh[0]
+
+
+@pytest.mark.parametrize("query", [*QUERIES, "latihan maritim lang:ms", "maritim +latihan"])
+def test_what_a_hit_lacks_is_read_from_the_scoring_as_the_matchers_say(index, query, monkeypatch):
+    """The block scorer remembers which clause matched which document; the words a hit
+    has and lacks read from that are those whoosh's matchers give (block_scoring=False),
+    and no matcher is walked for them."""
+    import search.matching as matching
+
+    with Searcher(index, block_scoring=False) as s:
+        expected = [(h.id, h.matched, h.missing) for h in s.search(query, limit=50).hits]
+    walked = []
+    real = matching.matches_at
+    monkeypatch.setattr(matching, "matches_at", lambda m, d: walked.append(d) or real(m, d))
+    with Searcher(index) as s:
+        got = [(h.id, h.matched, h.missing) for h in s.search(query, limit=50).hits]
+    assert sorted(got) == sorted(expected)
+    assert any(missing for _i, _m, missing in got) or query.startswith("South")
+    assert not walked
