@@ -225,6 +225,7 @@ class SegmentScorer:
             if q.required[i]:
                 only = set(parts[i]) if only is None else only.intersection(parts[i])
                 if not only:
+                    q.remember(self.reader, None, given)  # nothing here has that word
                     return {}
         q.remember(self.reader, parts, given)
         return q.combine(parts, q.weights(self.top, self.cache), self._positions)

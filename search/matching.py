@@ -121,9 +121,26 @@ class Ranked(wq.CompoundQuery):
         """The clauses that match document ``docnum`` of segment ``reader``, from what the
         block scorer remembered; None when it did not score that document."""
         got = self.__dict__.get("_found", {}).get(id(reader))
-        if got is None or got[0] is not reader or (got[2] is not None and docnum not in got[2]):
+        if got is None or got[0] is not reader or got[1] is None:
+            return None
+        if got[2] is not None and docnum not in got[2]:
             return None
         return {i for i, part in enumerate(got[1]) if docnum in part}
+
+    def complete_in(self, reader) -> set[int] | None:
+        """The documents of segment ``reader`` that match every clause (deleted ones
+        too), from what the block scorer remembered when it scored every document there;
+        None when it did not."""
+        got = self.__dict__.get("_found", {}).get(id(reader))
+        if got is None or got[0] is not reader or got[2] is not None:
+            return None
+        if got[1] is None:
+            return set()
+        parts = sorted(got[1], key=len)
+        docs = set(parts[0])
+        for part in parts[1:]:
+            docs.intersection_update(part)
+        return docs
 
     def estimate_size(self, ixreader):
         if self.mode == "all":

@@ -261,6 +261,44 @@ class QueryPlan:
             )
         return results
 
+    def complete_count(self) -> int:
+        """The articles with every word of the query (``strict().count()``), every copy:
+        counted from what the block scorer found of each word while ranking the query
+        (``Ranked.complete_in``), the query's constraints and filter checked on those
+        alone; or, when it did not score every article of a segment, by ``strict()``."""
+        from whoosh import query as wq
+
+        from .blockscore import SegmentScorer
+
+        ranked = self.ranked()
+        if ranked is None or not self.snap.block_scoring:
+            return self.strict().count()
+        rest = []
+        if ranked is not self.query:
+            rest = [s for s in self.query.subqueries if s is not ranked]
+        if self.filter is not None:
+            rest.append(self.filter)
+        check = None if not rest else rest[0] if len(rest) == 1 else wq.And(rest)
+        searcher = self.snap.searcher
+        found = []
+        for sub, _offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            docs = ranked.complete_in(reader)
+            if docs is None:
+                return self.strict().count()
+            found.append((sub, reader, docs))
+        total = 0
+        with self._failures():
+            context = searcher.context()
+            for sub, reader, docs in found:
+                if docs and reader.has_deletions():
+                    docs = docs - reader.deleted_docs_set
+                if docs and check is not None:
+                    scorer = SegmentScorer(searcher, sub, context, self.snap.cache)
+                    docs = docs.intersection(scorer._eval(check, set(docs)))
+                total += len(docs)
+        return total
+
     def count(self) -> int:
         """The articles the query matches, every copy, unranked."""
         with self._failures():

@@ -233,7 +233,7 @@ class Searcher:
         if ranked is not None and hits:
             mark_matched(snap, ranked, results, hits)
             if complete is None and mode not in ("all", "any") and any(h.missing for h in hits):
-                complete = plan.strict().count()
+                complete = plan.complete_count()
             if complete == 0:
                 plan.notes.append("no article has all the words: showing those with some of them")
         suggestion = cross_hint = None

@@ -254,3 +254,39 @@ def test_what_a_hit_lacks_is_read_from_the_scoring_as_the_matchers_say(index, qu
     assert sorted(got) == sorted(expected)
     assert any(missing for _i, _m, missing in got) or query.startswith("South")
     assert not walked
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        *QUERIES,
+        "latihan maritim bola",
+        "latihan maritim NOT bola",
+        "latihan maritim lang:ms",
+        '"latihan maritim" harga',
+        "south china trade",
+        "南海 军事演习",
+        "maritim zzzzqqq",
+    ],
+)
+def test_articles_with_every_word_are_counted_from_the_ranking(index, query, monkeypatch):
+    """The count of articles with every word (shown when some hits lack one) is read from
+    what the block scorer found while ranking; it is the count of the query with every
+    word required, and needs no second scoring when the ranking scored every article."""
+    from search.collect import Snapshot
+    from search.plan import QueryPlan
+
+    with Searcher(index) as s:
+        snap = s._snapshot()
+        plan = QueryPlan.build(snap, s._parsers, query)
+        if plan.ranked() is None:
+            pytest.skip("one word")
+        plan.page(1, 10, "relevance", True)
+        expected = plan.strict().count()
+        assert isinstance(snap, Snapshot)
+        counted = []
+        real = QueryPlan.strict
+        monkeypatch.setattr(QueryPlan, "strict", lambda self: counted.append(1) or real(self))
+        assert plan.complete_count() == expected
+        if "lang:" not in query:
+            assert not counted  # read from the ranking, not scored again
