@@ -17,6 +17,7 @@ from collections.abc import Collection
 from indexer.errors import MlsearchError, QuerySyntaxError
 from indexer.write.check import damaged, is_damage
 
+from .blockscore import SegmentScorer
 from .collect import Snapshot, filtered, matching_docs, run_page
 from .matching import DEFAULT_MODE, find_ranked, shape
 from .query import MAX_EXPANSION, Expansion, make_parser, parse_with_expansions
@@ -205,13 +206,16 @@ class QueryPlan:
         ids: Collection[str] | None = None,
         mode: str = DEFAULT_MODE,
         dictionaries: bool = True,
+        ranking: bool = True,
     ) -> QueryPlan:
         """``text`` parsed (with ``cross``, through the glossary, and unless
         ``dictionaries`` is False the wide dictionaries), its words combined by the
-        matching ``mode`` (``search.matching``) and made ready to run."""
+        matching ``mode`` (``search.matching``) and made ready to run. ``ranking``: False
+        for a plan that is only counted (``total``): proximity, which only reorders the
+        best matches, is left out."""
         reader = snap.reader if dictionaries else None
         q, expansions = parsers.parse(text, cross, ranked=mode != "all", reader=reader)
-        q = shape(q, text, mode, proximity=parsers.features.proximity)
+        q = shape(q, text, mode, proximity=parsers.features.proximity and ranking)
         notes: list[str] = []
         q = streamed_unions(cap_expansions(q, snap.reader, notes))
         plan = cls(snap, q, expansions, notes, lang, ids)
@@ -301,8 +305,37 @@ class QueryPlan:
 
     def count(self) -> int:
         """The articles the query matches, every copy, unranked."""
+        return self.total(collapse=False)
+
+    def total(self, collapse: bool = True) -> int:
+        """What ``page`` gives as the total, without ranking a page: the articles the
+        query matches, each group of near-duplicate copies once when ``collapse``."""
+        snap = self.snap
         with self._failures():
-            return len(matching_docs(self.snap, self.matching()))
+            if not snap.block_scoring:
+                found = matching_docs(snap, self.matching())
+                if not collapse:
+                    return len(found)
+                return self.page(1, 1, "relevance", collapse)[1]
+            searcher = snap.searcher
+            context = searcher.context()
+            q = self.matching()
+            groups: set = set()
+            total = 0
+            for sub, _offset in searcher.leaf_searchers():
+                docs = SegmentScorer(searcher, sub, context, snap.cache).scores(q)
+                column = snap.cache.segment(sub.reader()).groups() if collapse else None
+                if column is None:
+                    total += len(docs)
+                    continue
+                # as CollapsingTop keys a match: its group label, or itself without one
+                data, starts, lengths = column
+                for d in docs:
+                    if lengths[d]:
+                        groups.add(data[starts[d] : starts[d] + lengths[d]])
+                    else:
+                        total += 1
+            return total + len(groups)
 
     def _failures(self):
         return _failures(self.snap.index_dir)
@@ -328,4 +361,7 @@ class MatchCounter:
         self.snap, self.parsers, self.lang = snap, parsers, lang
 
     def __call__(self, text: str) -> int:
-        return QueryPlan.build(self.snap, self.parsers, text, lang=self.lang, mode="all").count()
+        plan = QueryPlan.build(
+            self.snap, self.parsers, text, lang=self.lang, mode="all", ranking=False
+        )
+        return plan.count()

@@ -436,12 +436,19 @@ class Searcher:
         try:
             # The hint is the glossary's: "N articles mention UMNO/巫统".
             plan = QueryPlan.build(
-                snap, self._parsers, query, True, lang, mode="all", dictionaries=False
+                snap,
+                self._parsers,
+                query,
+                True,
+                lang,
+                mode="all",
+                dictionaries=False,
+                ranking=False,
             )
             crossed = [e for e in plan.expansions if e.source != SYNONYMS]
             if not crossed:
                 return None
-            total = plan.page(1, 1, "relevance", collapse)[1]
+            total = plan.total(collapse)
         except MlsearchError:  # a user glossary that cannot be read: --cross says so
             return None
         if total <= hits:

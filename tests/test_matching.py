@@ -290,3 +290,22 @@ def test_articles_with_every_word_are_counted_from_the_ranking(index, query, mon
         assert plan.complete_count() == expected
         if "lang:" not in query:
             assert not counted  # read from the ranking, not scored again
+
+
+@pytest.mark.parametrize(
+    "query", [*QUERIES, "latihan", "latihan maritim lang:ms", "maritim NOT bola"]
+)
+@pytest.mark.parametrize("collapse", [True, False])
+def test_a_plan_counted_without_ranking_has_the_total_of_its_page(index, query, collapse):
+    """``QueryPlan.total`` (the cross hint's and did-you-mean's counts) is the total a
+    page of the same query reports, groups of copies once when collapsed."""
+    from search.plan import QueryPlan
+
+    with Searcher(index) as s:
+        snap = s._snapshot()
+        for mode in ("all", "ranked"):
+            ranked = QueryPlan.build(snap, s._parsers, query, mode=mode)
+            counted = QueryPlan.build(snap, s._parsers, query, mode=mode, ranking=False)
+            expected = ranked.page(1, 1, "relevance", collapse)[1]
+            assert counted.total(collapse) == expected
+            assert counted.count() == len(s.ids(query, match=mode))
