@@ -19,8 +19,11 @@ lengths through the open index's cache (``search.cache``).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from whoosh import query as wq
-from whoosh.scoring import BM25FScorer, WeightScorer
+from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 
 from indexer.whoosh_internals.postings import all_scores, matches_at, posting_blocks, term_matcher
 
@@ -30,6 +33,16 @@ from .matching import Ranked
 from .matching import _positions as whoosh_positions
 
 Scores = dict  # segment docnum -> score
+_PLAIN = object()  # a term of a field without lengths: its weight is its score
+
+
+class _BM25Figures(NamedTuple):
+    """The figures of whoosh's BM25FScorer that the block scorer reads."""
+
+    idf: float
+    avgfl: float
+    B: float
+    K1: float
 
 
 def _tree_sum(xs: list[float]) -> float:
@@ -215,6 +228,7 @@ class SegmentScorer:
         """The clauses scored one by one and combined by the matching model
         (``Ranked.combine``). Required clauses go first and narrow the others."""
         parts: list = [None] * len(q.subqueries)
+        given = only
         order = sorted(
             range(len(q.subqueries)),
             key=lambda i: (not q.required[i], self._size(q.subqueries[i])),
@@ -224,8 +238,10 @@ class SegmentScorer:
             if q.required[i]:
                 only = set(parts[i]) if only is None else only.intersection(parts[i])
                 if not only:
+                    q.remember(self.reader, None, given)  # nothing here has that word
                     return {}
-        return q.combine(parts, q.weights(self.top), self._positions)
+        q.remember(self.reader, parts, given)
+        return q.combine(parts, q.weights(self.top, self.cache), self._positions)
 
     def _positions(self, field: str, term, docs) -> dict:
         """Positions of ``term`` in ``field`` for the documents ``docs``."""
@@ -275,6 +291,19 @@ class SegmentScorer:
                 out[d] = boost
         return out
 
+    def _bm25(self, fieldname: str, btext: bytes):
+        """What whoosh's BM25F scorer for the term would hold (``BM25F.scorer``): its idf,
+        the field's average length, B and K1; a WeightScorer for a field without
+        lengths."""
+        weighting = self.weighting
+        if not self.sub.schema[fieldname].scorable:
+            return _PLAIN
+        parent = self.sub.get_parent()
+        b = weighting._field_B.get(fieldname, weighting.B)
+        return _BM25Figures(
+            parent.idf(fieldname, btext), parent.avg_field_length(fieldname) or 1, b, weighting.K1
+        )
+
     def _postings(self, fieldname, text, only, values: bool = False):
         """A term's BM25F scores (and with ``values`` its encoded postings) by docnum, for
         the documents in ``only`` when given; None when it is not ours to score."""
@@ -286,18 +315,29 @@ class SegmentScorer:
             text = schema[fieldname].to_bytes(text)
         except ValueError:
             return {}, {}
-        if (fieldname, text) not in reader:
-            return {}, {}
-        scorer = self.weighting.scorer(self.sub, fieldname, text)
-        m = posting_blocks(term_matcher(reader, fieldname, text, scorer=scorer))
+        if type(self.weighting) is BM25F:
+            # BM25F's figures without whoosh's scorer object, which reads the term's entry
+            # a second time (for block quality, unused here); a missing term is known
+            # from the one look-up the matcher makes
+            try:
+                matcher = term_matcher(reader, fieldname, text)
+            except TermNotFound:
+                return {}, {}
+            scorer = self._bm25(fieldname, text)
+        else:
+            if (fieldname, text) not in reader:
+                return {}, {}
+            scorer = self.weighting.scorer(self.sub, fieldname, text)
+            matcher = term_matcher(reader, fieldname, text, scorer=scorer)
+        m = posting_blocks(matcher)
         if m is None:
             return None
-        if type(scorer) is BM25FScorer:
+        if type(scorer) in (BM25FScorer, _BM25Figures):
             plain = False
             parts = self.cache.length_parts(fieldname, scorer)
             lengths = self.segment.lengths(fieldname)
             idf, k1p1 = scorer.idf, scorer.K1 + 1
-        elif type(scorer) is WeightScorer:
+        elif type(scorer) is WeightScorer or scorer is _PLAIN:
             plain = True  # a field without lengths (lang:, source:): its weight is its score
         else:
             return None

@@ -22,13 +22,16 @@ _UNREAD = object()
 
 class SegmentData:
     """One segment's columns, each read on first use: ``dates()``, ``groups()``,
-    ``lengths(fieldname)``."""
+    ``lengths(fieldname)``; and how many documents each query clause seen so far can
+    match (``clause_counts``)."""
 
     def __init__(self, reader):
         self.reader = reader
         self._dates = _UNREAD
         self._groups = _UNREAD
         self._lengths: dict[str, bytes] = {}
+        # (type, clause) -> the documents it can match here (``search.matching``'s weights)
+        self.clause_counts: dict[tuple, int] = {}
 
     def _raw_column(self, name: str):
         reader = self.reader

@@ -86,6 +86,9 @@ class Glossary:
     def __init__(self, entries: list[Entry], files: list[str]):
         self.entries = entries
         self.files = files
+        # the user files' (path, mtime, size) it was loaded from (``load_glossary``);
+        # None when made from entries directly
+        self.stamps: tuple | None = None
         # words -> (entry, language of the form, an acronym matched only in capitals)
         self._latin: dict[tuple[str, ...], list[tuple[Entry, str, bool]]] = {}
         self._stems: dict[tuple[str, ...], list[tuple[Entry, str, bool]]] = {}
@@ -272,6 +275,16 @@ def _shipped() -> tuple[Entry, ...]:
 
 @lru_cache(maxsize=8)
 def _load(stamps: tuple[tuple[str, int, int], ...]) -> Glossary:
+    """The glossary of the shipped file and the user's files ``stamps``, kept parsed
+    between runs (``search.tablecache``)."""
+    from .tablecache import cached_table
+
+    glossary = cached_table("glossary", stamps, lambda: _build(stamps))
+    glossary.stamps = stamps
+    return glossary
+
+
+def _build(stamps: tuple[tuple[str, int, int], ...]) -> Glossary:
     entries = list(_shipped())
     for path, _mtime, _size in stamps:
         try:

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
-from indexer.whoosh_internals.postings import all_scores, matches_at
+from indexer.whoosh_internals.postings import all_scores, matches_at, posting_blocks, term_matcher
 
 DEFAULT_MODE = "ranked"
 # Proximity: score * (1 + NEAR_WEIGHT * closeness + WHOLE_WEIGHT * whole), closeness the
@@ -41,6 +41,7 @@ DEFAULT_MODE = "ranked"
 NEAR_WEIGHT = 0.1
 WHOLE_WEIGHT = 1.0
 COVERAGE_POWER = 2.0  # ranked: score * (share of the query's weight matched) ** this
+_CLAUSE_COUNTS = 20_000  # clauses whose counts a segment keeps (Ranked.weights)
 RESCORE_WINDOW = 200  # best-scored documents of a segment that proximity looks at
 CONSTRAINT_FIELDS = frozenset({"lang", "source", "date", "id", "dup", "dupband"})
 # Fields with positions that proximity reads: the word fields of each language, not the
@@ -101,7 +102,45 @@ class Ranked(wq.CompoundQuery):
     def apply(self, fn):
         new = copy.copy(self)
         new.subqueries = [fn(q) for q in self.subqueries]
+        new.__dict__.pop("_found", None)  # what this one scored is not the copy's
         return new
+
+    def remember(self, reader, parts: list, only) -> None:
+        """What the block scorer found of each clause in segment ``reader`` (``parts``,
+        docnum -> score), given the documents ``only`` (None: all) it was asked about:
+        ``mark_matched`` reads a hit's words from it instead of walking every clause's
+        matcher again. A clause left unscored where a required one failed is narrowed to
+        the documents that can still match, which every hit is among. A record made for
+        all documents is kept over one made for a few (the copies of a hit)."""
+        found = self.__dict__.setdefault("_found", {})
+        old = found.get(id(reader))
+        if old is None or old[0] is not reader or (old[2] is not None and only is None):
+            found[id(reader)] = (reader, parts, only)
+
+    def found_in(self, reader, docnum: int) -> set[int] | None:
+        """The clauses that match document ``docnum`` of segment ``reader``, from what the
+        block scorer remembered; None when it did not score that document."""
+        got = self.__dict__.get("_found", {}).get(id(reader))
+        if got is None or got[0] is not reader or got[1] is None:
+            return None
+        if got[2] is not None and docnum not in got[2]:
+            return None
+        return {i for i, part in enumerate(got[1]) if docnum in part}
+
+    def complete_in(self, reader) -> set[int] | None:
+        """The documents of segment ``reader`` that match every clause (deleted ones
+        too), from what the block scorer remembered when it scored every document there;
+        None when it did not."""
+        got = self.__dict__.get("_found", {}).get(id(reader))
+        if got is None or got[0] is not reader or got[2] is not None:
+            return None
+        if got[1] is None:
+            return set()
+        parts = sorted(got[1], key=len)
+        docs = set(parts[0])
+        for part in parts[1:]:
+            docs.intersection_update(part)
+        return docs
 
     def estimate_size(self, ixreader):
         if self.mode == "all":
@@ -177,26 +216,36 @@ class Ranked(wq.CompoundQuery):
             out = self._near(out, positions)
         return out
 
-    def weights(self, top) -> list[float]:
+    def weights(self, top, cache=None) -> list[float]:
         """Each clause's weight: 1 + ln(N / n), n the articles of the index (``top``, its
         searcher) the clause can match (its words' postings united over the segments; a
         phrase's words intersected, positions unread), N all its articles. A word the
         query's translations make common (争端 -> dispute) weighs as common. The same
         whatever filter the query has, in both scorers, and however the index is split
-        into segments."""
+        into segments.
+
+        ``cache``: the open index's ``search.cache.IndexCache``; each segment's n of a
+        clause is kept there (``SegmentData.clause_counts``), so that a clause is counted
+        once per segment while the index stays open, not again by every query, count and
+        did-you-mean check that has it."""
         reader = top.reader()
-        cache = self.__dict__.setdefault("_weights", {})
-        got = cache.get(id(reader))
+        memo = self.__dict__.setdefault("_weights", {})
+        got = memo.get(id(reader))
         if got is None:
             n_docs = max(reader.doc_count_all(), 1)
             leaves = (
                 [r for r, _offset in reader.leaf_readers()] if not reader.is_atomic() else [reader]
             )
+            counts = [cache.segment(leaf).clause_counts for leaf in leaves] if cache else None
             got = []
             for sub in self.subqueries:
-                n = sum(len(_clause_docs(leaf, sub)) for leaf in leaves)
+                if counts is None:
+                    n = sum(len(_clause_docs(leaf, sub)) for leaf in leaves)
+                else:
+                    pairs = zip(leaves, counts, strict=True)
+                    n = sum(_clause_count(leaf, sub, known) for leaf, known in pairs)
                 got.append(1.0 + math.log(n_docs / max(n, 1)))
-            cache[id(reader)] = got
+            memo[id(reader)] = got
         return got
 
     def _near(self, scores: dict, positions: Callable) -> dict:
@@ -266,14 +315,39 @@ def _clause_docs(reader, q) -> set:
         return set()
 
 
+def _clause_count(reader, q, known: dict) -> int:
+    """``len(_clause_docs(reader, q))``, kept in ``known`` (the segment's counts by clause)."""
+    try:
+        key = (type(q), q)
+        n = known.get(key)
+    except TypeError:  # an unhashable query: counted every time
+        return len(_clause_docs(reader, q))
+    if n is None:
+        if len(known) >= _CLAUSE_COUNTS:
+            known.clear()  # a server's long life: keep the memory bounded
+        n = known[key] = len(_clause_docs(reader, q))
+    return n
+
+
 def _term_docs(reader, field: str, text) -> set:
+    """The live documents of segment ``reader`` with ``text`` in ``field``, united a
+    posting block at a time (whoosh's ``all_ids`` steps one posting a call)."""
     try:
         btext = reader.schema[field].to_bytes(text)
     except (KeyError, ValueError):
         return set()
     if (field, btext) not in reader:
         return set()
-    return set(reader.postings(field, btext).all_ids())
+    blocks = posting_blocks(term_matcher(reader, field, btext))
+    if blocks is None:
+        return set(reader.postings(field, btext).all_ids())
+    out: set = set()
+    while blocks.active():
+        out.update(blocks.ids())
+        blocks.next()
+    if reader.has_deletions():
+        out.difference_update(reader.deleted_docs_set)
+    return out
 
 
 class _Searching:
@@ -499,16 +573,22 @@ def find_ranked(q) -> Ranked | None:
 
 def mark_matched(snap, ranked: Ranked, results, hits) -> None:
     """Set each hit's ``matched`` and ``missing`` words (as typed): which clauses of
-    ``ranked`` its article matches, asked of each clause's matcher at the hit's docnum."""
+    ``ranked`` its article matches, as the block scorer found them while scoring it
+    (``Ranked.found_in``), else asked of each clause's matcher at the hit's docnum."""
     searcher = snap.searcher
     docnums = [r.docnum for r in results]
     has = [set() for _ in docnums]
     for sub_searcher, offset in searcher.leaf_searchers():
-        local = sorted(
-            (d - offset, k)
-            for k, d in enumerate(docnums)
-            if offset <= d < offset + sub_searcher.doc_count_all()
-        )
+        reader = sub_searcher.reader()
+        local = []
+        for k, d in enumerate(docnums):
+            if offset <= d < offset + sub_searcher.doc_count_all():
+                found = ranked.found_in(reader, d - offset)
+                if found is None:
+                    local.append((d - offset, k))
+                else:
+                    has[k] = found
+        local.sort()
         if not local:
             continue
         for i, clause in enumerate(ranked.subqueries):

@@ -17,6 +17,7 @@ from collections.abc import Collection
 from indexer.errors import MlsearchError, QuerySyntaxError
 from indexer.write.check import damaged, is_damage
 
+from .blockscore import SegmentScorer
 from .collect import Snapshot, filtered, matching_docs, run_page
 from .matching import DEFAULT_MODE, find_ranked, shape
 from .query import MAX_EXPANSION, Expansion, close_quote, make_parser, parse_with_expansions
@@ -205,14 +206,17 @@ class QueryPlan:
         ids: Collection[str] | None = None,
         mode: str = DEFAULT_MODE,
         dictionaries: bool = True,
+        ranking: bool = True,
     ) -> QueryPlan:
         """``text`` parsed (with ``cross``, through the glossary, and unless
         ``dictionaries`` is False the wide dictionaries), its words combined by the
-        matching ``mode`` (``search.matching``) and made ready to run."""
+        matching ``mode`` (``search.matching``) and made ready to run. ``ranking``: False
+        for a plan that is only counted (``total``): proximity, which only reorders the
+        best matches, is left out."""
         reader = snap.reader if dictionaries else None
         text, unclosed = close_quote(text)
         q, expansions = parsers.parse(text, cross, ranked=mode != "all", reader=reader)
-        q = shape(q, text, mode, proximity=parsers.features.proximity)
+        q = shape(q, text, mode, proximity=parsers.features.proximity and ranking)
         notes: list[str] = [unclosed] if unclosed else []
         q = streamed_unions(cap_expansions(q, snap.reader, notes))
         plan = cls(snap, q, expansions, notes, lang, ids)
@@ -262,10 +266,77 @@ class QueryPlan:
             )
         return results
 
+    def complete_count(self) -> int:
+        """The articles with every word of the query (``strict().count()``), every copy:
+        counted from what the block scorer found of each word while ranking the query
+        (``Ranked.complete_in``), the query's constraints and filter checked on those
+        alone; or, when it did not score every article of a segment, by ``strict()``."""
+        from whoosh import query as wq
+
+        from .blockscore import SegmentScorer
+
+        ranked = self.ranked()
+        if ranked is None or not self.snap.block_scoring:
+            return self.strict().count()
+        rest = []
+        if ranked is not self.query:
+            rest = [s for s in self.query.subqueries if s is not ranked]
+        if self.filter is not None:
+            rest.append(self.filter)
+        check = None if not rest else rest[0] if len(rest) == 1 else wq.And(rest)
+        searcher = self.snap.searcher
+        found = []
+        for sub, _offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            docs = ranked.complete_in(reader)
+            if docs is None:
+                return self.strict().count()
+            found.append((sub, reader, docs))
+        total = 0
+        with self._failures():
+            context = searcher.context()
+            for sub, reader, docs in found:
+                if docs and reader.has_deletions():
+                    docs = docs - reader.deleted_docs_set
+                if docs and check is not None:
+                    scorer = SegmentScorer(searcher, sub, context, self.snap.cache)
+                    docs = docs.intersection(scorer._eval(check, set(docs)))
+                total += len(docs)
+        return total
+
     def count(self) -> int:
         """The articles the query matches, every copy, unranked."""
+        return self.total(collapse=False)
+
+    def total(self, collapse: bool = True) -> int:
+        """What ``page`` gives as the total, without ranking a page: the articles the
+        query matches, each group of near-duplicate copies once when ``collapse``."""
+        snap = self.snap
         with self._failures():
-            return len(matching_docs(self.snap, self.matching()))
+            if not snap.block_scoring:
+                found = matching_docs(snap, self.matching())
+                if not collapse:
+                    return len(found)
+                return self.page(1, 1, "relevance", collapse)[1]
+            searcher = snap.searcher
+            context = searcher.context()
+            q = self.matching()
+            groups: set = set()
+            total = 0
+            for sub, _offset in searcher.leaf_searchers():
+                docs = SegmentScorer(searcher, sub, context, snap.cache).scores(q)
+                column = snap.cache.segment(sub.reader()).groups() if collapse else None
+                if column is None:
+                    total += len(docs)
+                    continue
+                # as CollapsingTop keys a match: its group label, or itself without one
+                data, starts, lengths = column
+                for d in docs:
+                    if lengths[d]:
+                        groups.add(data[starts[d] : starts[d] + lengths[d]])
+                    else:
+                        total += 1
+            return total + len(groups)
 
     def _failures(self):
         return _failures(self.snap.index_dir)
@@ -291,4 +362,7 @@ class MatchCounter:
         self.snap, self.parsers, self.lang = snap, parsers, lang
 
     def __call__(self, text: str) -> int:
-        return QueryPlan.build(self.snap, self.parsers, text, lang=self.lang, mode="all").count()
+        plan = QueryPlan.build(
+            self.snap, self.parsers, text, lang=self.lang, mode="all", ranking=False
+        )
+        return plan.count()

@@ -233,7 +233,7 @@ class Searcher:
         if ranked is not None and hits:
             mark_matched(snap, ranked, results, hits)
             if complete is None and mode not in ("all", "any") and any(h.missing for h in hits):
-                complete = plan.strict().count()
+                complete = plan.complete_count()
             if complete == 0:
                 plan.notes.append("no article has all the words: showing those with some of them")
         suggestion = cross_hint = None
@@ -464,12 +464,19 @@ class Searcher:
         try:
             # The hint is the glossary's: "N articles mention UMNO/巫统".
             plan = QueryPlan.build(
-                snap, self._parsers, query, True, lang, mode="all", dictionaries=False
+                snap,
+                self._parsers,
+                query,
+                True,
+                lang,
+                mode="all",
+                dictionaries=False,
+                ranking=False,
             )
             crossed = [e for e in plan.expansions if e.source != SYNONYMS]
             if not crossed:
                 return None
-            total = plan.page(1, 1, "relevance", collapse)[1]
+            total = plan.total(collapse)
         except MlsearchError:  # a user glossary that cannot be read: --cross says so
             return None
         if total <= hits:

@@ -9,6 +9,7 @@ the normalisation, so highlights cover the original characters.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -251,10 +252,18 @@ def _best_window(text: str, spans, width: int) -> tuple[int, int]:
     if not spans:
         return 0, advance(text, 0, width)
     best, best_score = spans[0][0], -1.0
+    # find_spans' spans are sorted and disjoint: once one ends past the window, every
+    # later one does too
+    ordered = all(spans[k][1] <= spans[k + 1][1] for k in range(len(spans) - 1))
     for i, (a, _b) in enumerate(spans):
         start = _back(text, a, width // 5)
         end = advance(text, start, width)
-        inside = [text[x:y].lower() for x, y in spans[i:] if y <= end]
+        inside = []
+        for x, y in itertools.islice(spans, i, None):
+            if y <= end:
+                inside.append(text[x:y].lower())
+            elif ordered:
+                break
         score = len(set(inside)) * 10 + len(inside)
         if score > best_score:
             best, best_score = start, score
@@ -272,6 +281,9 @@ def _best_window(text: str, spans, width: int) -> tuple[int, int]:
 def _back(text: str, end: int, columns: int) -> int:
     """The start of the longest run of ``text`` ending at ``end`` that fits ``columns``."""
     used, i = 0, end
+    behind = text[max(end - columns, 0) : end] if columns > 0 else ""
+    if behind.isascii():  # every ASCII character takes one column: skip them at once
+        used, i = len(behind), end - len(behind)
     while i > 0 and used + char_width(text[i - 1]) <= columns:
         used += char_width(text[i - 1])
         i -= 1

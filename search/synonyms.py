@@ -142,12 +142,17 @@ def load_synonyms(extra=(), glossary=None) -> Synonyms:
     entries too; None: the shipped glossary) and the user's synonym files."""
     stamps = file_stamps(user_synonym_files(extra), "synonyms", f"check {SYNONYMS_ENV}")
     if glossary is None:
-        from .glossary import _shipped
+        return _load_with_shipped(stamps)
+    return _load(stamps, tuple(glossary.entries), getattr(glossary, "stamps", None))
 
-        glossary_entries = _shipped()
-    else:
-        glossary_entries = tuple(glossary.entries)
-    return _load(stamps, glossary_entries)
+
+@lru_cache(maxsize=8)
+def _load_with_shipped(stamps) -> Synonyms:
+    """With the shipped glossary's names, kept parsed between runs (``search.tablecache``)."""
+    from .glossary import _shipped
+    from .tablecache import cached_table
+
+    return cached_table("synonyms", (stamps, "shipped"), lambda: _build(stamps, _shipped()))
 
 
 @lru_cache(maxsize=2)
@@ -156,7 +161,18 @@ def _shipped() -> tuple[list[Entry], list[Entry]]:
 
 
 @lru_cache(maxsize=8)
-def _load(stamps, glossary_entries) -> Synonyms:
+def _load(stamps, glossary_entries, glossary_stamps=None) -> Synonyms:
+    """With the names of a glossary loaded from files (``glossary_stamps``: their stamps,
+    the key the table is kept parsed under between runs), or made from entries (None)."""
+    if glossary_stamps is None:
+        return _build(stamps, glossary_entries)
+    from .tablecache import cached_table
+
+    key = (stamps, "glossary", glossary_stamps)
+    return cached_table("synonyms", key, lambda: _build(stamps, glossary_entries))
+
+
+def _build(stamps, glossary_entries) -> Synonyms:
     shipped, unlike = _shipped()
     groups = list(shipped)
     unlike = list(unlike)

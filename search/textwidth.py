@@ -27,6 +27,9 @@ def display_width(text: str) -> int:
 def advance(text: str, start: int, columns: int) -> int:
     """The end of the longest run of ``text`` from ``start`` that fits ``columns``."""
     used, i = 0, start
+    ahead = text[start : start + columns]
+    if ahead.isascii():  # every ASCII character takes one column: skip them at once
+        used, i = len(ahead), start + len(ahead)
     while i < len(text):
         w = char_width(text[i])
         if used + w > columns:

@@ -15,6 +15,7 @@ CORPUS = Path(__file__).parent.parent / "corpus"
 def _isolated_env(monkeypatch, tmp_path):
     """Every test gets its own default index location and no inherited settings."""
     monkeypatch.setenv("MLSEARCH_INDEX", str(tmp_path / "default-index"))
+    monkeypatch.setenv("MLSEARCH_CACHE_DIR", str(tmp_path / "cache"))  # search.tablecache
     for name in (
         "NO_COLOR",
         "MLSEARCH_USERDICT",

@@ -209,3 +209,103 @@ def test_saved_queries_require_every_word_unless_saved_ranked(index, tmp_path):
 def test_features_off_keep_the_model(index):
     with Searcher(index, features=NONE) as s:
         assert names(s.search("latihan maritim", limit=2))[0] in {"all_close", "all_scattered"}
+
+
+def test_clause_weights_are_counted_once_per_segment_and_match_a_fresh_count(index, monkeypatch):
+    """Ranked.weights keeps each segment's count of a clause in the open index's cache:
+    the same weights as counted afresh, and a second query with the clause reads no
+    postings for it."""
+    import search.matching as matching
+    from search.matching import find_ranked
+
+    with Searcher(index) as s:
+        snap = s._snapshot()
+        plan_q = s.parse("latihan maritim")
+        ranked = find_ranked(matching.shape(plan_q, "latihan maritim"))
+        fresh = ranked.weights(snap.searcher)
+        calls = []
+        real = matching._clause_docs
+        monkeypatch.setattr(matching, "_clause_docs", lambda r, q: calls.append(q) or real(r, q))
+        again = find_ranked(matching.shape(s.parse("latihan maritim"), "latihan maritim"))
+        assert again.weights(snap.searcher, snap.cache) == pytest.approx(fresh, rel=1e-12)
+        counted = len(calls)
+        assert counted > 0
+        third = find_ranked(matching.shape(s.parse("latihan maritim"), "latihan maritim"))
+        assert third.weights(snap.searcher, snap.cache) == pytest.approx(fresh, rel=1e-12)
+        assert len(calls) == counted  # kept: no postings read again
+        # the rarer word weighs more
+        assert fresh[1] > fresh[0]
+
+
+@pytest.mark.parametrize("query", [*QUERIES, "latihan maritim lang:ms", "maritim +latihan"])
+def test_what_a_hit_lacks_is_read_from_the_scoring_as_the_matchers_say(index, query, monkeypatch):
+    """The block scorer remembers which clause matched which document; the words a hit
+    has and lacks read from that are those whoosh's matchers give (block_scoring=False),
+    and no matcher is walked for them."""
+    import search.matching as matching
+
+    with Searcher(index, block_scoring=False) as s:
+        expected = [(h.id, h.matched, h.missing) for h in s.search(query, limit=50).hits]
+    walked = []
+    real = matching.matches_at
+    monkeypatch.setattr(matching, "matches_at", lambda m, d: walked.append(d) or real(m, d))
+    with Searcher(index) as s:
+        got = [(h.id, h.matched, h.missing) for h in s.search(query, limit=50).hits]
+    assert sorted(got) == sorted(expected)
+    assert any(missing for _i, _m, missing in got) or query.startswith("South")
+    assert not walked
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        *QUERIES,
+        "latihan maritim bola",
+        "latihan maritim NOT bola",
+        "latihan maritim lang:ms",
+        '"latihan maritim" harga',
+        "south china trade",
+        "南海 军事演习",
+        "maritim zzzzqqq",
+    ],
+)
+def test_articles_with_every_word_are_counted_from_the_ranking(index, query, monkeypatch):
+    """The count of articles with every word (shown when some hits lack one) is read from
+    what the block scorer found while ranking; it is the count of the query with every
+    word required, and needs no second scoring when the ranking scored every article."""
+    from search.collect import Snapshot
+    from search.plan import QueryPlan
+
+    with Searcher(index) as s:
+        snap = s._snapshot()
+        plan = QueryPlan.build(snap, s._parsers, query)
+        if plan.ranked() is None:
+            pytest.skip("one word")
+        plan.page(1, 10, "relevance", True)
+        expected = plan.strict().count()
+        assert isinstance(snap, Snapshot)
+        counted = []
+        real = QueryPlan.strict
+        monkeypatch.setattr(QueryPlan, "strict", lambda self: counted.append(1) or real(self))
+        assert plan.complete_count() == expected
+        if "lang:" not in query:
+            assert not counted  # read from the ranking, not scored again
+
+
+@pytest.mark.parametrize(
+    "query", [*QUERIES, "latihan", "latihan maritim lang:ms", "maritim NOT bola"]
+)
+@pytest.mark.parametrize("collapse", [True, False])
+def test_a_plan_counted_without_ranking_has_the_total_of_its_page(index, query, collapse):
+    """``QueryPlan.total`` (the cross hint's and did-you-mean's counts) is the total a
+    page of the same query reports, groups of copies once when collapsed."""
+    from search.plan import QueryPlan
+
+    with Searcher(index) as s:
+        snap = s._snapshot()
+        for mode in ("all", "ranked"):
+            ranked = QueryPlan.build(snap, s._parsers, query, mode=mode)
+            counted = QueryPlan.build(snap, s._parsers, query, mode=mode, ranking=False)
+            expected = ranked.page(1, 1, "relevance", collapse)[1]
+            assert counted.total(collapse) == expected
+            assert counted.count() == len(s.ids(query, match=mode))

@@ -1,0 +1,84 @@
+"""The snippet window's column arithmetic (``search.textwidth.advance``,
+``search.snippets._back``, ``_best_window``) skips runs of ASCII at once: the same
+results as walking character by character, zero-width marks after a full window too."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from search.snippets import _back, _best_window, _merge, make_snippet
+from search.textwidth import advance, char_width
+
+# ASCII, wide Han characters and punctuation, a combining accent, a soft hyphen (Cf)
+ALPHABET = "abc de  fgh\t\nXYZ 南海军事演习，东盟。é\u0301\u00ad"
+
+
+def advance_by_char(text: str, start: int, columns: int) -> int:
+    used, i = 0, start
+    while i < len(text):
+        w = char_width(text[i])
+        if used + w > columns:
+            break
+        used += w
+        i += 1
+    return i
+
+
+def back_by_char(text: str, end: int, columns: int) -> int:
+    used, i = 0, end
+    while i > 0 and used + char_width(text[i - 1]) <= columns:
+        used += char_width(text[i - 1])
+        i -= 1
+    return i
+
+
+def test_a_zero_width_mark_after_a_full_ascii_window_still_belongs_to_it():
+    text = "abcde\u0301fgh"
+    assert advance(text, 0, 5) == advance_by_char(text, 0, 5) == 6
+    assert _back("\u0301abc", 4, 3) == back_by_char("\u0301abc", 4, 3) == 0
+    assert _back("abc", 3, 0) == 3
+    assert advance("abc", 1, 10) == 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=300), st.data())
+def test_skipping_ascii_gives_what_walking_each_character_gives(text, data):
+    start = data.draw(st.integers(0, len(text)))
+    columns = data.draw(st.sampled_from([0, 1, 3, 44, 220]))
+    assert advance(text, start, columns) == advance_by_char(text, start, columns)
+    assert _back(text, start, columns) == back_by_char(text, start, columns)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=ALPHABET, min_size=1, max_size=400), st.data())
+def test_the_window_holds_the_most_matches_as_before(text, data):
+    """``_best_window`` stops looking at spans past the window only for sorted disjoint
+    spans (``find_spans``'): the window is the one a full look at every span picks."""
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, 8))))
+    spans = _merge([(a, min(len(text), a + n)) for a, n in pairs])
+    width = data.draw(st.sampled_from([20, 60, 220]))
+
+    def full_look(text, spans, width):
+        best, best_score = spans[0][0], -1.0
+        for i, (a, _b) in enumerate(spans):
+            start = back_by_char(text, a, width // 5)
+            end = advance_by_char(text, start, width)
+            inside = [text[x:y].lower() for x, y in spans[i:] if y <= end]
+            score = len(set(inside)) * 10 + len(inside)
+            if score > best_score:
+                best, best_score = start, score
+        start = best
+        end = advance_by_char(text, start, width)
+        stop = advance_by_char(text, start, width + 20)
+        while (
+            start > 0 and start > best - 20 and text[start - 1].isalnum() and text[start].isascii()
+        ):
+            start -= 1
+        while end < len(text) and end < stop and text[end].isalnum() and text[end].isascii():
+            end += 1
+        return start, end
+
+    if spans:
+        assert _best_window(text, spans, width) == full_look(text, spans, width)
+        make_snippet(text, spans, width)  # and cut without error
