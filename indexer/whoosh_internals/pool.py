@@ -20,6 +20,7 @@ exists to run that one writer, and the parent process is never patched.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import pickle
 
@@ -30,6 +31,22 @@ CHUNK = 4096
 
 
 class ChunkedPostingPool(writing.PostingPool):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Postings of merged segments, each a sorted iterator (merging.StreamingMerge).
+        self.streams: list = []
+
+    def add_stream(self, postings) -> None:
+        """``postings``, sorted as this pool sorts, join the segment being written without
+        passing through ``add``: merged with the pool's own when it is read."""
+        self.streams.append(postings)
+
+    def iter_postings(self):
+        if not self.streams:
+            return super().iter_postings()
+        streams, self.streams = self.streams, []
+        return heapq.merge(super().iter_postings(), *streams)
+
     def _write_run(self, f, items):
         # a sorted list, or (reduce_to) the merge of other runs: any iterable
         items = iter(items)

@@ -24,15 +24,22 @@ def term_entries(reader) -> Iterator[tuple[tuple[str, bytes], object]]:
     return reader._terms.items()
 
 
-def posting_blocks(reader, fieldname: str, tbytes: bytes, fmt) -> Iterator[tuple[list, list, list]]:
+def posting_blocks(
+    reader, fieldname: str, tbytes: bytes, fmt, info=None
+) -> Iterator[tuple[list, list, list]]:
     """Each block of a term's postings, decoded whole: ``(doc numbers, weights, values)``.
 
     A term with one posting keeps it inlined in the dictionary: one block of one. Raises
-    ValueError when a block's doc numbers, weights and values disagree in number.
+    ValueError when a block's doc numbers, weights and values disagree in number. ``info``:
+    the term's TermInfo when the caller has it (``term_entries``), saving a lookup.
     """
     from whoosh.codec.whoosh3 import W3LeafMatcher
 
-    m = reader._terms.matcher(fieldname, tbytes, fmt)
+    terms = reader._terms
+    if info is None:
+        m = terms.matcher(fieldname, tbytes, fmt)
+    else:
+        m = terms._codec.postings_reader(terms._postfile, info, fmt, term=(fieldname, tbytes))
     if isinstance(m, W3LeafMatcher):
         while m.is_active():
             m._read_ids()

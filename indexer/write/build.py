@@ -43,7 +43,16 @@ from .folder import (
 )
 from .labels import FolderLabels, IndexedRoot
 from .locking import LOCK_FILE, IndexLock
-from .progress import COMMITTING, COUNTING, READING, REMOVING, WRITING, ProgressFn, Tally
+from .progress import (
+    COMMITTING,
+    COUNTING,
+    MERGING,
+    READING,
+    REMOVING,
+    WRITING,
+    ProgressFn,
+    Tally,
+)
 from .state import SKIPPED_FILE, STATE_FILE, IndexState
 
 # A run that reads at least this many bytes of new or changed files uses several processes;
@@ -62,6 +71,7 @@ class IndexReport:
     seconds: float = 0.0
     rebuilt: bool = False
     notes: list[str] = field(default_factory=list)
+    optimized: int = 0  # segments merged into one by --optimize (0: not merged)
 
     @property
     def changed(self) -> bool:
@@ -79,6 +89,7 @@ class IndexReport:
             ],
             "files": self.files,
             "seconds": round(self.seconds, 3),
+            "optimized": self.optimized,
             "notes": self.notes,
         }
 
@@ -142,11 +153,13 @@ def build_index(
     rebuild: bool = False,
     progress: ProgressFn | None = None,
     lock_timeout: float | None = None,
+    optimize: bool = False,
 ) -> IndexReport:
     """Bring the index in ``index_dir`` up to date with the articles under ``paths``.
 
     Only one process writes an index at a time: a second one waits up to ``lock_timeout``
     seconds (default 30, or ``MLSEARCH_LOCK_TIMEOUT``), then raises IndexLockedError.
+    ``optimize``: then merge the index into one segment (``mlsearch index --optimize``).
     """
     index_dir = Path(index_dir)
     roots = [Path(p) for p in paths]
@@ -171,9 +184,9 @@ def build_index(
         index_dir.mkdir(parents=True, exist_ok=True)
         with IndexLock(index_dir, lock_timeout) as lock:
             if rebuild and (index_exists(index_dir) or looks_damaged(index_dir)):
-                report = _rebuild(roots, index_dir, progress)
+                report = _rebuild(roots, index_dir, progress, optimize)
             else:
-                report = _build(roots, index_dir, progress)
+                report = _build(roots, index_dir, progress, optimize)
     except OSError as exc:
         raise _write_error(exc, index_dir) from exc
     if lock.stale:
@@ -183,7 +196,7 @@ def build_index(
     return report
 
 
-def _build(roots: list[Path], index_dir: Path, progress) -> IndexReport:
+def _build(roots: list[Path], index_dir: Path, progress, optimize: bool) -> IndexReport:
     from .check import reading
 
     if looks_damaged(index_dir):
@@ -196,7 +209,7 @@ def _build(roots: list[Path], index_dir: Path, progress) -> IndexReport:
         else:
             ix = _create(index_dir)
         try:
-            return _update(ix, index_dir, roots, progress)
+            return _update(ix, index_dir, roots, progress, optimize)
         finally:
             ix.close()
 
@@ -236,13 +249,13 @@ def _is_index_file(name: str) -> bool:
     )
 
 
-def _rebuild(roots: list[Path], index_dir: Path, progress) -> IndexReport:
+def _rebuild(roots: list[Path], index_dir: Path, progress, optimize: bool) -> IndexReport:
     """Build a new index beside the old one; swap it in only when complete."""
     fresh, old = swap_names(index_dir)
     shutil.rmtree(fresh, ignore_errors=True)
     ix = _create(fresh)
     try:
-        report = _update(ix, fresh, roots, progress)
+        report = _update(ix, fresh, roots, progress, optimize)
     finally:
         ix.close()
     # Files kept beside the index that are not the index (saved queries and their state)
@@ -258,10 +271,12 @@ def _rebuild(roots: list[Path], index_dir: Path, progress) -> IndexReport:
     return report
 
 
-def _update(ix, index_dir: Path, roots: list[Path], progress) -> IndexReport:
+def _update(ix, index_dir: Path, roots: list[Path], progress, optimize: bool) -> IndexReport:
     indexing = _IndexingPass(ix, index_dir, progress)
     try:
         indexing.apply(roots)
+        if optimize:
+            indexing.optimize()
     except BaseException:
         indexing.cancel()
         raise
@@ -299,16 +314,38 @@ class _IndexingPass:
         return self.writer
 
     def commit(self) -> None:
-        from ..whoosh_internals.merging import merge_small
+        from ..whoosh_internals.merging import merge_policy
 
         if self.writer is not None:
             self.tally.send(WRITING)
-            self.writer.commit(mergetype=merge_small(self.tally.send))
+            self.writer.commit(mergetype=merge_policy(self.tally.send))
             self.writer = None
             self.pending = 0
         self.tally.send(COMMITTING)
         self.dups.committed()
         self.state.save(self.index_dir, self.ix)
+
+    def optimize(self) -> None:
+        """Merge every segment into one (``--optimize``): one process, after the run's own
+        commits; a kill meanwhile leaves the index at the run's last commit."""
+        from ..whoosh_internals.merging import optimize
+
+        segments = self.ix._segments()
+        if len(segments) < 2:
+            self.report.notes.append("the index is one segment already: nothing to merge")
+            return
+        docs = sum(seg.doc_count() for seg in segments)
+        started = time.perf_counter()
+        self.tally.send(MERGING, segments=len(segments), docs=docs)
+        self.procs = 1
+        self.writer = _writer(self.ix, self.index_dir, 1)
+        self.writer.commit(mergetype=optimize(lambda _phase: None))
+        self.writer = None
+        self.tally.send(COMMITTING)
+        self.dups.close()
+        self.state.save(self.index_dir, self.ix)
+        self.report.optimized = len(segments)
+        self.report.seconds += time.perf_counter() - started
 
     def cancel(self) -> None:
         """Interrupted or failed: drop the uncommitted work and the lock with it. The index

@@ -34,6 +34,8 @@ class Progress:
     files_total: int = 0
     bytes_done: int = 0  # of the files to read (new or changed), those done
     bytes_total: int = 0
+    segments: int = 0  # merging with --optimize: the segments merged into one
+    docs: int = 0  # and the documents they hold
 
     @property
     def fraction(self) -> float | None:
@@ -96,7 +98,7 @@ class Tally:
         self.bytes_done += size
         self.send(READING)
 
-    def send(self, phase: str) -> None:
+    def send(self, phase: str, segments: int = 0, docs: int = 0) -> None:
         if self.fn is None:
             return
         total = self.total
@@ -112,5 +114,7 @@ class Tally:
                 self.files_total,
                 self.bytes_done,
                 self.bytes_total,
+                segments,
+                docs,
             )
         )

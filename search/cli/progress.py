@@ -58,6 +58,9 @@ def duration(seconds: float) -> str:
 def describe(p: Progress, elapsed: float | None) -> str:
     """What the event ``p`` says, ``elapsed`` seconds after the reading began (None: not
     begun)."""
+    if p.phase == MERGING and p.segments:
+        docs = plural(p.docs, "document", grouped=True)
+        return f"merging {p.segments} segments ({docs}) into one…"
     if p.phase != READING:
         text = PHASES.get(p.phase, f"{p.phase}…")
         if p.phase == WRITING and p.read and elapsed is not None:
@@ -110,7 +113,7 @@ class ProgressDisplay:
         if p.phase == COUNTING:
             return
         if p.phase != READING:
-            if changed and (p.read or p.phase == REMOVING):
+            if changed and (p.read or p.phase == REMOVING or p.segments):
                 self._print(describe(p, elapsed), now)
             return
         fraction = p.fraction
