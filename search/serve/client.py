@@ -88,7 +88,8 @@ def index_of(argv: list[str]) -> str:
 
 def health_timeout() -> float:
     """``MLSEARCH_SERVER_TIMEOUT`` (seconds), else ``HEALTH_TIMEOUT``: a loaded test
-    machine may be slower to answer than a server worth asking."""
+    machine may be slower to answer than a server worth asking. (``indexer.config``'s
+    ``env_number`` does this too, but importing it loads ``pathlib`` on this path.)"""
     try:
         return max(0.001, float(os.environ.get("MLSEARCH_SERVER_TIMEOUT", HEALTH_TIMEOUT)))
     except ValueError:
