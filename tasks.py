@@ -109,6 +109,14 @@ def ensure_venv() -> None:
     STAMP.write_text(want)
 
 
+def compile_sources() -> None:
+    """Byte-compile the project's own modules (pip compiles only what it installs). Python
+    reads these even when told not to write any (PYTHONDONTWRITEBYTECODE, read-only
+    folders), where every `mlsearch` start would otherwise compile its modules again:
+    about 0.1 s of a cold query. Quick when nothing changed."""
+    quietly("compiling", BIN / "python", "-m", "compileall", "-q", "indexer", "search")
+
+
 def browser_installed() -> bool:
     return shutil.which("chromium") is not None and shutil.which("chromedriver") is not None
 
@@ -143,6 +151,7 @@ def ensure_browser() -> None:
 
 def demo(queries: list[str]) -> int:
     ensure_venv()
+    compile_sources()
     rc, out, err = capture(BIN / "mlsearch", "index", "corpus")
     if rc != 0:
         # An index from another schema version (or a damaged one): start over.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,11 +12,25 @@ NEWS = FIXTURES / "news"
 CORPUS = Path(__file__).parent.parent / "corpus"
 
 
+@pytest.fixture(scope="session")
+def _jieba_table(tmp_path_factory) -> Path | None:
+    """jieba's dictionary table (indexer.analyse.jieba_table), built once for the session:
+    each test's cache folder gets a link to it instead of building its own (0.6 s)."""
+    from indexer.analyse import jieba_table
+
+    path = tmp_path_factory.mktemp("jieba-table") / jieba_table.NAME
+    return path if jieba_table.build(path) else None
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch, tmp_path):
+def _isolated_env(monkeypatch, tmp_path, _jieba_table):
     """Every test gets its own default index location and no inherited settings."""
     monkeypatch.setenv("MLSEARCH_INDEX", str(tmp_path / "default-index"))
-    monkeypatch.setenv("MLSEARCH_CACHE_DIR", str(tmp_path / "cache"))  # search.tablecache
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MLSEARCH_CACHE_DIR", str(cache))  # search.tablecache, jieba_table
+    if _jieba_table is not None:
+        cache.mkdir()
+        os.link(_jieba_table, cache / _jieba_table.name)
     for name in (
         "NO_COLOR",
         "MLSEARCH_USERDICT",
