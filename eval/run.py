@@ -8,8 +8,10 @@ stdout, progress on stderr, and writes everything, per query too, to
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +22,11 @@ from .systems import MLSEARCH, NAIVE, ensure_indexes, log, open_systems
 SECTIONS = ("topics", "known", "substring", "cross", "sighan", "own", "english")
 # Sections that build their own indexes (or need none).
 OWN_INDEXES = ("sighan", "english")
-DEFAULT_WORKDIR = Path("/tmp/mlsearch-eval")
+# One folder per checkout: two checkouts (a branch and main, say) sharing one would rebuild
+# the same index under each other's searches ("index is damaged").
+DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / (
+    "mlsearch-eval-" + hashlib.sha1(str(REPO_ROOT.resolve()).encode()).hexdigest()[:8]
+)
 DEFAULT_RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -1,11 +1,11 @@
 """The two systems under test, their cached indexes, and one search interface over both.
 
-Indexes live in the work dir (``/tmp/mlsearch-eval`` by default) and are reused while a
-stamp beside each still matches: the corpus file's path, size and mtime, and a fingerprint
-of the code that built it (``indexer/`` with its data files and user dictionaries for
-mlsearch, ``bench/naive.py`` for the naive pipeline). A changed engine therefore gets a
-fresh index instead of stale figures; ``--rebuild`` forces one. When both indexes need
-building they are built at once, the naive one in a second process.
+Indexes live in the work dir (``/tmp/mlsearch-eval-<hash of the checkout>`` by default)
+and are reused while a stamp beside each still matches: the corpus file's path, size and
+mtime, and a fingerprint of the code that built it (``indexer/`` with its data files and
+user dictionaries for mlsearch, ``bench/naive.py`` for the naive pipeline). A changed
+engine therefore gets a fresh index instead of stale figures; ``--rebuild`` forces one.
+When both indexes need building they are built at once, the naive one in a second process.
 """
 
 from __future__ import annotations
