@@ -100,6 +100,7 @@ def test_harness_end_to_end(tmp_path):
         assert s["build"]["articles"] >= 30
         for key in ("articles_per_s", "mb_per_s", "peak_rss_mb", "index_bytes", "index_x_raw"):
             assert s["build"][key] > 0
+        assert s["build"]["cpu_s"] > 0 and s["build"]["cpu_ms_per_article"] > 0
         assert s["reindex_add_1pct"]["seconds"] > 0
         assert s["warm"]["p50_ms"] > 0 and s["warm"]["p95_ms"] >= s["warm"]["p50_ms"]
         assert len(s["warm"]["per_query_ms"]) == len(data["queries"])
@@ -380,3 +381,17 @@ def test_preanalyzed_json_carries_mlsearch_tokens_in_solr_terms():
     # a character outside the BMP is one code point but two Java chars
     astral = preanalyzed("𠀀东盟")["title_zh"]["tokens"]
     assert [(t["t"], t["s"], t["e"]) for t in astral] == [("𠀀", 0, 2), ("东盟", 2, 4)]
+
+
+def test_cpu_seconds_include_the_processes_a_child_waited_for():
+    """The build's CPU figure counts mlsearch's indexing processes, not only its own."""
+    from bench.run import Launcher, run_measured
+
+    burn = "import time\nwhile time.process_time() < 0.3: pass"
+    spawn = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {burn!r}])"
+    try:
+        p = run_measured([sys.executable, "-c", spawn])
+    finally:
+        Launcher.stop()
+    assert p.rc == 0
+    assert p.cpu_s >= 0.3
