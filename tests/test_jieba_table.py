@@ -58,6 +58,9 @@ _CHARS = "".join(sorted({c for run in runs() for c in run}))[:600]
 @given(st.text(alphabet=_CHARS, min_size=1, max_size=10))
 def test_the_same_words_as_rjieba_on_any_run(run):
     t = jieba_table.table()
+    if t is None:  # an earlier test looked for one without a cache folder
+        jieba_table.reset()
+        t = jieba_table.table()
     words = t.segment(run)
     if words is not None:
         assert words == [tuple(x) for x in chinese.engine().tokenize(run)]
