@@ -19,6 +19,9 @@ def run(prog: str | None = None) -> None:
     status = forward(sys.argv[1:], prog)
     if status is not None:
         sys.exit(status)
+    from search.regexcache import install
+
+    install()  # before the imports that compile their patterns
     from search.cli import main
 
     main(prog_name=prog)

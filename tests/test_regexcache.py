@@ -1,0 +1,94 @@
+"""Compiled regular expressions kept between runs (search.regexcache): a kept pattern must
+be the very pattern Python would compile."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+# Ours (Han classes, named groups, flags), a bytes pattern, and the library modules a
+# command imports.
+PROGRAM = r"""
+import json, re, sys
+import search.regexcache as rc
+rc.install()
+if len(sys.argv) > 1:  # the compiler's own steps refused: every pattern must be kept
+    import re._compiler as c
+    def refuse(*a, **k):
+        raise AssertionError("compiled although kept")
+    c._code = refuse
+from indexer.analyse import latin, normalize
+import whoosh.query, click
+patterns = [
+    (normalize.HAN_RUN.pattern, 0),
+    (latin.PART_RE.pattern, latin.PART_RE.flags & ~re.UNICODE),
+    ("(?P<year>\\d{4})-(?P<month>\\d\\d)", re.IGNORECASE),
+    ("  a b # comment\n c", re.VERBOSE),
+    (b"[\\x00-\\x1f]+", 0),
+]
+same = []
+for p, flags in patterns:
+    re.purge()
+    kept = re.compile(p, flags)
+    fresh = None if len(sys.argv) > 1 else rc.original(p, flags)
+    same.append(fresh is None or (kept == fresh and kept.groupindex == fresh.groupindex))
+    if fresh is not None and isinstance(p, str):
+        text = "东盟防长 menteri-menteri 2025-10 a b c"
+        same[-1] = same[-1] and [m.span() for m in kept.finditer(text)] == [
+            m.span() for m in fresh.finditer(text)
+        ]
+print(json.dumps({"same": same, **rc.stats}))
+"""
+
+
+def _run(cache: Path, *args) -> dict:
+    import json
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MLSEARCH_CACHE_DIR": str(cache)}
+    out = subprocess.run(
+        [sys.executable, "-c", PROGRAM, *args], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_patterns_are_kept_and_equal_to_fresh_ones(tmp_path):
+    first = _run(tmp_path)
+    assert all(first["same"]) and first["compiled"] > 20
+    assert (tmp_path / "regex.pickle").is_file()
+    second = _run(tmp_path)
+    assert all(second["same"])
+    assert second["compiled"] == 0 and second["kept"] >= first["compiled"]
+    # Nothing new: nothing written; and the kept code is used without the compiler.
+    stamp = (tmp_path / "regex.pickle").stat().st_mtime_ns
+    third = _run(tmp_path, "refuse")
+    assert third["compiled"] == 0
+    assert (tmp_path / "regex.pickle").stat().st_mtime_ns == stamp
+
+
+def test_a_damaged_or_foreign_table_is_ignored(tmp_path):
+    import pickle
+
+    (tmp_path / "regex.pickle").write_bytes(b"not a pickle")
+    first = _run(tmp_path)
+    first_compiled = first["compiled"]
+    assert all(first["same"]) and first_compiled > 20
+    with open(tmp_path / "regex.pickle", "rb") as f:
+        key, table = pickle.load(f)  # written anew
+    with open(tmp_path / "regex.pickle", "wb") as f:
+        pickle.dump(((key[0], "another Python", key[2]), table), f)
+    again = _run(tmp_path)
+    assert all(again["same"]) and again["compiled"] == first_compiled
+
+
+def test_no_cache_folder_leaves_re_alone(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLSEARCH_CACHE_DIR", "")
+    code = "import re._compiler as c, search.regexcache as r; f = c.compile; r.install(); "
+    code += "print(c.compile is f)"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "True", out.stderr
