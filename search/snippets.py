@@ -18,6 +18,7 @@ from whoosh import query as wq
 
 from indexer.analyse.latin import (
     COMPOUND_RE,
+    LETTER,
     PART_RE,
     _is_reduplication,
     _word_term,
@@ -31,6 +32,7 @@ from .textwidth import advance, char_width
 
 SCAN_LIMIT = 60_000  # characters of a body scanned for matches
 _SPACE = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Needles:
     terms: dict[tuple[str, str], str | None] = field(
         default_factory=dict, repr=False, compare=False
     )
+    hits: set[str] = field(default_factory=set, repr=False, compare=False)  # seen, matching
     compiled: re.Pattern | None = field(default=None, repr=False, compare=False)
 
     def __bool__(self) -> bool:
@@ -153,17 +156,23 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
     en_stem = stemmer_for("en") if needles.en or "en" in needles.phrases else None
     ms_stem = stemmer_for("ms") if needles.ms or "ms" in needles.phrases else None
     if needles.en or needles.ms or needles.surface or needles.patterns:
+        # Each distinct word of the body is judged once per query (``seen``), listed by
+        # the regex engine rather than a Python loop over every word; the words that match
+        # are then found by one regex of just them (``_words_re``), as PART_RE cuts them.
         # Sastrawi costs ~1 ms a new word: only words sharing a piece of a query stem can
         # stem to it (affixes and sound changes touch the edges: menyampaikan -> sampai).
-        ms_keys = _keys(needles.ms)
         seen = needles.seen
-        for m in PART_RE.finditer(s):
-            word = m.group()
-            hit = seen.get(word)
-            if hit is None:
+        present = set(PART_RE.findall(s))
+        new = present.difference(seen)
+        if new:
+            ms_keys = _keys(needles.ms)
+            for word in new:
                 hit = seen[word] = _matches(word, needles, en_stem, ms_stem, ms_keys)
-            if hit:
-                spans.append(norm.span(m.start(), m.end()))
+                if hit:
+                    needles.hits.add(word)
+        found = present.intersection(needles.hits)
+        if found:
+            spans.extend(norm.span(*m.span()) for m in _words_re(frozenset(found)).finditer(s))
     for lang, phrases in needles.phrases.items():
         stem = en_stem if lang == "en" else ms_stem
         stream = _term_stream(s, lang, needles, stem)
@@ -173,6 +182,24 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
                 if all(stream[i + k][0] == words[k] for k in range(n)):
                     spans.append(norm.span(stream[i][1], stream[i + n - 1][2]))
     return _merge(spans)
+
+
+@lru_cache(maxsize=256)
+def _words_re(words: frozenset[str]) -> re.Pattern:
+    """A regex finding exactly the words of ``words`` that ``PART_RE.finditer`` would cut
+    from a text: a run of digits not inside a longer one, a word of letters (inner
+    apostrophes joining it) with no letter, and no letter and apostrophe, on either side."""
+    digits = sorted((w for w in words if _DIGITS.fullmatch(w)), key=lambda w: (-len(w), w))
+    letters = sorted((w for w in words if not _DIGITS.fullmatch(w)), key=lambda w: (-len(w), w))
+    alternatives = []
+    if letters:
+        body = "|".join(map(re.escape, letters))
+        alternatives.append(
+            f"(?<!{LETTER})(?<!{LETTER}['’])(?:{body})(?!{LETTER})(?!['’]{LETTER})"
+        )
+    if digits:
+        alternatives.append(f"(?<!\\d)(?:{'|'.join(digits)})(?!\\d)")
+    return re.compile("|".join(alternatives))
 
 
 @lru_cache(maxsize=64)
