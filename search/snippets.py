@@ -194,9 +194,7 @@ def _words_re(words: frozenset[str]) -> re.Pattern:
     alternatives = []
     if letters:
         body = "|".join(map(re.escape, letters))
-        alternatives.append(
-            f"(?<!{LETTER})(?<!{LETTER}['’])(?:{body})(?!{LETTER})(?!['’]{LETTER})"
-        )
+        alternatives.append(f"(?<!{LETTER})(?<!{LETTER}['’])(?:{body})(?!{LETTER})(?!['’]{LETTER})")
     if digits:
         alternatives.append(f"(?<!\\d)(?:{'|'.join(digits)})(?!\\d)")
     return re.compile("|".join(alternatives))
