@@ -33,6 +33,8 @@ from .textwidth import advance, char_width
 SCAN_LIMIT = 60_000  # characters of a body scanned for matches
 _SPACE = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
+_IS_DIGIT = re.compile(r"\d").match
+_IS_LETTER = re.compile(LETTER).match
 
 
 @dataclass
@@ -158,7 +160,7 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
     if needles.en or needles.ms or needles.surface or needles.patterns:
         # Each distinct word of the body is judged once per query (``seen``), listed by
         # the regex engine rather than a Python loop over every word; the words that match
-        # are then found by one regex of just them (``_words_re``), as PART_RE cuts them.
+        # are then found with str.find (``_word_starts``), where PART_RE would cut them.
         # Sastrawi costs ~1 ms a new word: only words sharing a piece of a query stem can
         # stem to it (affixes and sound changes touch the edges: menyampaikan -> sampai).
         seen = needles.seen
@@ -170,9 +172,8 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
                 hit = seen[word] = _matches(word, needles, en_stem, ms_stem, ms_keys)
                 if hit:
                     needles.hits.add(word)
-        found = present.intersection(needles.hits)
-        if found:
-            spans.extend(norm.span(*m.span()) for m in _words_re(frozenset(found)).finditer(s))
+        for word in present.intersection(needles.hits):
+            spans.extend(norm.span(a, a + len(word)) for a in _word_starts(s, word))
     for lang, phrases in needles.phrases.items():
         stem = en_stem if lang == "en" else ms_stem
         stream = _term_stream(s, lang, needles, stem)
@@ -184,20 +185,31 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
     return _merge(spans)
 
 
-@lru_cache(maxsize=256)
-def _words_re(words: frozenset[str]) -> re.Pattern:
-    """A regex finding exactly the words of ``words`` that ``PART_RE.finditer`` would cut
-    from a text: a run of digits not inside a longer one, a word of letters (inner
-    apostrophes joining it) with no letter, and no letter and apostrophe, on either side."""
-    digits = sorted((w for w in words if _DIGITS.fullmatch(w)), key=lambda w: (-len(w), w))
-    letters = sorted((w for w in words if not _DIGITS.fullmatch(w)), key=lambda w: (-len(w), w))
-    alternatives = []
-    if letters:
-        body = "|".join(map(re.escape, letters))
-        alternatives.append(f"(?<!{LETTER})(?<!{LETTER}['’])(?:{body})(?!{LETTER})(?!['’]{LETTER})")
-    if digits:
-        alternatives.append(f"(?<!\\d)(?:{'|'.join(digits)})(?!\\d)")
-    return re.compile("|".join(alternatives))
+def _word_starts(s: str, word: str) -> list[int]:
+    """Where ``PART_RE.finditer(s)`` cuts ``word`` (one of its words) from ``s``: each
+    place ``word`` stands not inside a longer word, that is a run of digits with no digit
+    on either side, or a word of letters with no letter, and no letter and apostrophe
+    (``o'neil``), on either side."""
+    out = []
+    n, size = len(s), len(word)
+    if _DIGITS.fullmatch(word):
+        inner = _IS_DIGIT
+        joined = None
+    else:
+        inner = _IS_LETTER
+        joined = "'’"
+    a = s.find(word)
+    while a != -1:
+        b = a + size
+        if not (
+            (a and inner(s[a - 1]))
+            or (b < n and inner(s[b]))
+            or (joined and a > 1 and s[a - 1] in joined and inner(s[a - 2]))
+            or (joined and b + 1 < n and s[b] in joined and inner(s[b + 1]))
+        ):
+            out.append(a)
+        a = s.find(word, a + 1)
+    return out
 
 
 @lru_cache(maxsize=64)
