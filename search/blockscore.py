@@ -262,12 +262,19 @@ class SegmentScorer:
         """``_ranked`` for one page (``page_groups``) of a ranked query with a common word
         (top-k pruning with an exact count): the other clauses are scored everywhere, the
         common word only where one of them matched, and the articles with the common
-        word alone are counted (their postings' ids, unscored) and given score 0. Exact
-        when at least ``RESCORE_WINDOW`` articles, of ``page_groups`` groups, score above
-        what an article with the common word alone can (its clause's BM25F bound scaled
-        by its share of the query's weight), with no tie at the proximity window's edge:
-        then the window and the page are what scoring everything gives. Otherwise (or
-        for clause shapes without a bound) None, and ``_ranked`` scores everything."""
+        word alone are counted (their postings' ids, unscored) and given score 0.
+
+        Such an article scores at most the common clause's bound (``_bound``: each term's
+        largest BM25F score, from its largest frequency in its shortest document) times
+        its share of the query's weight squared; proximity leaves it as it is. An
+        article of the others scoring at most that may stand in the proximity window
+        here and not when everything is scored: at most its score here either way. So
+        when ``page_groups`` groups score above all of those (``floor``), the page, its
+        scores and the proximity window of the articles above are what scoring every
+        match gives, and the total counts every match. Returns ``(scores, None)``;
+        ``(None, parts)`` when it cannot say (``parts``: the clauses scored everywhere,
+        for ``_ranked`` to reuse), ``(None, None)`` for no common word or a clause shape
+        without a bound."""
         sizes = [self._size(s) for s in q.subqueries]
         common = max(range(len(sizes)), key=sizes.__getitem__)
         if sizes[common] < 2 * (sum(sizes) - sizes[common]) or sizes[common] < RESCORE_WINDOW:

@@ -17,7 +17,7 @@ from indexer.whoosh_internals.collector import ScoredMatchCollector
 
 from .blockscore import SegmentScorer
 from .cache import IndexCache
-from .matching import Ranked
+from .matching import RESCORE_WINDOW, Ranked
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def run_page(
         for sub, offset in searcher.leaf_searchers():
             top.start_segment(sub.reader(), offset)
             scorer = SegmentScorer(searcher, sub, context, snap.cache)
-            if sort != "date" and type(q) is Ranked:
+            if sort != "date" and type(q) is Ranked and page * limit <= RESCORE_WINDOW:
                 scorer.page_groups = page * limit  # only this page need be ranked exactly
             top.collect_segment(scorer.scores(q))
     else:
