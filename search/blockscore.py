@@ -298,6 +298,11 @@ class SegmentScorer:
         edge = RESCORE_WINDOW
         if len(ordered) > edge and bound < ordered[edge - 1] == ordered[edge]:
             return None, scored  # the window's pick among tied articles: set order
+        deleted = self.deleted or ()
+        # Only an article above the bound before proximity can end above ``floor``: too
+        # few of them, and proximity need not be read to decline.
+        if sum(1 for d, s in before.items() if s > bound and d not in deleted) < self.page_groups:
+            return None, scored
         scores = before
         if q.proximity and (q.near or q.whole):
             scores = q._near(before, self._positions)
@@ -306,7 +311,6 @@ class SegmentScorer:
         # ``floor`` either way, as is every article with the common word alone.
         floor = max((scores[d] for d, s in before.items() if s <= bound), default=bound)
         floor = max(floor, bound)
-        deleted = self.deleted or ()
         top = [d for d, s in scores.items() if s > floor and d not in deleted]
         labels = self.segment.group_labels()
         if labels is None:
