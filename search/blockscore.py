@@ -19,17 +19,19 @@ lengths through the open index's cache (``search.cache``).
 
 from __future__ import annotations
 
+import operator
 from typing import NamedTuple
 
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
+from whoosh.util.numeric import length_to_byte
 
 from indexer.whoosh_internals.postings import all_scores, matches_at, posting_blocks, term_matcher
 
 from .cache import IndexCache
 from .exact import ExactPhrase
-from .matching import Ranked
+from .matching import COVERAGE_POWER, RESCORE_WINDOW, Ranked, _term_docs
 from .matching import _positions as whoosh_positions
 
 Scores = dict  # segment docnum -> score
@@ -65,6 +67,11 @@ class SegmentScorer:
         self.cache = cache
         self.segment = cache.segment(self.reader)
         self.deleted = self.reader.deleted_docs_set if self.reader.has_deletions() else None
+        # Set by ``search.collect.run_page`` for a query that is one Ranked node, ranked
+        # by relevance: the groups its page needs. The scores then need only be exact for
+        # the documents that can be on that page (``_ranked_pruned``): the others of a
+        # common word are counted but not scored.
+        self.page_groups = 0
 
     def scores(self, q) -> Scores:
         out = self._eval(q, None)
@@ -227,6 +234,11 @@ class SegmentScorer:
     def _ranked(self, q: Ranked, only) -> Scores:
         """The clauses scored one by one and combined by the matching model
         (``Ranked.combine``). Required clauses go first and narrow the others."""
+        known = None  # clauses _ranked_pruned scored everywhere, when it declined after
+        if self.page_groups and only is None and q.mode == "ranked" and not any(q.required):
+            pruned, known = self._ranked_pruned(q)
+            if pruned is not None:
+                return pruned
         parts: list = [None] * len(q.subqueries)
         given = only
         order = sorted(
@@ -234,7 +246,10 @@ class SegmentScorer:
             key=lambda i: (not q.required[i], self._size(q.subqueries[i])),
         )
         for i in order:
-            parts[i] = self._eval(q.subqueries[i], only)
+            if known is not None and known[i] is not None:
+                parts[i] = known[i]  # scored everywhere already (only is None)
+            else:
+                parts[i] = self._eval(q.subqueries[i], only)
             if q.required[i]:
                 only = set(parts[i]) if only is None else only.intersection(parts[i])
                 if not only:
@@ -242,6 +257,127 @@ class SegmentScorer:
                     return {}
         q.remember(self.reader, parts, given)
         return q.combine(parts, q.weights(self.top, self.cache), self._positions)
+
+    def _ranked_pruned(self, q: Ranked) -> tuple[Scores | None, list | None]:
+        """``_ranked`` for one page (``page_groups``) of a ranked query with a common word
+        (top-k pruning with an exact count): the other clauses are scored everywhere, the
+        common word only where one of them matched, and the articles with the common
+        word alone are counted (their postings' ids, unscored) and given score 0.
+
+        Such an article scores at most the common clause's bound (``_bound``: each term's
+        largest BM25F score, from its largest frequency in its shortest document) times
+        its share of the query's weight squared; proximity leaves it as it is. An
+        article of the others scoring at most that may stand in the proximity window
+        here and not when everything is scored: at most its score here either way. So
+        when ``page_groups`` groups score above all of those (``floor``), the page, its
+        scores and the proximity window of the articles above are what scoring every
+        match gives, and the total counts every match. Returns ``(scores, None)``;
+        ``(None, parts)`` when it cannot say (``parts``: the clauses scored everywhere,
+        for ``_ranked`` to reuse), ``(None, None)`` for no common word or a clause shape
+        without a bound."""
+        sizes = [self._size(s) for s in q.subqueries]
+        common = max(range(len(sizes)), key=sizes.__getitem__)
+        if sizes[common] < 2 * (sum(sizes) - sizes[common]) or sizes[common] < RESCORE_WINDOW:
+            return None, None  # no word much more common than the rest: nothing to save
+        clause = q.subqueries[common]
+        bound = self._bound(clause)
+        if bound is None or not self._is_word(clause):
+            return None, None
+        weights = q.weights(self.top, self.cache)
+        share = weights[common] / (sum(weights) or 1.0)
+        bound *= share**COVERAGE_POWER * q.boost * (1.0 + 1e-9)
+        parts: list = [None] * len(q.subqueries)
+        for i, sub in enumerate(q.subqueries):
+            if i != common:
+                parts[i] = self._eval(sub, None)
+        others = set().union(*(p for p in parts if p is not None))
+        scored = list(parts)  # what _ranked can reuse if this declines
+        parts[common] = self._eval(clause, others) if others else {}
+        before = q.combine(parts, weights, None)  # before proximity
+        ordered = sorted(before.values(), reverse=True)
+        edge = RESCORE_WINDOW
+        if len(ordered) > edge and bound < ordered[edge - 1] == ordered[edge]:
+            return None, scored  # the window's pick among tied articles: set order
+        deleted = self.deleted or ()
+        # Only an article above the bound before proximity can end above ``floor``: too
+        # few of them, and proximity need not be read to decline.
+        if sum(1 for d, s in before.items() if s > bound and d not in deleted) < self.page_groups:
+            return None, scored
+        scores = before
+        if q.proximity and (q.near or q.whole):
+            scores = q._near(before, self._positions)
+        # Articles at or below the bound may stand in the window here and not when the
+        # common word's articles are all scored (proximity only raises a score): at most
+        # ``floor`` either way, as is every article with the common word alone.
+        floor = max((scores[d] for d, s in before.items() if s <= bound), default=bound)
+        floor = max(floor, bound)
+        top = [d for d, s in scores.items() if s > floor and d not in deleted]
+        labels = self.segment.group_labels()
+        if labels is None:
+            groups = len(top)
+        else:  # each group once, each article without one once
+            named = set(map(labels.__getitem__, top))
+            loose = operator.countOf(map(labels.__getitem__, top), None)
+            groups = len(named) - (None in named) + loose
+        if groups < self.page_groups:
+            return None, scored
+        q.remember(self.reader, parts, None)
+        for d in self._clause_docs(clause).difference(scores):
+            scores[d] = 0.0  # counted, never on the page: below every article above
+        return scores, None
+
+    def _bound(self, q) -> float | None:
+        """The most BM25F can score ``q`` (a word: a term or an OR of terms) in any
+        document: per term idf * (K1 + 1); None for other shapes or weightings."""
+        kind = type(q)
+        if kind is wq.Term:
+            if type(self.weighting) is not BM25F or q.fieldname not in self.sub.schema:
+                return None
+            try:
+                btext = self.sub.schema[q.fieldname].to_bytes(q.text)
+            except ValueError:
+                return 0.0
+            if (q.fieldname, btext) not in self.reader:
+                return 0.0
+            figures = self._bm25(q.fieldname, btext)
+            if figures is _PLAIN:
+                return None
+            k1p1 = figures.K1 + 1
+            # the score grows with the frequency and falls with the length: the term's
+            # largest frequency (its entry's, a float32 at worst: a hair more) in its
+            # shortest document (a length byte, as scoring reads lengths)
+            info = self.reader.term_info(q.fieldname, btext)
+            tf = (info.max_weight() or 0) * (1 + 1e-6)
+            if tf <= 0:
+                return figures.idf * k1p1 * q.boost  # tf unbounded: idf * (K1 + 1)
+            parts = self.cache.length_parts(q.fieldname, figures)
+            shortest = parts[length_to_byte(info.min_length())]
+            return figures.idf * (tf * k1p1) / (tf + shortest) * q.boost
+        if kind is wq.Or and not q.minmatch and not q.scale:
+            total = 0.0
+            for sub in q.subqueries:
+                got = self._bound(sub)
+                if got is None:
+                    return None
+                total += got
+            return total * q.boost
+        return None
+
+    @classmethod
+    def _is_word(cls, q) -> bool:
+        """A term, or an OR of them (a word spread over the language fields)."""
+        if type(q) is wq.Term:
+            return True
+        return type(q) is wq.Or and all(cls._is_word(s) for s in q.subqueries)
+
+    def _clause_docs(self, q) -> set:
+        """The documents a word clause (``_is_word``) matches here, their ids unscored."""
+        if type(q) is wq.Term:
+            return _term_docs(self.reader, q.fieldname, q.text)
+        out: set = set()
+        for sub in q.subqueries:
+            out |= self._clause_docs(sub)
+        return out
 
     def _positions(self, field: str, term, docs) -> dict:
         """Positions of ``term`` in ``field`` for the documents ``docs``."""

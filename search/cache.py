@@ -29,6 +29,7 @@ class SegmentData:
         self.reader = reader
         self._dates = _UNREAD
         self._groups = _UNREAD
+        self._labels = _UNREAD
         self._lengths: dict[str, bytes] = {}
         # (type, clause) -> the documents it can match here (``search.matching``'s weights)
         self.clause_counts: dict[tuple, int] = {}
@@ -55,6 +56,20 @@ class SegmentData:
             column = self._raw_column("dup")
             self._groups = None if column is None else var_bytes(column)
         return self._groups
+
+    def group_labels(self) -> list[bytes | None] | None:
+        """Each document's group label (``groups()`` sliced), None for a document in no
+        group; None without the column."""
+        if self._labels is _UNREAD:
+            groups = self.groups()
+            if groups is None:
+                self._labels = None
+            else:
+                data, starts, lengths = groups
+                self._labels = [
+                    data[a : a + n] if n else None for a, n in zip(starts, lengths, strict=True)
+                ]
+        return self._labels
 
     def lengths(self, fieldname: str) -> bytes:
         """The length byte of ``fieldname`` for every document (``LENGTH_OF_BYTE``)."""

@@ -9,6 +9,7 @@ whoosh's matchers (the parity tests compare the two).
 from __future__ import annotations
 
 import heapq
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from indexer.whoosh_internals.collector import ScoredMatchCollector
 
 from .blockscore import SegmentScorer
 from .cache import IndexCache
+from .matching import RESCORE_WINDOW, Ranked
 
 
 @dataclass(frozen=True)
@@ -67,14 +69,14 @@ def run_page(
         top.prepare(searcher, q, context)
         for sub, offset in searcher.leaf_searchers():
             top.start_segment(sub.reader(), offset)
-            scores = SegmentScorer(searcher, sub, context, snap.cache).scores(q)
-            collect = top.collect_scored
-            for docnum in sorted(scores):
-                collect(docnum, scores[docnum])
+            scorer = SegmentScorer(searcher, sub, context, snap.cache)
+            if sort != "date" and type(q) is Ranked and page * limit <= RESCORE_WINDOW:
+                scorer.page_groups = page * limit  # only this page need be ranked exactly
+            top.collect_segment(scorer.scores(q))
     else:
         searcher.search_with_collector(q, top)
     results = top.results()
-    return results[(page - 1) * limit : page * limit], len(top.best)
+    return results[(page - 1) * limit : page * limit], top.count()
 
 
 def matching_docs(snap: Snapshot, q) -> list[tuple[float, int]]:
@@ -118,6 +120,9 @@ class CollapsingTop(ScoredMatchCollector):
         self.cache = IndexCache() if cache is None else cache
         self.best: dict = {}
         self.groups = self.dates = None
+        self.labels = None  # the current segment's group label of each document (or None)
+        self.counted: set = set()  # group labels of matches given to collect_segment
+        self.loose = 0  # and how many of those matches had no group
 
     def set_subsearcher(self, subsearcher, offset):
         super().set_subsearcher(subsearcher, offset)
@@ -129,11 +134,58 @@ class CollapsingTop(ScoredMatchCollector):
         segment = self.cache.segment(reader)
         self.offset = offset
         self.groups = segment.groups() if self.collapse else None
+        self.labels = segment.group_labels() if self.collapse else None
         self.dates = self.undated = None
         if self.by_date:
             loaded = segment.dates()
             if loaded is not None:
                 self.dates, self.undated = loaded
+
+    def collect_segment(self, scores: dict) -> None:
+        """Every match of the current segment, scored (``{sub docnum: score}``): each
+        counted (its group once), and only those that can be on the page given to
+        ``add``. Ranked by score, a match scoring below the ``limit``-th best group of its
+        own segment cannot be: at least ``limit`` groups rank above it, whatever their
+        copies in other segments score. Date order gives every match to ``add``."""
+        if not scores:
+            return
+        labels = self.labels
+        if labels is None:
+            self.loose += len(scores)
+        else:
+            found = set(map(labels.__getitem__, scores))
+            if None in found:
+                found.discard(None)
+                self.loose += operator.countOf(map(labels.__getitem__, scores), None)
+            self.counted |= found
+        add, offset = self.add, self.offset
+        if self.by_date or len(scores) <= self.limit:
+            for d in sorted(scores):
+                add(offset + d, scores[d])
+            return
+        floor = self._floor(scores, labels)
+        for d in sorted(d for d, s in scores.items() if s >= floor):
+            add(offset + d, scores[d])
+
+    def _floor(self, scores: dict, labels) -> float:
+        """The score of the ``limit``-th best group of this segment's matches (each group
+        at its best copy); -inf when there are fewer groups."""
+        need, n = self.limit, len(scores)
+        k = min(n, max(4 * need, 64))
+        while True:
+            seen: set = set()
+            for d, s in heapq.nlargest(k, scores.items(), key=operator.itemgetter(1)):
+                label = labels[d] if labels is not None else None
+                if label is None:
+                    need -= 1
+                elif label not in seen:
+                    seen.add(label)
+                    need -= 1
+                if need <= 0:
+                    return s
+            if k >= n:
+                return float("-inf")
+            need, k = self.limit, min(n, 4 * k)
 
     def collect_scored(self, sub_docnum, score):
         """A match of the current segment, scored already (by ``search.blockscore``)."""
@@ -168,7 +220,11 @@ class CollapsingTop(ScoredMatchCollector):
         return self.top_searcher.stored_fields(global_docnum)["id"]
 
     def count(self):
-        return len(self.best)
+        """Groups matched: those of ``collect_segment`` (counted there) and of ``add``
+        (whoosh's matcher path, where every match is added)."""
+        if not self.counted and not self.loose:
+            return len(self.best)
+        return len(self.counted) + self.loose
 
     def results(self):
         # Ties in rank go by group label (its first copy's id), which no index layout

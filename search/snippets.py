@@ -18,6 +18,7 @@ from whoosh import query as wq
 
 from indexer.analyse.latin import (
     COMPOUND_RE,
+    LETTER,
     PART_RE,
     _is_reduplication,
     _word_term,
@@ -31,6 +32,9 @@ from .textwidth import advance, char_width
 
 SCAN_LIMIT = 60_000  # characters of a body scanned for matches
 _SPACE = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
+_IS_DIGIT = re.compile(r"\d").match
+_IS_LETTER = re.compile(LETTER).match
 
 
 @dataclass
@@ -59,6 +63,7 @@ class Needles:
     terms: dict[tuple[str, str], str | None] = field(
         default_factory=dict, repr=False, compare=False
     )
+    hits: set[str] = field(default_factory=set, repr=False, compare=False)  # seen, matching
     compiled: re.Pattern | None = field(default=None, repr=False, compare=False)
 
     def __bool__(self) -> bool:
@@ -153,17 +158,22 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
     en_stem = stemmer_for("en") if needles.en or "en" in needles.phrases else None
     ms_stem = stemmer_for("ms") if needles.ms or "ms" in needles.phrases else None
     if needles.en or needles.ms or needles.surface or needles.patterns:
+        # Each distinct word of the body is judged once per query (``seen``), listed by
+        # the regex engine rather than a Python loop over every word; the words that match
+        # are then found with str.find (``_word_starts``), where PART_RE would cut them.
         # Sastrawi costs ~1 ms a new word: only words sharing a piece of a query stem can
         # stem to it (affixes and sound changes touch the edges: menyampaikan -> sampai).
-        ms_keys = _keys(needles.ms)
         seen = needles.seen
-        for m in PART_RE.finditer(s):
-            word = m.group()
-            hit = seen.get(word)
-            if hit is None:
+        present = set(PART_RE.findall(s))
+        new = present.difference(seen)
+        if new:
+            ms_keys = _keys(needles.ms)
+            for word in new:
                 hit = seen[word] = _matches(word, needles, en_stem, ms_stem, ms_keys)
-            if hit:
-                spans.append(norm.span(m.start(), m.end()))
+                if hit:
+                    needles.hits.add(word)
+        for word in present.intersection(needles.hits):
+            spans.extend(norm.span(a, a + len(word)) for a in _word_starts(s, word))
     for lang, phrases in needles.phrases.items():
         stem = en_stem if lang == "en" else ms_stem
         stream = _term_stream(s, lang, needles, stem)
@@ -173,6 +183,33 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
                 if all(stream[i + k][0] == words[k] for k in range(n)):
                     spans.append(norm.span(stream[i][1], stream[i + n - 1][2]))
     return _merge(spans)
+
+
+def _word_starts(s: str, word: str) -> list[int]:
+    """Where ``PART_RE.finditer(s)`` cuts ``word`` (one of its words) from ``s``: each
+    place ``word`` stands not inside a longer word, that is a run of digits with no digit
+    on either side, or a word of letters with no letter, and no letter and apostrophe
+    (``o'neil``), on either side."""
+    out = []
+    n, size = len(s), len(word)
+    if _DIGITS.fullmatch(word):
+        inner = _IS_DIGIT
+        joined = None
+    else:
+        inner = _IS_LETTER
+        joined = "'’"
+    a = s.find(word)
+    while a != -1:
+        b = a + size
+        if not (
+            (a and inner(s[a - 1]))
+            or (b < n and inner(s[b]))
+            or (joined and a > 1 and s[a - 1] in joined and inner(s[a - 2]))
+            or (joined and b + 1 < n and s[b] in joined and inner(s[b + 1]))
+        ):
+            out.append(a)
+        a = s.find(word, a + 1)
+    return out
 
 
 @lru_cache(maxsize=64)

@@ -4,6 +4,8 @@ two characters, but not before closing punctuation such as ，。)."""
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import unicodedata
 from functools import lru_cache
 
@@ -30,12 +32,17 @@ def advance(text: str, start: int, columns: int) -> int:
     ahead = text[start : start + columns]
     if ahead.isascii():  # every ASCII character takes one column: skip them at once
         used, i = len(ahead), start + len(ahead)
-    while i < len(text):
-        w = char_width(text[i])
-        if used + w > columns:
+    n = len(text)
+    while i < n:
+        # the widths of the next characters summed in C: a chunk one longer than the
+        # columns left holds the first character that does not fit, if any
+        chunk = text[i : i + columns - used + 1]
+        sums = list(itertools.accumulate(map(char_width, chunk), initial=used))
+        fit = bisect.bisect_right(sums, columns) - 1  # characters of the chunk that fit
+        i += fit
+        if fit < len(chunk):
             break
-        used += w
-        i += 1
+        used = sums[-1]
     return i
 
 
