@@ -144,10 +144,43 @@ def _whole(x: float) -> bool:
 # --- positions ---------------------------------------------------------------------------
 
 
+def _direct_tokens(value, analyzer, kwargs):
+    """The ``(term, position, start, end)`` tuples of ``analyzer`` (one of mlsearch's own,
+    which have ``tokens_of``: ``analyse/fields.py``) over ``value`` when indexing, without
+    whoosh's Token objects; None when whoosh's own path applies (another analyzer, a
+    sequence value, other options). The same terms and positions as the Token path: its
+    tokens are never stopped, their boost is 1, positions start at 0."""
+    tokens_of = getattr(analyzer, "tokens_of", None)
+    if (
+        tokens_of is None
+        or not isinstance(value, str)
+        or kwargs.get("mode", "index") != "index"
+        or kwargs.keys() - {"mode"}
+    ):
+        return None
+    return tokens_of(value, "index", True)
+
+
 class CompactPositions(formats.Positions):
     """Whoosh's ``Positions`` (frequency, weight, positions), each posting's positions
     stored as one type byte (0: bytes, 1: shorts, 2: ints) and the deltas between them
     as an array of that type, little-endian."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        # The writer's hot loop: one dict of position lists, no Token per word.
+        toks = _direct_tokens(value, analyzer, kwargs)
+        if toks is None:
+            return super().word_values(value, analyzer, **kwargs)
+        poses: dict[str, list[int]] = {}
+        for term, pos, _a, _b in toks:
+            got = poses.get(term)
+            if got is None:
+                poses[term] = [pos]
+            else:
+                got.append(pos)
+        fb = self.field_boost
+        encode = self.encode
+        return [(w, len(p), float(len(p)) * fb, encode(p)) for w, p in poses.items()]
 
     def encode(self, poslist) -> bytes:
         deltas = []
@@ -182,6 +215,22 @@ class CompactPositions(formats.Positions):
         for v in vs:
             s.update(self.decode_positions(v))
         return self.encode(sorted(s))
+
+
+class SurfaceFrequency(formats.Frequency):
+    """Whoosh's ``Frequency`` (the ``spell`` field's format), indexing mlsearch's own
+    analyzers' tokens without whoosh's Token objects (``_direct_tokens``); stored alike."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        toks = _direct_tokens(value, analyzer, kwargs)
+        if toks is None:
+            return super().word_values(value, analyzer, **kwargs)
+        freqs: dict[str, int] = {}
+        get = freqs.get
+        for term, _pos, _a, _b in toks:
+            freqs[term] = get(term, 0) + 1
+        fb = self.field_boost
+        return [(w, n, float(n) * fb, pack_uint(n)) for w, n in freqs.items()]
 
 
 # --- writing -------------------------------------------------------------------------------
