@@ -256,7 +256,7 @@ def test_lines_whose_function_words_favour_the_main_language_are_not_detected(mo
     malay2 = "Kenyataan itu dibuat selepas mesyuarat yang diadakan di ibu negara pada hari ini"
     english = "The minister said that the regional cooperation will continue with the neighbours"
     split = split_languages(f"{malay}\n{english}\n{malay2}", prefer="ms")
-    # the English line, and the longest Malay one (its answer settles the rest)
+    # the English line, and the shortest Malay one (its answer settles the rest)
     assert asked == [english, malay2]
     assert split.values == {"ms": f"{malay}\n{malay2}", "en": english}
 

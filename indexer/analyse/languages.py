@@ -66,12 +66,14 @@ def _settle_assumed(assumed: list[list], counts: dict[str, int], main: str) -> N
     """Lines taken as ``main`` without asking the detector (``assumed``, counted as main)
     end up main whatever it answers, except that a line it has no answer for is left
     undecided, and undecided lines take the language most words were judged to be. Ask
-    it about them, longest first, until that language is ``main`` even if none of the
+    it about them, shortest first, until that language is ``main`` even if none of the
     lines not asked had an answer (an answered line ends up main); then the split is the
     one asking every line gives. Usually one line is asked, or none."""
     worst = dict(counts)  # what was judged, leaving out every line not asked
     worst[main] -= sum(item[1] for item in assumed)
-    for item in sorted(assumed, key=lambda item: -item[1]):
+    # shortest first: the detector's time grows with the text, and one answered line
+    # settles an article all of one language
+    for item in sorted(assumed, key=lambda item: len(item[0])):
         if _fallback(worst) == main:
             return
         line, words, _ = item

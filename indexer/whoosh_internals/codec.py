@@ -346,7 +346,17 @@ class MLPostingsWriter(W3PostingsWriter):
     dictionary entry instead."""
 
     def start_postings(self, format_, terminfo):
-        super().start_postings(format_, terminfo)
+        # whoosh3's, with the postings file's position counted here: its ``tell()`` is
+        # a system call a term (5% of an indexing process), and most terms write nothing.
+        if self._terminfo:
+            raise Exception("Called start in a term")
+        self._format = format_
+        self._blockcount = 0
+        self._new_block()
+        self._terminfo = terminfo
+        if getattr(self, "_pos", None) is None:
+            self._pos = self._postfile.tell()
+        self._startoffset = self._pos
         self._base = 0
 
     def add_posting(self, id_, weight, vbytes, length=None):
@@ -374,7 +384,7 @@ class MLPostingsWriter(W3PostingsWriter):
             if self._ids:
                 self._write_block(last=True)
             startoffset = self._startoffset
-            terminfo.set_extent(startoffset, self._postfile.tell() - startoffset)
+            terminfo.set_extent(startoffset, self._pos - startoffset)
         self._terminfo = None
         return terminfo
 
@@ -394,6 +404,7 @@ class MLPostingsWriter(W3PostingsWriter):
         self._terminfo.add_block(self)
         block = self._encoded(self._base, last)
         self._postfile.write(block)
+        self._pos += len(block)
         self._base = self._ids[-1]
         self._blockcount += 1
         self._new_block()
