@@ -10,7 +10,7 @@ from whoosh import fields
 
 from .analyse.fields import ANALYZERS, SurfaceAnalyzer
 from .files import atomic_write
-from .whoosh_internals.codec import CompactPositions, MLCodec
+from .whoosh_internals.codec import CompactPositions, MLCodec, SurfaceFrequency
 
 # Bump when the schema or the analysis changes in a way that needs a rebuild.
 # 2: Han positions without gaps between runs; 3: near-duplicate groups; 4: ids start with
@@ -65,6 +65,9 @@ def make_schema() -> fields.Schema:
         "dupsig": fields.STORED(),
         "dupband": fields.KEYWORD(scorable=False),
     }
+    # its words without whoosh's Token objects (whoosh_internals/codec.py), stored alike
+    spell = spec["spell"]
+    spell.format = SurfaceFrequency(field_boost=spell.format.field_boost)
     for part in TEXT_PARTS:
         for lang in LANG_FIELDS:
             field = fields.TEXT(analyzer=ANALYZERS[lang], phrase=True, multitoken_query="phrase")

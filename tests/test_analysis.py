@@ -237,3 +237,46 @@ def test_analysis_never_raises_on_any_text(text):
         latin_tokens(text, lang, mode="query")
     han_word_tokens(text, mode="query")
     han_bigram_tokens(text, mode="query")
+
+
+def test_lines_whose_function_words_favour_the_main_language_are_not_detected(monkeypatch):
+    """With the main language given, a line with no more of the other language's function
+    words ends up main whatever the detector says: it is not asked (the parent's lingua
+    time while indexing); a line with more of them is."""
+    from indexer.analyse import languages
+
+    asked = []
+
+    def detect(line):
+        asked.append(line)
+        return "en" if line.startswith("The") else "ms"
+
+    monkeypatch.setattr(languages, "_detect_latin", detect)
+    malay = "Menteri pertahanan berkata kerjasama serantau akan diteruskan dengan negara jiran"
+    malay2 = "Kenyataan itu dibuat selepas mesyuarat yang diadakan di ibu negara pada hari ini"
+    english = "The minister said that the regional cooperation will continue with the neighbours"
+    split = split_languages(f"{malay}\n{english}\n{malay2}", prefer="ms")
+    # the English line, and the shortest Malay one (its answer settles the rest)
+    assert asked == [english, malay2]
+    assert split.values == {"ms": f"{malay}\n{malay2}", "en": english}
+
+
+def test_undetected_lines_are_asked_after_all_when_an_unanswered_line_could_go_elsewhere(
+    monkeypatch,
+):
+    """A detector with no answer leaves a line undecided, and undecided lines take the
+    language most words were judged to be: when lines taken as main unasked could then go
+    to the other language, they are asked, and the split is the one every line asked gives."""
+    from indexer.analyse import languages
+
+    asked = []
+
+    def detect(line):
+        asked.append(line)
+        return None
+
+    monkeypatch.setattr(languages, "_detect_latin", detect)
+    malay = "Menteri pertahanan berkata kerjasama serantau akan diteruskan dengan negara jiran"
+    split = split_languages(malay, prefer="ms")
+    assert asked and asked[0] == malay  # asked after all
+    assert split.values == {"en": malay}  # undecided, nothing judged: English, as before

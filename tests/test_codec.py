@@ -213,3 +213,34 @@ def test_damaged_term_dictionary_is_reported_as_damage(tmp_path):
 def test_damaged_positions_are_reported_as_damage(value):
     with pytest.raises(CorruptIndexError):
         CompactPositions().decode_positions(value)
+
+
+@pytest.mark.parametrize("lang", ["en", "ms", "zh", "zh2"])
+def test_language_fields_index_as_whoosh_token_path_does(lang):
+    """CompactPositions indexes mlsearch's analyzers' tokens without whoosh's Token
+    objects: the same terms, frequencies, weights and positions as whoosh's own path."""
+    from whoosh import formats
+
+    from indexer.schema import make_schema
+
+    text = (
+        "Menteri-menteri pertahanan ASEAN bertemu; the F-16 deal's defence ministers met "
+        "again and again.\n东盟国防部长会议将从明日起举行，东盟防长会议。"
+    )
+    field = make_schema()[f"body_{lang}"]
+    fmt = field.format
+    fast = fmt.word_values(text, field.analyzer, mode="index")
+    slow = formats.Positions.word_values(fmt, text, field.analyzer, mode="index")
+    assert sorted(fast) == sorted(slow) and fast
+
+
+def test_spell_field_indexes_as_whoosh_token_path_does():
+    from whoosh import formats
+
+    from indexer.schema import make_schema
+
+    text = "Defence ministers met; the ministers' meeting, 2025 MINISTERS é café"
+    field = make_schema()["spell"]
+    fast = field.format.word_values(text, field.analyzer, mode="index")
+    slow = formats.Frequency.word_values(field.format, text, field.analyzer, mode="index")
+    assert sorted(fast) == sorted(slow) and fast

@@ -102,3 +102,27 @@ def test_a_writer_that_has_added_postings_keeps_its_pool():
             runs.set_pool(w, runs.ChunkedPostingPool)
     finally:
         w.cancel()
+
+
+def test_postings_in_memory_come_back_sorted_in_any_order_added(tmp_path):
+    """The pool groups postings by term as they come (no sort of every posting): added in
+    doc-number order or not, with no run written, they come back in whoosh's order."""
+    from whoosh.filedb.filestore import FileStorage
+
+    rng = random.Random(5)
+    items = [
+        (rng.choice(["body_en", "spell"]), rng.randbytes(1), d, 1.0, b"")
+        for d in range(300)
+        for _ in range(3)
+    ]
+    in_order = runs.ChunkedPostingPool(FileStorage(str(tmp_path)).create(), None, limitmb=1)
+    for item in items:
+        in_order.add(item)
+    assert not in_order.runs
+    assert list(in_order.items()) == sorted(items)
+    shuffled = list(items)
+    rng.shuffle(shuffled)
+    pool = runs.ChunkedPostingPool(FileStorage(str(tmp_path)).create(), None, limitmb=1)
+    for item in shuffled:
+        pool.add(item)
+    assert list(pool.items()) == sorted(items)

@@ -18,6 +18,7 @@ from .latin import WORD_CHAR, _read_list
 from .normalize import HAN_RUN
 
 LANGS = ("zh", "ms", "en")
+_OTHER = {"en": "ms", "ms": "en"}
 
 _detector = None
 # Shorter lines are guessed badly (lingua calls the English headlines "SABAH PORT STRIKE
@@ -52,6 +53,35 @@ def _detect_latin(text: str) -> str | None:
     if found is None:
         return None
     return "ms" if found.name == "MALAY" else "en"
+
+
+def _fallback(counts: dict[str, int]) -> str | None:
+    """The language undecided lines take when lines of either Latin language were judged."""
+    if counts["en"] or counts["ms"]:
+        return "ms" if counts["ms"] > counts["en"] else "en"
+    return None
+
+
+def _settle_assumed(assumed: list[list], counts: dict[str, int], main: str) -> None:
+    """Lines taken as ``main`` without asking the detector (``assumed``, counted as main)
+    end up main whatever it answers, except that a line it has no answer for is left
+    undecided, and undecided lines take the language most words were judged to be. Ask
+    it about them, shortest first, until that language is ``main`` even if none of the
+    lines not asked had an answer (an answered line ends up main); then the split is the
+    one asking every line gives. Usually one line is asked, or none."""
+    worst = dict(counts)  # what was judged, leaving out every line not asked
+    worst[main] -= sum(item[1] for item in assumed)
+    # shortest first: the detector's time grows with the text, and one answered line
+    # settles an article all of one language
+    for item in sorted(assumed, key=lambda item: len(item[0])):
+        if _fallback(worst) == main:
+            return
+        line, words, _ = item
+        counts[main] -= words
+        item[2] = _detect_latin(line)
+        if item[2] is not None:
+            counts[item[2]] += words
+            worst[main] += words
 
 
 @dataclass
@@ -90,6 +120,14 @@ def split_languages(
     counts = {"zh": 0, "en": 0, "ms": 0}
     # Each line with Latin words: [line, words, language or None while undecided].
     routed: list[list] = []
+    main = prefer if prefer in ("en", "ms") else None
+    # With the main language known before any line is judged, a line with no more of the
+    # other language's function words than of the main one's ends up main whatever the
+    # detector says (below), so it is not asked (lingua was 3.3 ms an article, most of
+    # the parent's work while indexing): main, unless the detector would have no answer
+    # for it, which only matters when undecided lines could then take the other language
+    # (checked after the loop; ``_detect_latin`` is asked then).
+    assumed: list[list] = []
     for line in lines:
         han = sum(len(m) for m in HAN_RUN.findall(line))
         if han:
@@ -98,11 +136,21 @@ def split_languages(
         words = len(_WORD_COUNT_RE.findall(HAN_RUN.sub(" ", line) if han else line))
         if not words:
             continue
-        lang = _detect_latin(line) if words >= _MIN_WORDS_TO_DETECT else None
-        routed.append([line, words, lang])
-        if lang is not None:
-            counts[lang] += words
-    main = prefer if prefer in ("en", "ms") else None
+        item = [line, words, None]
+        if words < _MIN_WORDS_TO_DETECT:
+            pass
+        elif main is not None and _function_support(line, _OTHER[main]) <= _function_support(
+            line, main
+        ):
+            item[2] = main
+            assumed.append(item)
+        else:
+            item[2] = _detect_latin(line)
+        routed.append(item)
+        if item[2] is not None:
+            counts[item[2]] += words
+    if assumed:
+        _settle_assumed(assumed, counts, main)
     if main is None and (counts["en"] or counts["ms"]):
         main = "ms" if counts["ms"] > counts["en"] else "en"
     if main is not None:

@@ -302,6 +302,18 @@ def _word_term(part: str, stem) -> str:
     return stem(part) if part else part
 
 
+_TERMS: dict[str, dict[str, str]] = {}
+
+
+def _terms_of(lang: str) -> dict[str, str]:
+    """The terms of words of letters only already analysed as ``lang`` (at most
+    ``_CACHE_WORDS``): their analysis is their stem."""
+    got = _TERMS.get(lang)
+    if got is None:
+        got = _TERMS[lang] = {}
+    return got
+
+
 # A token: (term, position, start, end); start and end index the original text.
 def latin_tokens(
     text: str | Normalized, lang: str, mode: str = "index", removestops: bool = True
@@ -315,9 +327,30 @@ def latin_tokens(
     # Built on first use: a query with no Latin words never loads Sastrawi (~40 ms).
     stem = _LazyStem(lang)
     stops = stop_words() if removestops else frozenset()
+    terms = _terms_of(lang)
+    starts, ends = norm._starts, norm._ends
     out: list[TokenTuple] = []
     pos = 0
     for m in COMPOUND_RE.finditer(s):
+        word = m.group()
+        if word.isalpha():
+            # Most words: letters only, so one part, the whole match (the path below
+            # gives the same token).
+            if word in stops:
+                continue
+            term = terms.get(word)
+            if term is None:
+                term = _word_term(word, stem)
+                if len(terms) < _CACHE_WORDS:
+                    terms[word] = term
+            if not term:
+                continue
+            a, b = m.span()
+            if starts is not None:
+                a, b = starts[a], ends[b - 1]
+            out.append((term, pos, a, b))
+            pos += 1
+            continue
         parts = [(p.group(), p.start(), p.end()) for p in PART_RE.finditer(s, m.start(), m.end())]
         if not parts:
             continue
@@ -343,9 +376,12 @@ def surface_words(text: str | Normalized) -> list[TokenTuple]:
     """Unstemmed lower-case words (letters only, 3+ characters): the did-you-mean vocabulary."""
     norm = text if isinstance(text, Normalized) else normalize(text)
     out: list[TokenTuple] = []
+    starts, ends = norm._starts, norm._ends
     for pos, m in enumerate(PART_RE.finditer(norm.text)):
         w = m.group()
         if len(w) >= 3 and not w.isdigit() and "'" not in w and "’" not in w:
-            a, b = norm.span(m.start(), m.end())
+            a, b = m.span()
+            if starts is not None:  # norm.span, inlined
+                a, b = starts[a], ends[b - 1]
             out.append((w, pos, a, b))
     return out

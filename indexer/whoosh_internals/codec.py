@@ -49,6 +49,7 @@ from struct import Struct
 
 from whoosh import columns, formats
 from whoosh.codec import base
+from whoosh.codec.base import OutOfOrderError
 from whoosh.codec.whoosh3 import (
     W3Codec,
     W3FieldWriter,
@@ -60,7 +61,7 @@ from whoosh.codec.whoosh3 import (
     W3TermsReader,
 )
 from whoosh.reading import CorruptIndexError, TermNotFound
-from whoosh.system import pack_uint
+from whoosh.system import emptybytes, pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 BLOCK_LIMIT = 128  # postings per block, as whoosh3's
@@ -144,10 +145,43 @@ def _whole(x: float) -> bool:
 # --- positions ---------------------------------------------------------------------------
 
 
+def _direct_tokens(value, analyzer, kwargs):
+    """The ``(term, position, start, end)`` tuples of ``analyzer`` (one of mlsearch's own,
+    which have ``tokens_of``: ``analyse/fields.py``) over ``value`` when indexing, without
+    whoosh's Token objects; None when whoosh's own path applies (another analyzer, a
+    sequence value, other options). The same terms and positions as the Token path: its
+    tokens are never stopped, their boost is 1, positions start at 0."""
+    tokens_of = getattr(analyzer, "tokens_of", None)
+    if (
+        tokens_of is None
+        or not isinstance(value, str)
+        or kwargs.get("mode", "index") != "index"
+        or kwargs.keys() - {"mode"}
+    ):
+        return None
+    return tokens_of(value, "index", True)
+
+
 class CompactPositions(formats.Positions):
     """Whoosh's ``Positions`` (frequency, weight, positions), each posting's positions
     stored as one type byte (0: bytes, 1: shorts, 2: ints) and the deltas between them
     as an array of that type, little-endian."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        # The writer's hot loop: one dict of position lists, no Token per word.
+        toks = _direct_tokens(value, analyzer, kwargs)
+        if toks is None:
+            return super().word_values(value, analyzer, **kwargs)
+        poses: dict[str, list[int]] = {}
+        for term, pos, _a, _b in toks:
+            got = poses.get(term)
+            if got is None:
+                poses[term] = [pos]
+            else:
+                got.append(pos)
+        fb = self.field_boost
+        encode = self.encode
+        return [(w, len(p), float(len(p)) * fb, encode(p)) for w, p in poses.items()]
 
     def encode(self, poslist) -> bytes:
         deltas = []
@@ -182,6 +216,22 @@ class CompactPositions(formats.Positions):
         for v in vs:
             s.update(self.decode_positions(v))
         return self.encode(sorted(s))
+
+
+class SurfaceFrequency(formats.Frequency):
+    """Whoosh's ``Frequency`` (the ``spell`` field's format), indexing mlsearch's own
+    analyzers' tokens without whoosh's Token objects (``_direct_tokens``); stored alike."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        toks = _direct_tokens(value, analyzer, kwargs)
+        if toks is None:
+            return super().word_values(value, analyzer, **kwargs)
+        freqs: dict[str, int] = {}
+        get = freqs.get
+        for term, _pos, _a, _b in toks:
+            freqs[term] = get(term, 0) + 1
+        fb = self.field_boost
+        return [(w, n, float(n) * fb, pack_uint(n)) for w, n in freqs.items()]
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -296,7 +346,17 @@ class MLPostingsWriter(W3PostingsWriter):
     dictionary entry instead."""
 
     def start_postings(self, format_, terminfo):
-        super().start_postings(format_, terminfo)
+        # whoosh3's, with the postings file's position counted here: its ``tell()`` is
+        # a system call a term (5% of an indexing process), and most terms write nothing.
+        if self._terminfo:
+            raise Exception("Called start in a term")
+        self._format = format_
+        self._blockcount = 0
+        self._new_block()
+        self._terminfo = terminfo
+        if getattr(self, "_pos", None) is None:
+            self._pos = self._postfile.tell()
+        self._startoffset = self._pos
         self._base = 0
 
     def add_posting(self, id_, weight, vbytes, length=None):
@@ -324,7 +384,7 @@ class MLPostingsWriter(W3PostingsWriter):
             if self._ids:
                 self._write_block(last=True)
             startoffset = self._startoffset
-            terminfo.set_extent(startoffset, self._postfile.tell() - startoffset)
+            terminfo.set_extent(startoffset, self._pos - startoffset)
         self._terminfo = None
         return terminfo
 
@@ -344,6 +404,7 @@ class MLPostingsWriter(W3PostingsWriter):
         self._terminfo.add_block(self)
         block = self._encoded(self._base, last)
         self._postfile.write(block)
+        self._pos += len(block)
         self._base = self._ids[-1]
         self._blockcount += 1
         self._new_block()
@@ -486,6 +547,50 @@ class MLFieldWriter(W3FieldWriter):
             raise Exception("Called start_term before start_field")
         self._btext = btext
         self._postwriter.start_postings(self._fieldobj.format, MLTermInfo())
+
+    def add_postings(self, schema, lengths, items):
+        """Whoosh's ``FieldWriter.add_postings`` (sorted ``(fieldname, btext, docnum,
+        weight, value)`` postings into fields, terms and postings), the same calls in
+        the same order, with each field's document lengths read once into a list
+        rather than from the length column a posting at a time (17% of writing a
+        segment), and each posting handed straight to the postings writer."""
+        reader = getattr(lengths, "doc_field_length_reader", None) if lengths else None
+        if reader is None:
+            return super().add_postings(schema, lengths, items)
+        doccount = lengths.doc_count_all()
+        lastfn = lasttext = None
+        table: list = []
+        add = None
+        for fieldname, btext, docnum, weight, value in items:
+            if fieldname != lastfn:
+                if lastfn is not None and fieldname < lastfn:
+                    raise OutOfOrderError(f"Field {lastfn!r} .. {fieldname!r}")
+                if lasttext is not None:
+                    self.finish_term()
+                if lastfn is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                add = self._postwriter.add_posting
+                lastfn, lasttext = fieldname, None
+                get = reader(fieldname)
+                table = [get(d) for d in range(doccount)]
+            if docnum == -1:  # whoosh's spelling entries: none here, skipped as whoosh does
+                continue
+            if btext != lasttext:
+                if lasttext is not None:
+                    if btext < lasttext:
+                        raise OutOfOrderError(
+                            f"Term {lastfn}:{lasttext!r} .. {fieldname}:{btext!r}"
+                        )
+                    self.finish_term()
+                self.start_term(btext)
+                lasttext = btext
+            length = table[docnum] if docnum < doccount else get(docnum)
+            add(docnum, weight, emptybytes if value is None else value, length)
+        if lasttext is not None:
+            self.finish_term()
+        if lastfn is not None:
+            self.finish_field()
 
 
 # --- reading ---------------------------------------------------------------------------------
