@@ -249,8 +249,8 @@ class MalayStemmer:
         # Protected words join the dictionary too, so their inflections stop at them
         # (kerajaannya -> kerajaan, not raja).
         words = StemmerFactory().get_words() + _read_list("ms_roots.txt") + protected
-        # ArrayDictionary(words) adds them one call each (30,000: ~25 ms of every process
-        # that stems Malay); its table is a plain dict of word to word, filled here at once.
+        # ArrayDictionary(words) adds them one call each (30,000); its table is a plain
+        # dict of word to word, filled here at once (10 -> 7 ms, on a loaded machine).
         roots = ArrayDictionary()
         roots.words = {w: w for w in words if w and not w.isspace()}
         self._stemmer = _sastrawi_stemmer_class()(roots)
