@@ -23,13 +23,14 @@ def _jieba_table(tmp_path_factory) -> Path | None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch, tmp_path, _jieba_table):
-    """Every test gets its own default index location and no inherited settings."""
+def _isolated_env(monkeypatch, tmp_path, tmp_path_factory, _jieba_table):
+    """Every test gets its own default index location, cache folder (beside its tmp_path,
+    which stays empty) and no inherited settings."""
     monkeypatch.setenv("MLSEARCH_INDEX", str(tmp_path / "default-index"))
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("MLSEARCH_CACHE_DIR", str(cache))  # search.tablecache, jieba_table
+    cache = tmp_path_factory.mktemp("cache")
+    # search.tablecache, jieba_table, search.regexcache
+    monkeypatch.setenv("MLSEARCH_CACHE_DIR", str(cache))
     if _jieba_table is not None:
-        cache.mkdir()
         os.link(_jieba_table, cache / _jieba_table.name)
     for name in (
         "NO_COLOR",
