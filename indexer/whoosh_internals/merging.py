@@ -34,6 +34,10 @@ from whoosh.writing import MERGE_SMALL
 # Segments smaller than this fraction of the largest are "small"; SMALL_COUNT of them merge.
 SMALL_FRACTION = 1 / 8
 SMALL_COUNT = 2
+# At most this many segments after a big run (a parallel one adds one per process): old
+# segments holding up to MERGE_RATIO times the commit's new documents are merged into one.
+MAX_SEGMENTS = 3
+MERGE_RATIO = 2
 
 
 def segment_postings(storage, schema, segment, base: int, docmap) -> Iterator[tuple]:
@@ -121,10 +125,50 @@ def _merge_small_ones(writer, segments):
     return [s for s in kept if s not in small]
 
 
-def merge_policy(say: Callable[[str], None]):
+def new_segments(writer) -> int:
+    """Segments a commit of ``writer`` adds besides the one old segments merge into: one
+    per sub-process of a parallel writer, none for a single writer (its new documents and
+    merged segments are one segment)."""
+    return len(getattr(writer, "tasks", ()) or ())
+
+
+def _merge_to_few(adding: int):
+    """Small ones first (``_merge_small_ones``); then, when the commit would leave more
+    than ``MAX_SEGMENTS``, the smallest old segments into one, as long as they hold at
+    most ``MERGE_RATIO`` times the ``adding`` documents this commit writes: a big run (whose
+    commits are spaced geometrically, ``write/build.py``) ends with 3 segments and pays for
+    the merges in proportion to its own work, while a small run never re-merges a big
+    index."""
+
+    def choose(writer, segments):
+        from whoosh.reading import SegmentReader
+
+        kept = _merge_small_ones(writer, segments)
+        extra = new_segments(writer)
+        if len(kept) + max(extra, 1) <= MAX_SEGMENTS:
+            return kept
+        take, total = [], 0
+        for seg in sorted(kept, key=lambda s: s.doc_count_all()):
+            if total + seg.doc_count_all() > adding * MERGE_RATIO:
+                break
+            take.append(seg)
+            total += seg.doc_count_all()
+        # one old segment merged into a new one of its own gains nothing in a parallel run
+        if len(take) < (2 if extra else 1):
+            return kept
+        for seg in take:
+            reader = SegmentReader(writer.storage, writer.schema, seg)
+            writer.add_reader(reader)
+            reader.close()
+        return [s for s in kept if s not in take]
+
+    return choose
+
+
+def merge_policy(say: Callable[[str], None], adding: int = 0):
     """The merge policy of every commit (module docstring), for
-    ``writer.commit(mergetype=...)``."""
-    return _merging(say, _merge_small_ones)
+    ``writer.commit(mergetype=...)``; ``adding``: the documents the commit writes."""
+    return _merging(say, _merge_to_few(adding))
 
 
 def merge_small(say: Callable[[str], None]):

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..analyse.dedup import DupFinder
 from ..article import Article, Skipped
-from ..config import commit_every, index_procs
+from ..config import commit_every, commit_growth, index_procs
 from ..errors import IndexLockedError, MlsearchError
 from ..schema import META_FILE, make_codec, make_schema, write_meta
 from .changes import stamp, unchanged
@@ -302,7 +302,10 @@ class _IndexingPass:
         self.writer = None
         self.procs = 1
         self.pending = 0
+        # commits spaced geometrically (config.commit_growth): few segments after a big run
         self.commit_every = commit_every()
+        self.commit_growth = commit_growth()
+        self.indexed = ix.doc_count()  # at the last commit
         self.dups = DupFinder(ix)
         # Files skipped this run, remembered with their reasons (``skipped.json``).
         self.skipped_now: set[str] = set()
@@ -318,9 +321,10 @@ class _IndexingPass:
 
         if self.writer is not None:
             self.tally.send(WRITING)
-            self.writer.commit(mergetype=merge_policy(self.tally.send))
+            self.writer.commit(mergetype=merge_policy(self.tally.send, self.pending))
             self.writer = None
             self.pending = 0
+            self.indexed = self.ix.doc_count()
         self.tally.send(COMMITTING)
         self.dups.committed()
         self.state.save(self.index_dir, self.ix)
@@ -446,7 +450,7 @@ class _IndexingPass:
                     continue
                 seen[item.id] = sf.rel
                 self._index_article(item, where.key, sf.rel, path)
-                if self.pending >= self.commit_every:
+                if self.pending >= max(self.commit_every, self.commit_growth * self.indexed):
                     self.commit()
                     tally.send(READING)
             if not articles and first_skip is not None:
