@@ -156,7 +156,9 @@ def _merge_to_few(adding: int):
         # one old segment merged into a new one of its own gains nothing in a parallel run
         if len(take) < (2 if extra else 1):
             return kept
-        for seg in take:
+        # In index order, so that documents keep their order (the newest last: what the
+        # near-duplicate finder takes as newest).
+        for seg in [s for s in kept if s in take]:
             reader = SegmentReader(writer.storage, writer.schema, seg)
             writer.add_reader(reader)
             reader.close()
