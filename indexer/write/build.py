@@ -53,7 +53,7 @@ from .progress import (
     ProgressFn,
     Tally,
 )
-from .state import SKIPPED_FILE, STATE_FILE, IndexState
+from .state import SKIPPED_FILE, STATE_FILE, IndexState, doc_count
 
 # A run that reads at least this many bytes of new or changed files uses several processes;
 # below it, starting them costs more than it saves.
@@ -305,7 +305,7 @@ class _IndexingPass:
         # commits spaced geometrically (config.commit_growth): few segments after a big run
         self.commit_every = commit_every()
         self.commit_growth = commit_growth()
-        self.indexed = ix.doc_count()  # at the last commit
+        self.indexed = doc_count(ix)  # at the last commit
         self.dups = DupFinder(ix)
         # Files skipped this run, remembered with their reasons (``skipped.json``).
         self.skipped_now: set[str] = set()
@@ -324,7 +324,7 @@ class _IndexingPass:
             self.writer.commit(mergetype=merge_policy(self.tally.send, self.pending))
             self.writer = None
             self.pending = 0
-            self.indexed = self.ix.doc_count()
+            self.indexed = doc_count(self.ix)
         self.tally.send(COMMITTING)
         self.dups.committed()
         self.state.save(self.index_dir, self.ix)
