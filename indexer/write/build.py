@@ -316,12 +316,17 @@ class _IndexingPass:
             self.writer = _writer(self.ix, self.index_dir, self.procs, self.tally.send)
         return self.writer
 
-    def commit(self) -> None:
+    def commit(self, final: bool = False) -> None:
         from ..whoosh_internals.merging import merge_policy
 
         if self.writer is not None:
             self.tally.send(WRITING)
-            self.writer.commit(mergetype=merge_policy(self.tally.send, self.pending))
+            written = self.report.added + self.report.updated
+            policy = merge_policy(self.tally.send, written, final)
+            # Nothing is looked up while committing: the table of pending articles goes
+            # first, not beside the merge's posting pool (peak memory).
+            self.dups.committed()
+            self.writer.commit(mergetype=policy)
             self.writer = None
             self.pending = 0
             self.indexed = doc_count(self.ix)
@@ -487,7 +492,7 @@ class _IndexingPass:
         for fkey in [k for k in state.skipped if k.split("\x00")[0] in root_keys]:
             if fkey not in seen_files and fkey not in self.skipped_now:
                 del state.skipped[fkey]
-        self.commit()
+        self.commit(final=True)
         report.seconds = time.perf_counter() - started
 
     def _remember_skip(self, where: IndexedRoot, skip: Skipped, rel: str | None = None) -> None:
