@@ -41,8 +41,10 @@ def results(index_dir) -> list[list[str]]:
 
 @pytest.fixture
 def several_segments(tmp_path, monkeypatch):
-    """The fixture corpus indexed a few articles a commit: several segments."""
+    """The fixture corpus indexed a few articles a commit: several segments (the last
+    commit merges a run's segments down to MAX_SEGMENTS: not here)."""
     monkeypatch.setenv("MLSEARCH_COMMIT_EVERY", "4")
+    monkeypatch.setattr("indexer.whoosh_internals.merging.MAX_SEGMENTS", 100)
     docs = fixture_copy(NEWS, tmp_path)
     index_dir = tmp_path / "index"
     res = invoke("--index", index_dir, "index", "-q", docs)
@@ -172,9 +174,9 @@ def _commit_sizes(monkeypatch) -> list[int]:
     sizes: list[int] = []
     real = build._IndexingPass.commit
 
-    def commit(self):
+    def commit(self, **kwargs):
         sizes.append(self.pending)
-        real(self)
+        real(self, **kwargs)
 
     monkeypatch.setattr(build._IndexingPass, "commit", commit)
     return sizes
@@ -233,3 +235,11 @@ def test_a_big_parallel_run_ends_with_at_most_three_segments(tmp_path, monkeypat
     assert sorted(ids) == sorted(expected)
     assert results(tmp_path / "ix") == results(tmp_path / "one")
     assert postings(tmp_path / "ix") == postings(tmp_path / "one")
+
+    # A small run after it does not re-merge the big segments: they stay as they are.
+    big = {s.segment_id() for s in segments(tmp_path / "ix") if s.doc_count_all() > 100}
+    more = tmp_path / "more"
+    _articles(more, 3)
+    monkeypatch.setattr(build, "PARALLEL_BYTES", 2_000_000)
+    build.build_index([docs, more], tmp_path / "ix")
+    assert big and big <= {s.segment_id() for s in segments(tmp_path / "ix")}
