@@ -200,6 +200,25 @@ def test_commits_of_a_big_run_are_spaced_geometrically(tmp_path, monkeypatch, gr
     assert sizes == expected
 
 
+@pytest.mark.parametrize("n", [70, 80])
+def test_the_last_commit_merges_down_to_three_segments(tmp_path, monkeypatch, n):
+    """Commits at 10, 20, 40 (and 80): one segment each, merged at the end, also when the
+    run's last article fell on a commit of its own (n = 80)."""
+    from indexer.whoosh_internals.merging import MAX_SEGMENTS
+    from indexer.write.build import build_index
+
+    docs = tmp_path / "docs"
+    expected = _articles(docs, n)
+    monkeypatch.setenv("MLSEARCH_COMMIT_EVERY", "10")
+    monkeypatch.setenv("MLSEARCH_COMMIT_GROWTH", "1")
+    build_index([docs], tmp_path / "ix")
+    assert len(segments(tmp_path / "ix")) <= MAX_SEGMENTS
+    ix = FileStorage(str(tmp_path / "ix")).open_index()
+    with ix.reader() as r:
+        assert sorted(f["id"] for _d, f in r.iter_docs()) == sorted(expected)
+    ix.close()
+
+
 def test_commit_growth_defaults_to_geometric_unless_an_interval_is_set(monkeypatch):
     from indexer.config import commit_growth
 

@@ -317,11 +317,14 @@ class _IndexingPass:
         return self.writer
 
     def commit(self, final: bool = False) -> None:
-        from ..whoosh_internals.merging import merge_policy
+        from ..whoosh_internals.merging import MAX_SEGMENTS, merge_policy
 
+        written = self.report.added + self.report.updated
+        # The run's last article made a commit of its own: its merge is still due.
+        if final and self.writer is None and written and len(self.ix._segments()) > MAX_SEGMENTS:
+            self.writer = _writer(self.ix, self.index_dir, 1)
         if self.writer is not None:
             self.tally.send(WRITING)
-            written = self.report.added + self.report.updated
             policy = merge_policy(self.tally.send, written, final)
             # Nothing is looked up while committing: the table of pending articles goes
             # first, not beside the merge's posting pool (peak memory).
