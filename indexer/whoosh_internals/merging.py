@@ -153,14 +153,12 @@ def _merge_to_few(adding: int, final: bool = True):
         most = MAX_SEGMENTS if final else MAX_SEGMENTS_BEFORE_LAST
         if len(kept) + max(extra, 1) <= most:
             return kept
-        take, total = [], 0
-        for seg in sorted(kept, key=lambda s: s.doc_count_all()):
-            if total + seg.doc_count_all() > adding * MERGE_RATIO:
-                break
-            take.append(seg)
-            total += seg.doc_count_all()
-        # one old segment merged into a new one of its own gains nothing in a parallel run
-        if len(take) < (2 if extra else 1):
+        # As few as leave ``most``: the merged ones become one segment (the writer's own),
+        # beside the sub-processes' ``extra``; in a parallel run, merging one old segment
+        # into a new one of its own gains nothing.
+        needed = max(len(kept) + 1 + extra - most, 2 if extra else 1)
+        take = sorted(kept, key=lambda s: s.doc_count_all())[:needed]
+        if len(take) < needed or sum(s.doc_count_all() for s in take) > adding * MERGE_RATIO:
             return kept
         # In index order, so that documents keep their order (the newest last: what the
         # near-duplicate finder takes as newest).
