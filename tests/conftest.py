@@ -40,6 +40,7 @@ def _isolated_env(monkeypatch, tmp_path, tmp_path_factory, _jieba_table):
         "MLSEARCH_SYNONYMS",
         "MLSEARCH_PROCS",
         "MLSEARCH_COMMIT_EVERY",
+        "MLSEARCH_COMMIT_GROWTH",
         "MLSEARCH_LOCK_TIMEOUT",
         "MLSEARCH_WATCH_DEBOUNCE",
         "MLSEARCH_TOKEN",

@@ -210,3 +210,35 @@ def test_an_index_created_but_killed_before_its_metadata_is_created_again(tmp_pa
     assert r.added == 1
     with Searcher(index) as s:
         assert s.search("navy").total == 1
+
+
+def test_a_run_with_nothing_to_do_opens_no_segment(tmp_path, monkeypatch):
+    """The article count that tells the state file is current comes from the table of
+    contents: a no-change run reads no segment's term dictionary (whoosh's
+    ``ix.doc_count()`` opens them all, at 10x the larger part of the run)."""
+    from whoosh.reading import SegmentReader
+
+    from indexer.write.state import doc_count
+
+    docs = tmp_path / "docs"
+    for i in range(6):
+        write(docs / f"{i}.txt", f"Title {i}", f"Body number {i} of the corpus.")
+    index = tmp_path / "ix"
+    monkeypatch.setenv("MLSEARCH_COMMIT_EVERY", "2")  # three segments
+    build_index([docs], index)
+    (docs / "5.txt").unlink()
+    build_index([docs], index)  # one deleted
+    opened = []
+    real = SegmentReader.__init__
+    monkeypatch.setattr(
+        SegmentReader, "__init__", lambda self, *a, **k: opened.append(1) or real(self, *a, **k)
+    )
+    report = build_index([docs], index)
+    assert (report.unchanged, report.added, report.removed) == (5, 0, 0)
+    assert opened == []
+    monkeypatch.setattr(SegmentReader, "__init__", real)
+    ix = build._storage(index).open_index()
+    try:
+        assert doc_count(ix) == ix.doc_count() == 5
+    finally:
+        ix.close()

@@ -442,3 +442,83 @@ def test_tied_copies_show_the_same_copy_whatever_the_index_order(tmp_path, first
     with Searcher(tmp_path / "ix") as s:
         shown = {h.id: h.similar_ids for h in s.search("patrol", limit=10).hits}
     assert shown == {"docs/a.txt": ["docs/b.txt"], "docs/z.txt": []}
+
+
+def _reference_pending(items):
+    """The pending table as it was before PendingBands: band -> list of entries."""
+    table: dict[str, list] = {}
+    for doc_id, group, sig, when, bands in items:
+        entry = (doc_id, group, sig, when)
+        for band in bands:
+            table.setdefault(band, []).append(entry)
+    return lambda band: table.get(band, [])[-dedup.MAX_PER_BAND :]
+
+
+def test_pending_bands_find_what_a_dict_of_lists_finds():
+    """Same entries, same order (oldest of the newest MAX_PER_BAND first), whatever the
+    table's growth; bands shared by many articles (boilerplate) capped as before."""
+    import random
+    from array import array
+    from datetime import datetime
+
+    rng = random.Random(5)
+    shared = [array("I", (rng.getrandbits(32) for _ in range(dedup.NUM_HASHES))) for _ in range(3)]
+    items = []
+    for n in range(3000):
+        sig = array("I", (rng.getrandbits(32) for _ in range(dedup.NUM_HASHES)))
+        if n % 7 == 0:  # shares its first bands with many others
+            base = shared[n % 3]
+            sig[: 4 * dedup.ROWS] = base[: 4 * dedup.ROWS]
+        when = datetime(2024, 1, 1 + n % 28) if n % 5 else None
+        group = f"g{n % 11}" if n % 4 == 0 else f"d{n}"
+        items.append((f"d{n}", group, sig, when, dedup.band_terms(sig)))
+    pending = dedup.PendingBands()
+    for item in items:
+        pending.add(*item)
+    assert len(pending) == len(items)
+    expected = _reference_pending(items)
+    for doc_id, _group, _sig, _when, bands in items[::13] + items[:20]:
+        for band in bands:
+            got = [pending.entry(e) for e in pending.newest(band)]
+            assert got == expected(band), (doc_id, band)
+    assert pending.newest("f0123456789") == []  # a term no article has
+    pending.clear()
+    assert len(pending) == 0 and pending.newest(items[0][4][0]) == []
+
+
+def test_pending_bands_take_less_memory_than_a_dict_of_lists():
+    import random
+    import tracemalloc
+    from array import array
+
+    rng = random.Random(9)
+    items = []
+    for n in range(4000):
+        sig = array("I", (rng.getrandbits(32) for _ in range(dedup.NUM_HASHES)))
+        items.append((f"d{n}", f"d{n}", sig, None, dedup.band_terms(sig)))
+
+    def held(build) -> int:
+        tracemalloc.start()
+        try:
+            kept = build()
+            size = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+        del kept
+        return size
+
+    def compact():
+        pending = dedup.PendingBands()
+        for item in items:
+            pending.add(*item)
+        return pending
+
+    def dict_of_lists():
+        table: dict[str, list] = {}
+        for doc_id, group, sig, when, bands in items:
+            entry = (doc_id, group, array("I", sig), when)  # each its own signature
+            for band in bands:
+                table.setdefault(band, []).append(entry)
+        return table
+
+    assert held(compact) < 0.7 * held(dict_of_lists)

@@ -41,8 +41,10 @@ def results(index_dir) -> list[list[str]]:
 
 @pytest.fixture
 def several_segments(tmp_path, monkeypatch):
-    """The fixture corpus indexed a few articles a commit: several segments."""
+    """The fixture corpus indexed a few articles a commit: several segments (the last
+    commit merges a run's segments down to MAX_SEGMENTS: not here)."""
     monkeypatch.setenv("MLSEARCH_COMMIT_EVERY", "4")
+    monkeypatch.setattr("indexer.whoosh_internals.merging.MAX_SEGMENTS", 100)
     docs = fixture_copy(NEWS, tmp_path)
     index_dir = tmp_path / "index"
     res = invoke("--index", index_dir, "index", "-q", docs)
@@ -152,3 +154,111 @@ def test_the_merge_policy_merges_small_segments(tmp_path):
     sizes = sorted(s.doc_count_all() for s in ix._segments())
     assert sizes == [3, 100, 100]
     assert ix.doc_count() == 203
+
+
+def _articles(folder, n: int) -> set[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    import random
+
+    rng = random.Random(n)
+    words = ("navy", "patrol", "budget", "minister", "harbour", "exercise", "treaty", "coast")
+    for i in range(n):  # different enough not to be near-duplicates of each other
+        body = " ".join(f"{rng.choice(words)}{rng.randrange(50)}" for _ in range(40))
+        (folder / f"a{i:04d}.txt").write_text(f"Item marker{i:04d}\n\n{body} marker{i:04d}.\n")
+    return {f"{folder.name}/a{i:04d}.txt" for i in range(n)}
+
+
+def _commit_sizes(monkeypatch) -> list[int]:
+    from indexer.write import build
+
+    sizes: list[int] = []
+    real = build._IndexingPass.commit
+
+    def commit(self, **kwargs):
+        sizes.append(self.pending)
+        real(self, **kwargs)
+
+    monkeypatch.setattr(build._IndexingPass, "commit", commit)
+    return sizes
+
+
+@pytest.mark.parametrize(
+    ("growth", "expected"), [("1", [10, 10, 20, 40, 20]), ("0", [10] * 10 + [0])]
+)
+def test_commits_of_a_big_run_are_spaced_geometrically(tmp_path, monkeypatch, growth, expected):
+    """MLSEARCH_COMMIT_GROWTH=1: a commit once the run has written as many articles as the
+    index held (at least MLSEARCH_COMMIT_EVERY); 0: every MLSEARCH_COMMIT_EVERY."""
+    from indexer.write.build import build_index
+
+    docs = tmp_path / "docs"
+    _articles(docs, 100)
+    monkeypatch.setenv("MLSEARCH_COMMIT_EVERY", "10")
+    monkeypatch.setenv("MLSEARCH_COMMIT_GROWTH", growth)
+    sizes = _commit_sizes(monkeypatch)
+    report = build_index([docs], tmp_path / "ix")
+    assert report.added == 100
+    assert sizes == expected
+
+
+@pytest.mark.parametrize("n", [70, 80])
+def test_the_last_commit_merges_down_to_three_segments(tmp_path, monkeypatch, n):
+    """Commits at 10, 20, 40 (and 80): one segment each, merged at the end, also when the
+    run's last article fell on a commit of its own (n = 80)."""
+    from indexer.whoosh_internals.merging import MAX_SEGMENTS
+    from indexer.write.build import build_index
+
+    docs = tmp_path / "docs"
+    expected = _articles(docs, n)
+    monkeypatch.setenv("MLSEARCH_COMMIT_EVERY", "10")
+    monkeypatch.setenv("MLSEARCH_COMMIT_GROWTH", "1")
+    build_index([docs], tmp_path / "ix")
+    assert len(segments(tmp_path / "ix")) <= MAX_SEGMENTS
+    ix = FileStorage(str(tmp_path / "ix")).open_index()
+    with ix.reader() as r:
+        assert sorted(f["id"] for _d, f in r.iter_docs()) == sorted(expected)
+    ix.close()
+
+
+def test_commit_growth_defaults_to_geometric_unless_an_interval_is_set(monkeypatch):
+    from indexer.config import commit_growth
+
+    assert commit_growth() == 1.0
+    monkeypatch.setenv("MLSEARCH_COMMIT_EVERY", "500")
+    assert commit_growth() == 0.0  # "every 500" means every 500, as before
+    monkeypatch.setenv("MLSEARCH_COMMIT_GROWTH", "2")
+    assert commit_growth() == 2.0
+
+
+def test_a_big_parallel_run_ends_with_at_most_three_segments(tmp_path, monkeypatch):
+    """Two writer processes, one segment each per commit, five commits: the merge policy
+    leaves 3 segments; every article once, and the same answers as a one-commit build."""
+    from indexer.whoosh_internals.merging import MAX_SEGMENTS
+    from indexer.write import build
+
+    docs = tmp_path / "docs"
+    expected = _articles(docs, 600)
+    monkeypatch.setattr(build, "PARALLEL_BYTES", 0)
+    monkeypatch.setenv("MLSEARCH_PROCS", "2")
+    build.build_index([docs], tmp_path / "one")  # one commit (20,000 at least)
+    monkeypatch.setenv("MLSEARCH_COMMIT_EVERY", "40")
+    monkeypatch.setenv("MLSEARCH_COMMIT_GROWTH", "1")
+    sizes = _commit_sizes(monkeypatch)
+    build.build_index([docs], tmp_path / "ix")
+    assert sizes == [40, 40, 80, 160, 280]
+    assert len(segments(tmp_path / "ix")) <= MAX_SEGMENTS
+    assert len(segments(tmp_path / "one")) == 2
+    ix = FileStorage(str(tmp_path / "ix")).open_index()
+    with ix.reader() as r:
+        ids = [f["id"] for _d, f in r.iter_docs()]
+    ix.close()
+    assert sorted(ids) == sorted(expected)
+    assert results(tmp_path / "ix") == results(tmp_path / "one")
+    assert postings(tmp_path / "ix") == postings(tmp_path / "one")
+
+    # A small run after it does not re-merge the big segments: they stay as they are.
+    big = {s.segment_id() for s in segments(tmp_path / "ix") if s.doc_count_all() > 100}
+    more = tmp_path / "more"
+    _articles(more, 3)
+    monkeypatch.setattr(build, "PARALLEL_BYTES", 2_000_000)
+    build.build_index([docs, more], tmp_path / "ix")
+    assert big and big <= {s.segment_id() for s in segments(tmp_path / "ix")}

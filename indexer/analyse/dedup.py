@@ -142,6 +142,108 @@ def _days_apart(a: datetime | None, b: datetime | None) -> int:
     return abs((a - b).days)
 
 
+class PendingBands:
+    """The articles a run has written but not committed yet, found by band term: compact,
+    since a run may hold 100,000 of them between commits (``write/build.py``).
+
+    Each article is an entry number; its id, group and date are list items, its signature
+    512 bytes of one array. A band term (11 hex digits: 44 bits) is a key of an
+    open-addressing hash table of two arrays (key, newest entry with it); each entry keeps,
+    per band, the entry before it with the same term (``-1``: none), so that a band's
+    entries are a chain, newest first. About 24 bytes per band key and 4 per link, against
+    about 200 as a dict of lists of tuples (measured in tests/test_dedup.py).
+    """
+
+    _EMPTY = 0  # keys are stored + 1
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self) -> None:
+        self._ids: list[str] = []
+        self._groups: list[str | None] = []  # None: the article's own id
+        self._dates: list[datetime | None] = []
+        self._sigs = array("I")
+        self._prev = array("i")  # BANDS links per entry
+        self._size = 1 << 10  # a power of two, at least twice the keys held
+        self._shift = 64 - 10
+        self._keys = array("Q", bytes(8 * self._size))
+        self._heads = array("i", bytes(4 * self._size))
+        self._used = 0
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def _slot(self, key: int) -> int:
+        keys, mask = self._keys, self._size - 1
+        i = (key * _GOLDEN & _MASK64) >> self._shift  # Fibonacci hashing
+        while keys[i] != self._EMPTY and keys[i] != key:
+            i = (i + 1) & mask
+        return i
+
+    def _grow(self) -> None:
+        old_keys, old_heads = self._keys, self._heads
+        self._size *= 2
+        self._shift -= 1
+        self._keys = array("Q", bytes(8 * self._size))
+        self._heads = array("i", bytes(4 * self._size))
+        for key, head in zip(old_keys, old_heads, strict=True):
+            if key != self._EMPTY:
+                i = self._slot(key)
+                self._keys[i] = key
+                self._heads[i] = head
+
+    def add(self, doc_id, group, sig: array, when, bands: list[str]) -> None:
+        entry = len(self._ids)
+        self._ids.append(doc_id)
+        self._groups.append(None if group == doc_id else group)
+        self._dates.append(when)
+        self._sigs.extend(sig)
+        keys, heads, prev = self._keys, self._heads, self._prev
+        mask, shift, empty = self._size - 1, self._shift, self._EMPTY
+        for band in bands:
+            key = int(band, 16) + 1
+            i = (key * _GOLDEN & _MASK64) >> shift
+            while keys[i] != key:
+                if keys[i] == empty:
+                    keys[i] = key
+                    self._used += 1
+                    heads[i] = -1
+                    break
+                i = (i + 1) & mask
+            prev.append(heads[i])
+            heads[i] = entry
+        if 2 * self._used > self._size:
+            self._grow()
+
+    def newest(self, band: str) -> list[int]:
+        """The newest ``MAX_PER_BAND`` entries with this band term, oldest first."""
+        key = int(band, 16) + 1
+        keys, mask = self._keys, self._size - 1
+        i = (key * _GOLDEN & _MASK64) >> self._shift
+        while keys[i] != key:
+            if keys[i] == self._EMPTY:
+                return []
+            i = (i + 1) & mask
+        b = int(band[0], 16)  # the band's number: its term's first digit
+        found = []
+        entry, prev = self._heads[i], self._prev
+        while entry >= 0 and len(found) < MAX_PER_BAND:
+            found.append(entry)
+            entry = prev[entry * BANDS + b]
+        found.reverse()
+        return found
+
+    def doc_id(self, entry: int) -> str:
+        return self._ids[entry]
+
+    def entry(self, entry: int) -> tuple[str, str, array, datetime | None]:
+        """``(id, group, signature, date)`` of an entry."""
+        doc_id = self._ids[entry]
+        sig = self._sigs[entry * NUM_HASHES : (entry + 1) * NUM_HASHES]
+        return doc_id, self._groups[entry] or doc_id, sig, self._dates[entry]
+
+
 class DupFinder:
     """Assigns each article indexed in a run the group of the copy it duplicates.
 
@@ -156,7 +258,7 @@ class DupFinder:
     def __init__(self, ix):
         self.ix = ix
         self._reader = None
-        self._pending: dict[str, list[tuple[str, str, array, datetime | None]]] = {}
+        self._pending = PendingBands()
         self._starts: dict[str, datetime | None] = {}  # group label -> its first copy's date
 
     def fields(self, doc_id: str, title: str, body: str, when: datetime | None) -> dict:
@@ -179,21 +281,18 @@ class DupFinder:
         group = best[1] if best else doc_id
         if group == doc_id:
             self._starts[doc_id] = when
-        entry = (doc_id, group, sig, when)  # one tuple, shared by its 16 band lists
-        for band in bands:
-            entries = self._pending.setdefault(band, [])
-            entries.append(entry)
-            if len(entries) > 2 * MAX_PER_BAND:
-                del entries[:-MAX_PER_BAND]
+        self._pending.add(doc_id, group, sig, when, bands)
         return {"dup": group, "dupband": " ".join(bands), "dupsig": sig.tobytes()}
 
     def _candidates(self, bands: list[str]):
         seen: set[str] = set()
+        pending = self._pending
         for band in bands:
-            for entry in self._pending.get(band, ())[-MAX_PER_BAND:]:
-                if entry[0] not in seen:
-                    seen.add(entry[0])
-                    yield entry
+            for entry in pending.newest(band):
+                doc_id = pending.doc_id(entry)
+                if doc_id not in seen:
+                    seen.add(doc_id)
+                    yield pending.entry(entry)
         reader = self._index_reader()
         if reader is None:
             return

@@ -125,11 +125,13 @@ class SafeMpWriter(MpWriter):
                 self._check_tasks(finished=exited)
         for task in self.tasks:
             task.join()
-        finalsegments += [segment for _run, _names, segment in results]
         if self._added:  # old segments merged into this one (documents go to sub-processes)
             self._say("merging")
+            # before the new segments: the index keeps its documents in the order they
+            # were added (the near-duplicate finder takes the last as the newest)
             finalsegments.append(self._finalize_segment())
-        else:
+        finalsegments += [segment for _run, _names, segment in results]
+        if not self._added:
             self._close_segment()
         self._say("committing")
         self._commit_toc(finalsegments)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..analyse.dedup import DupFinder
 from ..article import Article, Skipped
-from ..config import commit_every, index_procs
+from ..config import commit_every, commit_growth, index_procs
 from ..errors import IndexLockedError, MlsearchError
 from ..schema import META_FILE, make_codec, make_schema, write_meta
 from .changes import stamp, unchanged
@@ -53,7 +53,7 @@ from .progress import (
     ProgressFn,
     Tally,
 )
-from .state import SKIPPED_FILE, STATE_FILE, IndexState
+from .state import SKIPPED_FILE, STATE_FILE, IndexState, doc_count
 
 # A run that reads at least this many bytes of new or changed files uses several processes;
 # below it, starting them costs more than it saves.
@@ -302,7 +302,10 @@ class _IndexingPass:
         self.writer = None
         self.procs = 1
         self.pending = 0
+        # commits spaced geometrically (config.commit_growth): few segments after a big run
         self.commit_every = commit_every()
+        self.commit_growth = commit_growth()
+        self.indexed = doc_count(ix)  # at the last commit
         self.dups = DupFinder(ix)
         # Files skipped this run, remembered with their reasons (``skipped.json``).
         self.skipped_now: set[str] = set()
@@ -313,14 +316,23 @@ class _IndexingPass:
             self.writer = _writer(self.ix, self.index_dir, self.procs, self.tally.send)
         return self.writer
 
-    def commit(self) -> None:
-        from ..whoosh_internals.merging import merge_policy
+    def commit(self, final: bool = False) -> None:
+        from ..whoosh_internals.merging import MAX_SEGMENTS, merge_policy
 
+        written = self.report.added + self.report.updated
+        # The run's last article made a commit of its own: its merge is still due.
+        if final and self.writer is None and written and len(self.ix._segments()) > MAX_SEGMENTS:
+            self.writer = _writer(self.ix, self.index_dir, 1)
         if self.writer is not None:
             self.tally.send(WRITING)
-            self.writer.commit(mergetype=merge_policy(self.tally.send))
+            policy = merge_policy(self.tally.send, written, final)
+            # Nothing is looked up while committing: the table of pending articles goes
+            # first, not beside the merge's posting pool (peak memory).
+            self.dups.committed()
+            self.writer.commit(mergetype=policy)
             self.writer = None
             self.pending = 0
+            self.indexed = doc_count(self.ix)
         self.tally.send(COMMITTING)
         self.dups.committed()
         self.state.save(self.index_dir, self.ix)
@@ -446,7 +458,7 @@ class _IndexingPass:
                     continue
                 seen[item.id] = sf.rel
                 self._index_article(item, where.key, sf.rel, path)
-                if self.pending >= self.commit_every:
+                if self.pending >= max(self.commit_every, self.commit_growth * self.indexed):
                     self.commit()
                     tally.send(READING)
             if not articles and first_skip is not None:
@@ -483,7 +495,7 @@ class _IndexingPass:
         for fkey in [k for k in state.skipped if k.split("\x00")[0] in root_keys]:
             if fkey not in seen_files and fkey not in self.skipped_now:
                 del state.skipped[fkey]
-        self.commit()
+        self.commit(final=True)
         report.seconds = time.perf_counter() - started
 
     def _remember_skip(self, where: IndexedRoot, skip: Skipped, rel: str | None = None) -> None:

@@ -23,6 +23,20 @@ STATE_FILE = "state.json"
 SKIPPED_FILE = "skipped.json"
 
 
+def doc_count(ix) -> int:
+    """Articles in the index's latest commit, from its table of contents: whoosh's
+    ``ix.doc_count()`` opens a reader, every segment's term dictionary with it (0.36 s of
+    a 1.4 s no-change run at 12k articles in 16 segments, called twice). Each segment's
+    file is still opened and its directory (at its end) read, so that a truncated or
+    missing segment is noticed here as it was by the reader."""
+    total = 0
+    for seg in ix._segments():
+        if seg.is_compound():
+            seg.open_compound_file(ix.storage).close()
+        total += seg.doc_count()
+    return total
+
+
 class IndexState:
     """What the index holds, by id, and the files it was read from, by (root, rel)."""
 
@@ -52,7 +66,7 @@ class IndexState:
                 and isinstance(raw.get("files"), dict)
             ):
                 raise ValueError("not a state file")
-            count = ix.doc_count()
+            count = doc_count(ix)
             if (
                 raw.get("generation") == ix.latest_generation()
                 and raw.get("doc_count") == count
@@ -78,7 +92,7 @@ class IndexState:
     def save(self, index_dir: Path, ix) -> None:
         raw = {
             "generation": ix.latest_generation(),
-            "doc_count": ix.doc_count(),
+            "doc_count": doc_count(ix),
             "docs": self.docs,
             "files": self.files,
         }
