@@ -16,6 +16,20 @@ def default_index_dir() -> Path:
     return Path(os.environ.get("MLSEARCH_INDEX") or DEFAULT_INDEX)
 
 
+CACHE_ENV = "MLSEARCH_CACHE_DIR"
+
+
+def cache_dir() -> Path | None:
+    """Where tables kept between runs live (``search.tablecache``, ``search.regexcache``,
+    ``indexer.analyse.jieba_table``): ``MLSEARCH_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/mlsearch`` or ``~/.cache/mlsearch``; None when set empty."""
+    env = os.environ.get(CACHE_ENV)
+    if env is not None:
+        return Path(env).expanduser() if env.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mlsearch"
+
+
 def env_number(name: str, default: float, minimum: float) -> float:
     """A number from the environment variable ``name``; ``default`` when unset or not a number."""
     try:

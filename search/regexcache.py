@@ -36,7 +36,7 @@ def install() -> None:
         import _sre
         import re._compiler as compiler
 
-        from .tablecache import cache_dir
+        from indexer.config import cache_dir
 
         folder = cache_dir()
         if folder is None:

@@ -24,19 +24,11 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-CACHE_ENV = "MLSEARCH_CACHE_DIR"
+from indexer.config import CACHE_ENV, cache_dir  # noqa: F401 (used here and re-exported)
+
 _FORMAT = 1  # bump when what is pickled changes shape
 
 T = TypeVar("T")
-
-
-def cache_dir() -> Path | None:
-    """Where the tables are kept; None when ``MLSEARCH_CACHE_DIR`` is set empty."""
-    env = os.environ.get(CACHE_ENV)
-    if env is not None:
-        return Path(env).expanduser() if env.strip() else None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mlsearch"
 
 
 @cache

@@ -312,7 +312,7 @@ _tried = False
 
 
 def table_path() -> Path | None:
-    from search.tablecache import cache_dir
+    from ..config import cache_dir
 
     folder = cache_dir()
     return folder / NAME if folder is not None else None
