@@ -4,7 +4,7 @@ Loading rjieba builds jieba's whole dictionary (349,000 words) in memory: about 
 CPU, the largest part of a cold Chinese query. A query's Han run is a few characters, and
 segmenting it needs only the frequencies of its own substrings. This module keeps jieba's
 dictionary, with the user dictionaries applied as rjieba applies them, as one sorted file
-in ``MLSEARCH_CACHE_DIR`` (``jieba-dict.bin``, about 7 MB), opened with mmap and searched
+in ``MLSEARCH_CACHE_DIR`` (``jieba-dict.bin``, about 6 MB), opened with mmap and searched
 by bisection, and runs jieba's algorithm on it: the word graph of the run, the route of
 highest log-frequency (ties to the longer word), consecutive single characters joined
 back when the dictionary knows them together, and jieba's HMM (its own model, read from
@@ -20,8 +20,8 @@ every one (2026-12-03); ``tests/test_jieba_table.py`` compares the two on the bu
 corpus and on generated text.
 
 The table is built from the ``jieba`` package's ``dict.txt``, the dictionary rjieba
-embeds; building takes about 0.5 s, once, by the first query that needs it (or
-``mlsearch index``).
+embeds; building takes about 0.6 s, once, by the first process that segments a short run
+before rjieba is loaded (a Chinese query, or an indexing process's first title).
 """
 
 from __future__ import annotations
