@@ -9,7 +9,9 @@ and the Python build, so it is kept in ``MLSEARCH_CACHE_DIR`` (``regex.pickle``,
 (``_sre.compile``, as ``re._compiler.compile`` itself does) on the next run.
 
 ``install()`` wraps ``re._compiler.compile`` for this process only; a pattern not yet kept
-is compiled as before and the new ones are written when the process ends. Anything
+is compiled as before, and the new ones written in the code (module and class bodies,
+literals of the functions that compile them) are written when the process ends; those
+built at run time from a query's words are not. Anything
 unexpected (another Python, an unreadable file) means patterns are compiled as usual.
 ``tests/test_regexcache.py`` checks that a kept pattern equals a freshly compiled one
 (``Pattern.__eq__`` compares the compiled code).
@@ -21,6 +23,7 @@ import sys
 
 _FORMAT = 1
 NAME = "regex.pickle"
+MAX_KEPT = 2000  # patterns: a command compiles about 110
 _installed = False
 original = None  # re._compiler.compile as it was (tests compare with it)
 stats = {"kept": 0, "compiled": 0}  # this process's patterns: from the table, compiled
@@ -68,9 +71,10 @@ def install() -> None:
                 dict(groupindex),
                 tuple(indexgroup),
             )
-            table[k] = entry
-            added.append(k)
             stats["compiled"] += 1
+            if _written_in_code(p) and len(table) < MAX_KEPT:
+                table[k] = entry
+                added.append(k)
         else:
             stats["kept"] += 1
         return _sre.compile(p, *entry)
@@ -84,6 +88,24 @@ def install() -> None:
     import atexit
 
     atexit.register(save)
+
+
+def _written_in_code(pattern) -> bool:
+    """Whether ``pattern`` is written in the code that compiles it: compiled by a module or
+    class body as it is imported, or a literal of one of the two functions nearest to
+    ``re`` (Sastrawi's rules, whoosh's helpers). Patterns made at run time, from a query's
+    words, are neither kept on disk nor allowed to grow the table."""
+    frame = sys._getframe(2)  # the caller of the hook: re's _compile
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "re":
+        frame = frame.f_back  # re.compile / re.match ... / re._compile
+    for _ in range(2):
+        if frame is None:
+            return False
+        code = frame.f_code
+        if not code.co_flags & 1 or pattern in code.co_consts:  # 1: CO_OPTIMIZED (functions)
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _load(path, key) -> dict:

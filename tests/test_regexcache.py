@@ -92,3 +92,27 @@ def test_no_cache_folder_leaves_re_alone(tmp_path, monkeypatch):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "True", out.stderr
+
+
+def test_patterns_made_at_run_time_are_not_kept(tmp_path):
+    """A pattern built in a function (from a query's words) is compiled, not written."""
+    code = (
+        "import re, search.regexcache as rc\n"
+        "rc.install()\n"
+        "MODULE = re.compile('module level (kept)')\n"
+        "def at_run_time(words):\n"
+        "    return re.compile('|'.join(words))\n"
+        "def main():\n"
+        "    assert at_run_time(['secret', 'query']).search('a query')\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MLSEARCH_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    import pickle
+
+    with open(tmp_path / "regex.pickle", "rb") as f:
+        _key, table = pickle.load(f)
+    patterns = {p for _type, p, _flags in table}
+    assert "module level (kept)" in patterns
+    assert "secret|query" not in patterns
