@@ -122,19 +122,6 @@ def _load(path, key) -> dict:
 
 
 def _save(path, key, table: dict) -> None:
-    import os
-    import pickle
-    import tempfile
+    from .tablecache import write_pickle
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".regex.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump((key, table), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)  # readers see the old table or the new one, never half
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except Exception:  # a read-only or full disk: compiled again next time
-        pass
+    write_pickle(path, (key, table))  # a read-only or full disk: compiled again next time

@@ -76,16 +76,22 @@ def cached_table(name: str, key: tuple, build: Callable[[], T]) -> T:
     except Exception:  # missing, truncated, from another version: built afresh
         pass
     table = build()
+    write_pickle(path, (full_key, table))
+    return table
+
+
+def write_pickle(path: Path, obj) -> None:
+    """Pickle ``obj`` to ``path`` whole (readers see the old file or the new one, never
+    half); a read-only or full disk is ignored: the next run builds it again."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
-                pickle.dump((full_key, table), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)  # readers see the old file or the new one, never half
+                pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
             raise
-    except Exception:  # a read-only or full disk: the next run builds it again
+    except Exception:
         pass
-    return table
