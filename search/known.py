@@ -13,7 +13,11 @@ Known are:
 * words that jieba's own dictionary tags as a person (nr, nrt, nrfg), place (ns),
   organisation (nt) or other proper name (nz), when it saw them at least DICT_NAME_FREQ
   times. Its rarer "names" (63% of its 111,000) include misspellings: 吉隆波, seen 3 times
-  next to 吉隆坡's 85, is a typo to correct.
+  next to 吉隆坡's 85, is a typo to correct;
+* any word of two or more characters that jieba's dictionary saw at least DICT_WORD_FREQ
+  times, whatever its tag: a word as common as 合作 (cooperation, 13,478) is what the
+  user meant even when a small index lacks it, and "correcting" it from the bigrams of
+  what the index does hold gave 合日 (from 联合日报).
 
 jieba's dictionary is read through rjieba (``indexer.analyse.chinese.engine``), which the
 query's own analysis has loaded already for a Chinese query: no extra start-up.
@@ -32,6 +36,7 @@ from .glossary import Glossary
 
 NAME_TAGS = ("nr", "ns", "nt", "nz")  # and nrt, nrfg: jieba's tags that start so
 DICT_NAME_FREQ = 5
+DICT_WORD_FREQ = 50
 _LATIN = re.compile(r"[a-z][a-z0-9'’.-]*")
 
 
@@ -72,7 +77,8 @@ class KnownNames:
             end = start + len(word)
             if len(word) > 1 and (
                 word in self.userdict
-                or (tag.startswith(NAME_TAGS) and jieba.suggest_freq(word) >= DICT_NAME_FREQ)
+                or (freq := jieba.suggest_freq(word)) >= DICT_WORD_FREQ
+                or (tag.startswith(NAME_TAGS) and freq >= DICT_NAME_FREQ)
             ):
                 spans.append((start, end))
             start = end

@@ -20,8 +20,8 @@ results clearly more, is returned. A word that is rare but real must not be "cor
 common one: rare words are only suspected when the common neighbour is a typing slip away
 (never a substitution across the keyboard), when they are not Malay dictionary words, and
 the correction then has to find many times more. Names and terms the dictionaries know
-(``search.known``: the glossary, the user dictionaries, jieba's names) are never suspects,
-however rare: 巫统 (UMNO) is not a typo of 总统 (president).
+(``search.known``: the glossary, the user dictionaries, jieba's names and common words) are
+never suspects, however rare: 巫统 (UMNO) is not a typo of 总统 (president).
 
 One module of some 490 lines: the Latin and the Han corrections share the suspects, the
 trial counting and the thresholds, and are read together.

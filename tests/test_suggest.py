@@ -263,7 +263,8 @@ def test_known_names_from_each_dictionary():
     from search.known import DICT_NAME_FREQ, KnownNames
 
     known = KnownNames(load_glossary(()))
-    assert known.han_positions("巫统领袖") == {0, 1}  # glossary (jieba tags it n)
+    assert known.han_positions("巫统") == {0, 1}  # glossary (jieba tags it n)
+    assert known.han_positions("巫统领袖") == {0, 1, 2, 3}  # and 领袖, a common word
     assert known.han_positions("慕尤丁") == {0, 1, 2}  # user dictionary and glossary
     assert known.han_positions("德里") == {0, 1}  # jieba's dictionary: Delhi, ns
     # jieba lists 吉隆波 as a name seen 3 times (吉隆坡: 85): a typo, not a name.
@@ -343,3 +344,29 @@ def test_cli_offers_cross_instead_of_a_common_word(names_index):
     res = run("search", "--index", names_index, "--cross", "纳吉")
     assert res.stderr.splitlines()[0] == "3 hits, showing 1–3"
     assert "try --cross" not in res.stderr
+
+
+# --- a common word missing from a small index is not a typo ------------------------------
+
+
+def test_a_common_dictionary_word_is_not_corrected(tmp_path_factory):
+    """合作 (cooperation) is missing from these articles, but 联合日报 gives the bigram 合日:
+    the bigram repair once offered "东盟 合日". jieba's dictionary saw 合作 13,478 times."""
+    from search import Searcher
+    from search.known import DICT_WORD_FREQ, KnownNames
+
+    folder = tmp_path_factory.mktemp("common_words")
+    for i in range(6):
+        (folder / f"a{i}.txt").write_text(
+            f"东盟防长会议第{i}次举行\n\n东盟各国防长出席。作者 联合日报新闻室\n", encoding="utf-8"
+        )
+    with Searcher(build_fixture_index(tmp_path_factory, "common", folder)) as s:
+        assert s.count("合日") > 0  # the bigram the repair would have used is there
+        for query, some in (("东盟 合作", True), ("合作", False)):
+            res = s.search(query)
+            assert (res.total > 0) == some  # 东盟 is found, 合作 nowhere
+            assert res.suggestion is None, query
+    known = KnownNames(None)
+    assert known.han_positions("合作") == {0, 1}
+    assert known.han_positions("出廷") == set()  # not a word: 出庭 (in court) is fixable
+    assert DICT_WORD_FREQ > 3  # 吉隆波, seen 3 times, stays a typo
