@@ -208,3 +208,32 @@ def test_index_watch_command_prints_changes_and_stops_cleanly_on_ctrl_c(docs, tm
     assert lines[1:] == ["added b.txt", "removed old.txt"]
     assert "watching" in err and "stopped" in err and "Traceback" not in err
     assert ids(index, "banjir") == ["docs/b.txt"]  # and the index opens: consistent
+
+
+def test_ctrl_c_while_a_change_is_printed_still_reports_the_run(docs, tmp_path):
+    """Ctrl-C lands as the first change line of a run is printed: the run has committed, so
+    the lines after it, the run's "indexed" report above all, are still told."""
+    events: list[WatchEvent] = []
+    interrupted = []
+
+    def on_event(event: WatchEvent) -> None:
+        if event.kind == "watching":
+            (docs / "new.txt").write_text("Frigate\n\nA new frigate sailed.\n", "utf-8")
+        if event.kind == "added" and not interrupted:
+            interrupted.append(event)
+            raise KeyboardInterrupt  # as Python raises it from its SIGINT handler
+        events.append(event)
+
+    done = threading.Event()
+    thread = threading.Thread(
+        target=lambda: (watch([docs], tmp_path / "ix", on_event, debounce=DEBOUNCE), done.set()),
+        daemon=True,
+    )
+    thread.start()
+    thread.join(TIMEOUT)
+    assert done.is_set(), "watch did not return after the interrupt"
+    assert [e.kind for e in interrupted] == ["added"]
+    kinds = [e.kind for e in events]
+    assert kinds == ["indexed", "watching", "indexed", "stopped"]
+    assert events[2].report.added == 1  # the second run's report: new.txt
+    assert ids(tmp_path / "ix", "frigate")

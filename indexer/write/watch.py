@@ -114,13 +114,21 @@ def watch(
     stop = stop_event or threading.Event()
     debounce = debounce_seconds() if debounce is None else debounce
     emit = on_event or (lambda event: None)
+    # A run's events, told one by one: a Ctrl-C while one is printed still tells the rest
+    # (the run has committed; its "indexed" line must not be lost).
+    unsaid: list[WatchEvent] = []
+
+    def tell(events: list[WatchEvent]) -> None:
+        unsaid.extend(events)
+        while unsaid:
+            emit(unsaid.pop(0))
+
     observer = Observer()
     try:
         known = scan(roots, index_dir)
         report = build_index(roots, index_dir, rebuild=rebuild, lock_timeout=lock_timeout)
-        emit(WatchEvent("indexed", report=report))
-        for s in report.skipped:
-            emit(WatchEvent("skipped", path=s.path, message=s.reason))
+        skipped = [WatchEvent("skipped", path=s.path, message=s.reason) for s in report.skipped]
+        tell([WatchEvent("indexed", report=report), *skipped])
         dirty = threading.Event()
         for root in roots:
             resolved = root.resolve()
@@ -131,9 +139,12 @@ def watch(
                 observer.schedule(handler, str(resolved.parent), recursive=False)
         observer.start()
         emit(WatchEvent("watching", message=", ".join(str(r) for r in roots)))
-        _loop(roots, index_dir, known, dirty, stop, debounce, emit, lock_timeout)
+        _loop(roots, index_dir, known, dirty, stop, debounce, emit, tell, lock_timeout)
     except KeyboardInterrupt:
-        pass  # build_index has cancelled its writer: the index is at its last commit
+        # build_index has cancelled its writer: the index is at its last commit. What a
+        # finished run had left to say is said.
+        for event in unsaid:
+            emit(event)
     finally:
         if observer.is_alive():
             observer.stop()
@@ -141,7 +152,7 @@ def watch(
     emit(WatchEvent("stopped"))
 
 
-def _loop(roots, index_dir, known, dirty, stop, debounce, emit, lock_timeout) -> None:
+def _loop(roots, index_dir, known, dirty, stop, debounce, emit, tell, lock_timeout) -> None:
     # Changes made between the first scan and the observer starting are caught here.
     dirty.set()
     while not stop.is_set():
@@ -165,11 +176,11 @@ def _loop(roots, index_dir, known, dirty, stop, debounce, emit, lock_timeout) ->
         known = now
         if not report.changed and not report.skipped:
             continue  # touched, not changed
-        for kind, rel in changed:
-            emit(WatchEvent(kind, path=rel))
-        for s in report.skipped:
-            emit(WatchEvent("skipped", path=s.path, message=s.reason))
-        emit(WatchEvent("indexed", report=report))
+        tell(
+            [WatchEvent(kind, path=rel) for kind, rel in changed]
+            + [WatchEvent("skipped", path=s.path, message=s.reason) for s in report.skipped]
+            + [WatchEvent("indexed", report=report)]
+        )
 
 
 def _settle(roots, index_dir, dirty, stop, debounce) -> Snapshot | None:
