@@ -244,3 +244,39 @@ def test_spell_field_indexes_as_whoosh_token_path_does():
     fast = field.format.word_values(text, field.analyzer, mode="index")
     slow = formats.Frequency.word_values(field.format, text, field.analyzer, mode="index")
     assert sorted(fast) == sorted(slow) and fast
+
+
+@pytest.mark.parametrize("listed_after", [1, 700, 10**9])
+def test_term_table_lookups_before_and_after_listing_first_keys(monkeypatch, listed_after):
+    """A TermTable slices its blocks' first keys from the file's bytes when asked, and lists
+    them all once it has looked up _LISTED_AFTER keys: every lookup answers the same."""
+    import bisect
+    import io
+
+    monkeypatch.setattr(mlcodec, "_LISTED_AFTER", listed_after)
+    rng = random.Random(7)
+    keys = sorted({bytes(rng.choices(b"abcdez\x00\xff", k=rng.randint(1, 9))) for _ in range(4000)})
+
+    class File(io.BytesIO):
+        def get(self, position, length):
+            return self.getvalue()[position : position + length]
+
+        def close(self):
+            pass
+
+    f = File()
+    w = mlcodec.TermTableWriter(f)
+    for i, k in enumerate(keys):
+        w.add(k, i.to_bytes(2, "little"))
+    w.close()
+    t = mlcodec.TermTable(f, len(f.getvalue()))
+    assert len(t._firsts) == -(-len(keys) // mlcodec.TABLE_BLOCK)
+    probes = keys + [k + b"\x00" for k in keys[::7]] + [b"", b"\xff" * 10]
+    where = {k: i for i, k in enumerate(keys)}
+    for _ in range(2):  # before and after the list is made (at 700 lookups)
+        for k in probes:
+            got = t.get(k)
+            assert (int.from_bytes(got, "little") if got is not None else None) == where.get(k)
+            at_or_after = bisect.bisect_left(keys, k)
+            assert t.closest_key_pos(k) == (at_or_after if at_or_after < len(keys) else None)
+    assert isinstance(t._firsts, list) == (listed_after <= 2 * 2 * len(probes))
