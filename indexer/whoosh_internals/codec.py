@@ -796,6 +796,7 @@ class TermTable:
     the block (decoded once, a few hundred kept). An entry's position is its ordinal."""
 
     _CACHE = 512  # decoded blocks kept
+    _KEYS = 16384  # entries kept by key (``get``), absent ones too
 
     def __init__(self, dbfile, length: int):
         self.dbfile = dbfile
@@ -819,6 +820,7 @@ class TermTable:
         self._firsts = [head[a:b] for a, b in zip(ends, ends[1:], strict=False)]
         self.extras = pickle.loads(dbfile.get(extras_at, length - _TRAILER.size - extras_at))
         self._blocks: dict = {}
+        self._keys: dict = {}
 
     def _block(self, b: int) -> tuple[list, list]:
         got = self._blocks.get(b)
@@ -850,6 +852,20 @@ class TermTable:
         return got
 
     def get(self, key: bytes):
+        """The entry of ``key``, None without one. Entries are kept by key once asked: a
+        query asks for its terms several times per segment (their statistics, matchers,
+        sizes), and warm queries again."""
+        keys = self._keys
+        got = keys.get(key, keys)
+        if got is not keys:
+            return got
+        got = self._lookup(key)
+        if len(keys) >= self._KEYS:
+            keys.clear()
+        keys[key] = got
+        return got
+
+    def _lookup(self, key: bytes):
         b = bisect_right(self._firsts, key) - 1
         if b < 0:
             return None
