@@ -65,3 +65,21 @@ def test_values_alone_decode_the_block(ix):
         m = r.postings("body", b"w2")
         assert values[0] == m.value()
         assert blocks.ids()[0] == m.id()
+
+
+def test_term_entries_kept_by_key_read_as_the_dictionary_has_them(ix, monkeypatch):
+    with ix.reader() as r:
+        table = r._terms._tindex
+        table._keys.clear()
+        monkeypatch.setattr(table, "_KEYS", 5)  # cleared when full: kept and re-read alike
+        terms = [(f, t) for f, t in r.all_terms() if f in ("body", "freq")][:12]
+        for _ in range(3):
+            for fieldname, text in terms + [("body", b"nothere")]:
+                key = r._terms._keycoder(fieldname, text)
+                assert table.get(key) == table._lookup(key)
+                assert len(table._keys) <= 5
+        for fieldname, text in terms:
+            assert r.doc_frequency(fieldname, text) == sum(
+                1 for _ in r.postings(fieldname, text).all_ids()
+            )
+        assert r.doc_frequency("body", "nothere") == 0
