@@ -72,6 +72,7 @@ class SegmentScorer:
         # the documents that can be on that page (``_ranked_pruned``): the others of a
         # common word are counted but not scored.
         self.page_groups = 0
+        self._sizes: dict = {}  # id(query node) -> (node, its estimate_size here)
 
     def scores(self, q) -> Scores:
         out = self._eval(q, None)
@@ -164,9 +165,17 @@ class SegmentScorer:
         return out
 
     def _size(self, q) -> int:
+        """Whoosh's ``estimate_size`` of ``q`` in this segment, asked once per node (a
+        word over five language fields is a dozen term look-ups)."""
+        got = self._sizes.get(id(q))
+        if got is not None and got[0] is q:
+            return got[1]
         if isinstance(q, wq.NumericRange):
-            return self.reader.doc_count_all()  # checked per candidate: cheap last
-        return q.estimate_size(self.reader)
+            n = self.reader.doc_count_all()  # checked per candidate: cheap last
+        else:
+            n = q.estimate_size(self.reader)
+        self._sizes[id(q)] = (q, n)
+        return n
 
     def _minus(self, scores: Scores, q) -> Scores:
         if not scores:

@@ -144,9 +144,9 @@ class CollapsingTop(ScoredMatchCollector):
     def collect_segment(self, scores: dict) -> None:
         """Every match of the current segment, scored (``{sub docnum: score}``): each
         counted (its group once), and only those that can be on the page given to
-        ``add``. Ranked by score, a match scoring below the ``limit``-th best group of its
-        own segment cannot be: at least ``limit`` groups rank above it, whatever their
-        copies in other segments score. Date order gives every match to ``add``."""
+        ``add`` (``_candidates``): a match ranking below the ``limit``-th best group of
+        its own segment cannot be, by score or by date, since at least ``limit`` groups
+        rank above it whatever their copies in other segments score."""
         if not scores:
             return
         labels = self.labels
@@ -159,13 +159,54 @@ class CollapsingTop(ScoredMatchCollector):
                 self.loose += operator.countOf(map(labels.__getitem__, scores), None)
             self.counted |= found
         add, offset = self.add, self.offset
-        if self.by_date or len(scores) <= self.limit:
+        if len(scores) <= self.limit:
             for d in sorted(scores):
                 add(offset + d, scores[d])
             return
-        floor = self._floor(scores, labels)
-        for d in sorted(d for d, s in scores.items() if s >= floor):
+        for d in sorted(self._candidates(scores, labels)):
             add(offset + d, scores[d])
+
+    def _candidates(self, scores: dict, labels) -> list:
+        """The matches of this segment that can be on the page or choose which copy of a
+        group is: those at or above the ``limit``-th best group of this segment in the
+        order ``results`` sorts by (rank, then group label, then docnum). At least
+        ``limit`` groups rank above any other whatever their copies elsewhere score (a
+        group ranks at its best copy). Ties matter: a filter alone scores every match
+        alike, and date order ties on the day."""
+        if self.by_date:
+            dates, undated = self.dates, self.undated
+            if dates is None:
+                primary = dict.fromkeys(scores, 0)
+            else:
+                primary = {d: 0 if dates[d] == undated else dates[d] or 0 for d in scores}
+        else:
+            primary = scores
+        floor = self._floor(primary, labels)
+        found = [d for d, v in primary.items() if v >= floor]
+        if len(found) <= self.limit:
+            return found
+        offset, by_date = self.offset, self.by_date
+
+        def key(d):
+            label = labels[d] if labels is not None else None
+            tail = (b"", offset + d) if label is None else (label, 0)
+            return (-primary[d], -scores[d], *tail) if by_date else (-scores[d], *tail)
+
+        ranked = sorted(found, key=key)
+        seen: set = set()
+        need = self.limit
+        for i, d in enumerate(ranked):
+            label = labels[d] if labels is not None else None
+            if label is None or label not in seen:
+                seen.add(label)
+                need -= 1
+                if need == 0:
+                    edge = key(d)
+                    j = i + 1
+                    while j < len(ranked) and key(ranked[j]) == edge:
+                        j += 1  # copies of the group of the last place, as good
+                    return ranked[:j]
+        return ranked
 
     def _floor(self, scores: dict, labels) -> float:
         """The score of the ``limit``-th best group of this segment's matches (each group

@@ -17,13 +17,14 @@ phrase has none or only a space there).
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import partial
 
 from whoosh import query as wq
 from whoosh.matching.wrappers import WrappingMatcher
 
 from indexer.analyse.latin import LETTER, PART_RE, stop_words, surface_words
-from indexer.analyse.normalize import HAN_CLASS, HAS_HAN, normalize
+from indexer.analyse.normalize import _FOLD, HAN_CLASS, HAS_HAN, normalize
 from indexer.schema import split_field, unpack_body
 
 # A token of a phrase as written: one Han character, or one part of a Latin word.
@@ -47,6 +48,31 @@ def _token_pattern(token: str) -> str:
         f"{word}(?<!{LETTER}{word})(?<!{LETTER}{_APOSTROPHE}{word})"
         f"(?!{LETTER})(?!{_APOSTROPHE}{LETTER})"
     )
+
+
+def _folds_as_lower(text: str) -> bool:
+    """Whether ``normalize(text)`` is ``text.lower()`` but for Han characters: no combining
+    mark, and every other non-ASCII character folds (NFKC, case folding) as it lower-cases
+    (not so: full-width letters, ß, ligatures)."""
+    for c in set(text):
+        if (
+            c > "\x7f"
+            and (_FOLD[ord(c)] != c.lower() or unicodedata.combining(c))
+            and not HAS_HAN.match(c)
+        ):
+            return False
+    return True
+
+
+def _normalized(text: str) -> str:
+    """``normalize(text).text`` without the offset map it builds when folding changes
+    the text's length (a body with one ß or ligature: 7 ms of a query)."""
+    if text.isascii() or any(map(unicodedata.combining, text)):
+        return normalize(text).text
+    folded = text.translate(_FOLD)
+    if HAS_HAN.search(folded):
+        return normalize(text).text  # Traditional to Simplified, as normalize converts
+    return folded
 
 
 class ExactText:
@@ -77,6 +103,8 @@ class ExactText:
         )
         self.pattern = "".join(pieces)
         self.regex = re.compile(self.pattern) if pieces else None
+        # Every token ASCII: Chinese conversion cannot change where it matches.
+        self.ascii = all(w.isascii() for w in self.words)
         han = "".join(norm.split())
         # A jieba word or a bigram equal to this is the phrase as written, wherever it is.
         self.han_run = han if han and all(HAS_HAN.match(c) for c in han) else None
@@ -113,7 +141,11 @@ class ExactText:
                 if low[max(0, m.start() - 2) : m.end() + 2].isascii():
                     return True
                 m = regex.search(low, m.start() + 1)
-        return regex.search(normalize(text).text) is not None
+            if self.ascii and _folds_as_lower(text):
+                # normalising would give ``low`` (Han characters aside, which an ASCII
+                # phrase cannot match): no need to (a Malay body: ~0.7 ms)
+                return regex.search(low) is not None
+        return regex.search(_normalized(text)) is not None
 
     def held(self, reader, part: str, docnum: int) -> bool:
         """Whether the ``part`` ("title" or "body") of document ``docnum`` of ``reader``

@@ -223,6 +223,10 @@ PIECES = [
     "K",  # Kelvin sign: lower-cases to ASCII k
     "é",
     "e\u0301",
+    "ß",
+    "Σ",
+    "\ufb01",  # the fi ligature: NFKC makes it two ASCII letters, lower() does not
+    "\u00a0",
     " ",
     "  ",
     "\n",
@@ -248,6 +252,7 @@ PHRASES = [
     "ASEAN 东盟",
     "k",
     "é minister",
+    "fi menteri",
 ]
 
 
@@ -262,6 +267,30 @@ PHRASES = [
 def test_found_in_is_the_token_by_token_reading(phrase, pieces):
     text = "".join(pieces)
     assert ExactText(phrase).found_in(text) == bool(exact_spans_token_by_token(phrase, text))
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "held"),
+    [
+        # non-ASCII text that folds as it lower-cases: read lower-cased, not normalised
+        ("menteri pertahanan", "Kata “Menteri Pertahanan” semalam", True),
+        ("menteri pertahanan", "Kata “Menteri” — pertahanan; Σ", True),
+        ("menteri pertahanan", "Kata “Menteri pertahananku”", False),
+        ("menteri pertahanan", "国防部長 menteri pertahanan", True),
+        # folding that lower() does not do: the normalised text decides
+        ("menteri pertahanan", "ＭＥＮＴＥＲＩ pertahanan “", True),
+        ("fi menteri", "\ufb01 Menteri “", True),
+        ("menteri pertahanan", "menteri\u00a0pertahanan “", True),
+        ("menteri pertahanan", "mente\u0301ri pertahanan", False),
+        ("menteri pertahanan", "Straße \ufb01 MENTERI Pertahanan", True),
+        ("menteri pertahanan", "Straße \ufb01 MENTERI Pertahanan 國防", True),
+        ("menteri pertahanan", "Straße \ufb01 MENTERI-Pertahananku", False),
+    ],
+)
+def test_found_in_non_ascii_text(phrase, text, held):
+    exact = ExactText(phrase)
+    assert exact.found_in(text) is held
+    assert held == bool(exact.regex.search(normalize(text).text))
 
 
 def test_explain_on_the_command_line(index):

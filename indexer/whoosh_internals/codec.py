@@ -305,6 +305,13 @@ def _encode_block(ids, weights, values, fmt, base: int, last: bool, minlength, m
 
 def _decode_block(flags: int, n: int, data, base: int, fixedsize):
     """``(ids, weights, values)`` of a block's data (already inflated)."""
+    ids, weights, i = _decode_ids_weights(flags, n, data, base)
+    return ids, weights, _decode_values(flags, n, data, i, weights, fixedsize)
+
+
+def _decode_ids_weights(flags: int, n: int, data, base: int):
+    """``(ids, weights, i)`` of a block's data, ``i`` where its values start: what ranking
+    reads of most blocks (their values, positions, are decoded only when asked for)."""
     deltas, i = _read_array(flags >> 2 & 3, data, 0, n)
     ids = tuple(accumulate(deltas, initial=base))[1:]
     wkind = flags >> 4 & 3
@@ -320,24 +327,25 @@ def _decode_block(flags: int, n: int, data, base: int, fixedsize):
         if _SWAP:
             weights.byteswap()
         i = end
+    return ids, weights, i
+
+
+def _decode_values(flags: int, n: int, data, i: int, weights, fixedsize):
+    """The values of a block's data, from ``i`` (``_decode_ids_weights``)."""
     vkind = flags >> 8 & 3
     if vkind == _V_NONE:
-        values = (None,) * n if fixedsize == 0 else (b"",) * n
-    elif vkind == _V_FROM_WEIGHTS:
-        values = tuple(pack_uint(int(w)) for w in weights)
-    elif vkind == _V_FIXED:
-        values = tuple(
-            bytes(data[j : j + fixedsize]) for j in range(i, i + n * fixedsize, fixedsize)
-        )
-    else:
-        lengths, i = _read_array(flags >> 10 & 3, data, i, n)
-        data = bytes(data)
-        out = []
-        for ln in lengths:
-            out.append(data[i : i + ln])
-            i += ln
-        values = tuple(out)
-    return ids, weights, values
+        return (None,) * n if fixedsize == 0 else (b"",) * n
+    if vkind == _V_FROM_WEIGHTS:
+        return tuple(pack_uint(int(w)) for w in weights)
+    if vkind == _V_FIXED:
+        return tuple(bytes(data[j : j + fixedsize]) for j in range(i, i + n * fixedsize, fixedsize))
+    lengths, i = _read_array(flags >> 10 & 3, data, i, n)
+    data = bytes(data)
+    out = []
+    for ln in lengths:
+        out.append(data[i : i + ln])
+        i += ln
+    return tuple(out)
 
 
 class MLPostingsWriter(W3PostingsWriter):
@@ -630,7 +638,7 @@ class MLLeafMatcher(W3LeafMatcher):
         self._goto(self._baseoffset)
 
     def _goto(self, position):
-        self._data = None
+        self._data = self._pending = None
         self._ids = None
         self._weights = None
         self._values = None
@@ -668,16 +676,19 @@ class MLLeafMatcher(W3LeafMatcher):
             raise ValueError("block past the end of its term's postings")
 
     def _read_data(self):
+        """The block's ids and weights; its values are decoded when asked for
+        (``_read_values``): ranking reads the positions of few blocks."""
         b = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
         try:
             if self._compression:
                 b = zlib.decompress(b)
-            data = _decode_block(self._flags, self._blocklength, b, self._base, self._fixedsize)
-            if len(data[0]) != self._blocklength or data[0][-1] != self._maxid:
+            ids, weights, i = _decode_ids_weights(self._flags, self._blocklength, b, self._base)
+            if len(ids) != self._blocklength or ids[-1] != self._maxid:
                 raise ValueError("doc numbers disagree with the block's header")
         except (IndexError, ValueError, OverflowError, zlib.error) as exc:
             raise CorruptIndexError(f"damaged posting block: {exc!r}") from None
-        self._data = data
+        self._data = (ids, weights, None)
+        self._pending = (b, i)
 
     def _read_ids(self):
         if self._data is None:
@@ -692,6 +703,17 @@ class MLLeafMatcher(W3LeafMatcher):
     def _read_values(self):
         if self._data is None:
             self._read_data()
+        if self._pending is not None:
+            b, i = self._pending
+            ids, weights, _ = self._data
+            try:
+                values = _decode_values(
+                    self._flags, self._blocklength, b, i, weights, self._fixedsize
+                )
+            except (IndexError, ValueError, OverflowError) as exc:
+                raise CorruptIndexError(f"damaged posting block: {exc!r}") from None
+            self._data = (ids, weights, values)
+            self._pending = None
         self._values = self._data[2]
 
 
@@ -799,6 +821,7 @@ class TermTable:
     the block (decoded once, a few hundred kept). An entry's position is its ordinal."""
 
     _CACHE = 512  # decoded blocks kept
+    _KEYS = 16384  # entries kept by key (``get``), absent ones too
 
     def __init__(self, dbfile, length: int):
         self.dbfile = dbfile
@@ -827,6 +850,7 @@ class TermTable:
         self._lookups = 0
         self.extras = pickle.loads(dbfile.get(extras_at, length - _TRAILER.size - extras_at))
         self._blocks: dict = {}
+        self._keys: dict = {}
 
     def _block(self, b: int) -> tuple[list, list]:
         got = self._blocks.get(b)
@@ -865,6 +889,20 @@ class TermTable:
         return bisect_right(self._firsts, key) - 1
 
     def get(self, key: bytes):
+        """The entry of ``key``, None without one. Entries are kept by key once asked: a
+        query asks for its terms several times per segment (their statistics, matchers,
+        sizes), and warm queries again."""
+        keys = self._keys
+        got = keys.get(key, keys)
+        if got is not keys:
+            return got
+        got = self._lookup(key)
+        if len(keys) >= self._KEYS:
+            keys.clear()
+        keys[key] = got
+        return got
+
+    def _lookup(self, key: bytes):
         b = self._block_of(key)
         if b < 0:
             return None
@@ -1155,6 +1193,7 @@ class OnePosting(MLLeafMatcher):
             value = None
         self._ids = self._weights = self._values = None
         self._data = ((ti._minid,), array("f", [ti._weight]), (value,))
+        self._pending = None
         self._i = 0
         self._blocklength = 1
         self._maxid = ti._minid
