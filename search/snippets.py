@@ -20,6 +20,7 @@ from indexer.analyse.latin import (
     COMPOUND_RE,
     LETTER,
     PART_RE,
+    WORD_CHAR,
     _is_reduplication,
     _word_term,
     stemmer_for,
@@ -157,6 +158,7 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
             start = s.find(needle, start + len(needle))
     en_stem = stemmer_for("en") if needles.en or "en" in needles.phrases else None
     ms_stem = stemmer_for("ms") if needles.ms or "ms" in needles.phrases else None
+    present = None  # the distinct words of the text, as PART_RE cuts them
     if needles.en or needles.ms or needles.surface or needles.patterns:
         # Each distinct word of the body is judged once per query (``seen``), listed by
         # the regex engine rather than a Python loop over every word; the words that match
@@ -176,12 +178,9 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
             spans.extend(norm.span(a, a + len(word)) for a in _word_starts(s, word))
     for lang, phrases in needles.phrases.items():
         stem = en_stem if lang == "en" else ms_stem
-        stream = _term_stream(s, lang, needles, stem)
-        for words in phrases:
-            n = len(words)
-            for i in range(len(stream) - n + 1):
-                if all(stream[i + k][0] == words[k] for k in range(n)):
-                    spans.append(norm.span(stream[i][1], stream[i + n - 1][2]))
+        if present is None:
+            present = set(PART_RE.findall(s))
+        spans.extend(_phrase_spans(s, norm, lang, phrases, needles, stem, present))
     return _merge(spans)
 
 
@@ -221,11 +220,12 @@ def _keys(words) -> set[str]:
     return {n[1:4] if len(n) >= 4 else n for n in words}
 
 
-def _term_stream(s: str, lang: str, needles: Needles, stem) -> list[tuple[str | None, int, int]]:
-    """The Latin terms of ``s`` at their index positions, as latin_tokens makes them: a
-    term no phrase of ``lang`` has may be None (it still takes its position)."""
+def _term_maker(lang: str, needles: Needles, stem):
+    """``term(part)``: the term a word of the text becomes in ``lang``'s analysis, as
+    latin_tokens makes it, or None when no phrase of ``lang`` can have it (memoised in
+    ``needles.terms`` across the hits of a query)."""
     keys = _keys(w for p in needles.phrases[lang] for w in p) if lang == "ms" else None
-    memo, stops = needles.terms, stop_words()
+    memo = needles.terms
 
     def term(part: str) -> str | None:
         got = memo.get((lang, part), "")
@@ -237,19 +237,91 @@ def _term_stream(s: str, lang: str, needles: Needles, stem) -> list[tuple[str | 
             memo[(lang, part)] = got
         return got
 
-    out: list[tuple[str | None, int, int]] = []
-    for m in COMPOUND_RE.finditer(s):
+    return term
+
+
+def _stream(s: str, pos: int, lang: str, term):
+    """The Latin terms of ``s`` from ``pos`` on at their index positions, as latin_tokens
+    makes them, as ``(term, start, end)``. ``pos`` must not cut a compound: 0, or just
+    after a character no compound holds (``_run_start``)."""
+    stops = stop_words()
+    for m in COMPOUND_RE.finditer(s, pos):
         parts = list(PART_RE.finditer(s, m.start(), m.end()))
         if not parts:
             continue
         words = [p.group() for p in parts]
         if lang == "ms" and len(parts) == 2 and _is_reduplication(words[0], words[1]):
-            out.append((term(min(words, key=len)), m.start(), m.end()))
+            yield (term(min(words, key=len)), m.start(), m.end())
             continue
         if len(parts) == 1 and words[0].replace("’", "'").split("'")[0] in stops:
             continue
-        out.extend((term(p.group()), p.start(), p.end()) for p in parts)
-    return out
+        for p in parts:
+            yield (term(p.group()), p.start(), p.end())
+
+
+def _term_stream(s: str, lang: str, needles: Needles, stem) -> list[tuple[str | None, int, int]]:
+    """The Latin terms of ``s`` at their index positions, as latin_tokens makes them: a
+    term no phrase of ``lang`` has may be None (it still takes its position)."""
+    return list(_stream(s, 0, lang, _term_maker(lang, needles, stem)))
+
+
+# A character a compound (COMPOUND_RE) can hold: a word character, an inner apostrophe or
+# a joiner. Just after any other character no compound goes on.
+_IN_RUN = re.compile(f"{WORD_CHAR}|[-‐‑./'’]").match
+
+
+def _run_start(s: str, a: int) -> int:
+    """The start of the run of compound characters ``s[a]`` is in: no compound of
+    ``COMPOUND_RE.finditer(s)`` spans it, so the scan from there finds the same ones."""
+    while a > 0 and _IN_RUN(s, a - 1):
+        a -= 1
+    return a
+
+
+def _phrase_spans(s, norm, lang, phrases, needles, stem, present) -> list[tuple[int, int]]:
+    """Where the phrases of ``lang`` stand in ``s`` (original offsets): their terms at
+    consecutive positions of the term stream, as ``_term_stream`` lists them.
+
+    Only the stretches that can hold a phrase are analysed: a phrase needs its first term
+    where a word of the text (``present``) that becomes that term stands, and the stream
+    is read from the start of that word's run for as many terms as the phrase has; a text
+    lacking a term of a phrase is not read at all. Re-analysing the whole text took 1-3 ms
+    a hit on long bodies, for each language of a ranked query's word pairs."""
+    term = _term_maker(lang, needles, stem)
+    need = {w for words in phrases for w in words}
+    surfaces: dict[str, list[str]] = {}  # a phrase term -> the words of s that become it
+    for part in present:
+        got = term(part)
+        if got is not None and got in need:
+            surfaces.setdefault(got, []).append(part)
+    possible = [words for words in phrases if all(w in surfaces for w in words)]
+    if not possible:
+        return []
+    longest = max(len(words) for words in possible)
+    firsts = {words[0] for words in possible}
+    starts = sorted({a for w in firsts for p in surfaces[w] for a in _word_starts(s, p)})
+    found: set[tuple[int, int]] = set()
+    covered = -1  # the stream was read up to here (the start of its last term)
+    for a in starts:
+        if a <= covered:
+            continue
+        entries: list[tuple[str | None, int, int]] = []
+        last = -1  # index of the last term starting at or before a
+        for entry in _stream(s, _run_start(s, a), lang, term):
+            entries.append(entry)
+            if entry[1] <= a:
+                last = len(entries) - 1
+            elif len(entries) - 1 >= last + longest - 1:
+                break
+        for i in range(last + 1):
+            for words in possible:
+                n = len(words)
+                window = entries[i : i + n]
+                if len(window) == n and all(window[k][0] == words[k] for k in range(n)):
+                    found.add((window[0][1], window[-1][2]))
+        if last >= 0:
+            covered = entries[last][1]
+    return [norm.span(x, y) for x, y in found]
 
 
 def _matches(word: str, needles: Needles, en_stem, ms_stem, ms_keys) -> bool:

@@ -1,0 +1,137 @@
+"""Phrase highlighting reads the term stream only where a phrase can start
+(``search.snippets._phrase_spans``): the same spans as reading the whole text's stream
+(``_term_stream``) and comparing every window, on texts made of words, stop words,
+Malay reduplications, compounds, apostrophes and joiners."""
+
+from __future__ import annotations
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from indexer.analyse.latin import PART_RE, stemmer_for
+from indexer.analyse.normalize import normalize
+from search.snippets import Needles, _phrase_spans, _term_stream, find_spans
+
+PIECES = [
+    "minister",
+    "Ministers'",
+    "minister's",
+    "o'minister",
+    "defence",
+    "DEFENSE",
+    "of",
+    "the",
+    "menteri",
+    "menteri-menteri",
+    "pertahanan",
+    "mempertahankan",
+    "sama",
+    "bersama-sama",
+    "F-16",
+    "16",
+    "x16",
+    "ASEAN",
+    "asean's",
+    "东盟",
+    "www.asean.org/defence",
+    "-",
+    ".",
+    "/",
+    "'",
+    "’",
+    " ",
+    " ",
+    ", ",
+    "\n",
+    "é",
+]
+
+PHRASES = {
+    "en": [
+        ("minist", "defens"),
+        ("defens", "minist"),
+        ("asean", "defens", "minist"),
+        ("16", "defens"),
+        ("f", "16"),
+        ("minist", "minist"),
+    ],
+    "ms": [
+        ("menteri", "pertahanan"),
+        ("tahan", "menteri"),
+        ("sama", "menteri"),
+        ("menteri", "menteri"),
+        ("asean", "menteri"),
+        ("f", "16"),
+    ],
+}
+
+
+def whole_stream_spans(text: str, lang: str, phrases) -> list[tuple[int, int]]:
+    """Every window of the whole text's term stream: what find_spans did before."""
+    needles = Needles(phrases={lang: set(phrases)})
+    norm = normalize(text)
+    stream = _term_stream(norm.text, lang, needles, stemmer_for(lang))
+    spans = set()
+    for words in phrases:
+        n = len(words)
+        for i in range(len(stream) - n + 1):
+            if all(stream[i + k][0] == words[k] for k in range(n)):
+                spans.add(norm.span(stream[i][1], stream[i + n - 1][2]))
+    return sorted(spans)
+
+
+def read_where_needed(text: str, lang: str, phrases) -> list[tuple[int, int]]:
+    needles = Needles(phrases={lang: set(phrases)})
+    norm = normalize(text)
+    present = set(PART_RE.findall(norm.text))
+    got = _phrase_spans(norm.text, norm, lang, set(phrases), needles, stemmer_for(lang), present)
+    return sorted(set(got))
+
+
+@settings(max_examples=400, deadline=None)
+@example(pieces=["menteri-menteri", " ", "pertahanan"], lang="ms", picks=[0])
+@example(pieces=["bersama-sama", " ", "menteri"], lang="ms", picks=[1])
+@example(pieces=["ASEAN", " ", "of", " ", "defence", " ", "Ministers'"], lang="en", picks=[2])
+@example(pieces=["F-16", " ", "defence"], lang="en", picks=[3, 4])
+@given(
+    pieces=st.lists(st.sampled_from(PIECES), max_size=40),
+    lang=st.sampled_from(["en", "ms"]),
+    picks=st.lists(st.integers(0, 5), min_size=1, max_size=3),
+)
+def test_phrases_found_where_needed_are_those_of_the_whole_stream(pieces, lang, picks):
+    phrases = {PHRASES[lang][i % len(PHRASES[lang])] for i in picks}
+    text = "".join(pieces)
+    assert read_where_needed(text, lang, phrases) == whole_stream_spans(text, lang, phrases)
+
+
+def test_a_phrase_is_found_at_each_place_and_only_whole():
+    text = (
+        "Menteri pertahanan, menteri-menteri pertahanan; pertahanan menteri. "
+        "menteri x pertahanan"
+    )
+    spans = read_where_needed(text, "ms", {("menteri", "pertahanan")})
+    assert [text[a:b] for a, b in spans] == [
+        "Menteri pertahanan",
+        "menteri-menteri pertahanan",
+    ]
+    assert spans == whole_stream_spans(text, "ms", {("menteri", "pertahanan")})
+
+
+def test_the_stream_is_read_only_where_a_phrase_can_start(monkeypatch):
+    import search.snippets as snippets
+
+    reads = []
+    whole = snippets._stream
+
+    def counted(s, pos, lang, term):
+        reads.append(pos)
+        return whole(s, pos, lang, term)
+
+    monkeypatch.setattr(snippets, "_stream", counted)
+    needles = Needles(phrases={"en": {("south", "china", "sea")}})
+    text = "south china " * 1000  # no "sea": nothing can match, nothing is read
+    assert find_spans(text, needles) == []
+    assert reads == []
+    text = "north china " * 1000 + "South China Sea"
+    assert [text[a:b] for a, b in find_spans(text, needles)] == ["South China Sea"]
+    assert reads == [len(text) - len("South China Sea")]
