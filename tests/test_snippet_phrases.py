@@ -106,8 +106,7 @@ def test_phrases_found_where_needed_are_those_of_the_whole_stream(pieces, lang, 
 
 def test_a_phrase_is_found_at_each_place_and_only_whole():
     text = (
-        "Menteri pertahanan, menteri-menteri pertahanan; pertahanan menteri. "
-        "menteri x pertahanan"
+        "Menteri pertahanan, menteri-menteri pertahanan; pertahanan menteri. menteri x pertahanan"
     )
     spans = read_where_needed(text, "ms", {("menteri", "pertahanan")})
     assert [text[a:b] for a, b in spans] == [
