@@ -169,11 +169,7 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
         present = set(PART_RE.findall(s))
         new = present.difference(seen)
         if new:
-            ms_keys = _keys(needles.ms)
-            for word in new:
-                hit = seen[word] = _matches(word, needles, en_stem, ms_stem, ms_keys)
-                if hit:
-                    needles.hits.add(word)
+            needles.hits.update(_judge(new, needles, en_stem, ms_stem))
         for word in present.intersection(needles.hits):
             spans.extend(norm.span(a, a + len(word)) for a in _word_starts(s, word))
     for lang, phrases in needles.phrases.items():
@@ -322,6 +318,46 @@ def _phrase_spans(s, norm, lang, phrases, needles, stem, present) -> list[tuple[
         if last >= 0:
             covered = entries[last][1]
     return [norm.span(x, y) for x, y in found]
+
+
+def _judge(words, needles: Needles, en_stem, ms_stem) -> list[str]:
+    """The ``words`` (not judged before) that the needles match, each judged as
+    ``_matches`` judges it and remembered in ``needles.seen``: one loop with what every
+    word needs looked up once (the stem caches read directly, Malay's key test one
+    regular expression), where a call per word cost 4-5 µs over some 750 new words a
+    query."""
+    seen, out = needles.seen, []
+    surface, en, ms = needles.surface, needles.en, needles.ms
+    pattern = needles.pattern_re()
+    stops = stop_words()
+    en_stem = en_stem if en_stem is not None and en else None
+    en_cached = getattr(en_stem, "_cache", {}).get
+    keys = _keys(ms) if ms_stem is not None else ()
+    has_key = re.compile("|".join(re.escape(k) for k in sorted(keys))).search if keys else None
+    for word in words:
+        if word[0] > "\u2fff":  # Han and other CJK are found as substrings
+            hit = False
+        elif word in surface or (
+            pattern is not None and pattern.fullmatch(word) and word not in stops
+        ):
+            hit = True
+        else:
+            w = word
+            if "'" in w or "’" in w:
+                w = w.replace("’", "'")
+                if w.endswith("'s"):
+                    w = w[:-2]
+                w = w.replace("'", "")
+            if w.isdigit():
+                hit = w in en or w in ms
+            else:
+                hit = (en_stem is not None and (en_cached(w) or en_stem(w)) in en) or (
+                    has_key is not None and has_key(w) is not None and ms_stem(w) in ms
+                )
+        seen[word] = hit
+        if hit:
+            out.append(word)
+    return out
 
 
 def _matches(word: str, needles: Needles, en_stem, ms_stem, ms_keys) -> bool:

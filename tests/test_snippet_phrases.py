@@ -134,3 +134,49 @@ def test_the_stream_is_read_only_where_a_phrase_can_start(monkeypatch):
     text = "north china " * 1000 + "South China Sea"
     assert [text[a:b] for a, b in find_spans(text, needles)] == ["South China Sea"]
     assert reads == [len(text) - len("South China Sea")]
+
+
+WORDS = [
+    "minister",
+    "ministers",
+    "minister's",
+    "minister’s",
+    "o'minister",
+    "defence",
+    "defense",
+    "defended",
+    "mempertahankan",
+    "pertahanan",
+    "kementerian",
+    "menteri",
+    "menterinya",
+    "akan",
+    "ambil",
+    "mengambil",
+    "16",
+    "2016",
+    "x16",
+    "东盟",
+    "ひらがな",
+    "é",
+    "s",
+    "asean's",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    en=st.sets(st.sampled_from(["minist", "defens", "16", "asean"])),
+    ms=st.sets(st.sampled_from(["menteri", "tahan", "ambil", "2016"])),
+    surface=st.sets(st.sampled_from(["defended", "akan"])),
+    patterns=st.sets(st.sampled_from([r"a.*", r"min.*", r"\d.*"])),
+)
+def test_judging_new_words_at_once_agrees_with_one_word_at_a_time(en, ms, surface, patterns):
+    from search.snippets import _judge, _keys, _matches
+
+    needles = Needles(en=set(en), ms=set(ms), surface=set(surface), patterns=set(patterns))
+    en_stem = stemmer_for("en") if en else None
+    ms_stem = stemmer_for("ms") if ms else None
+    expected = [w for w in WORDS if _matches(w, needles, en_stem, ms_stem, _keys(needles.ms))]
+    assert _judge(WORDS, needles, en_stem, ms_stem) == expected
+    assert needles.seen == {w: w in expected for w in WORDS}
