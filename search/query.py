@@ -510,6 +510,38 @@ def _han_words(node) -> list:
     return words
 
 
+class _Parser(QueryParser):
+    """Whoosh's QueryParser, analysing a word once per analysis within one parse
+    (``memo``, set by ``parse_query``): a bare word is spread over nine fields, and the
+    title and body field of a language analyse it alike (half the analyses of a parse;
+    a ``--cross`` parse analyses every translation in each field too)."""
+
+    memo: dict | None = None
+
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
+        from indexer.analyse.fields import _TupleAnalyzer
+
+        memo = self.memo
+        field = self.schema[fieldname] if self.schema and fieldname in self.schema else None
+        analyzer = getattr(field, "analyzer", None)
+        if memo is None or not isinstance(analyzer, _TupleAnalyzer) or field.self_parsing():
+            return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        key = (type(analyzer), getattr(analyzer, "lang", None), text, tokenize, removestops)
+        texts = memo.get(key)
+        if texts is None:
+            texts = memo[key] = list(
+                field.process_text(text, mode="query", tokenize=tokenize, removestops=removestops)
+            )
+        # as QueryParser.term_query goes on (a field of this schema parses no query itself)
+        if len(texts) > 1:
+            return self.multitoken_query(
+                field.multitoken_query, list(texts), fieldname, termclass, boost
+            )
+        if not texts:
+            return None
+        return termclass(fieldname, texts[0], boost=boost)
+
+
 def make_parser(
     schema,
     glossary=None,
@@ -524,7 +556,7 @@ def make_parser(
     (``search.synonyms``), after --cross and before a Chinese run is split."""
     from whoosh.qparser import PlusMinusPlugin
 
-    parser = QueryParser(None, schema, group=syntax.AndGroup)
+    parser = _Parser(None, schema, group=syntax.AndGroup)
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(LanguageFieldsPlugin(exact_phrases))
     # +word at the start of a word; a minus sign stays a hyphen (Bangsa-Bangsa)
@@ -581,10 +613,16 @@ def parse_query(parser, text: str):
     if not text.strip():
         raise QuerySyntaxError("empty query")
     _check_dates(parser, text)
+    memo = isinstance(parser, _Parser)
+    if memo:
+        parser.memo = {}
     try:
         q = parser.parse(split_slashed_words(text))
     except Exception as exc:  # the parser should not raise, but a query must never crash us
         raise QuerySyntaxError(f"cannot parse query: {exc}") from exc
+    finally:
+        if memo:
+            parser.memo = None
     for node in _walk(q):
         error = getattr(node, "error", None)
         if error:
