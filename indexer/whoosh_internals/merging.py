@@ -3,14 +3,29 @@
 A commit first lets the merge policy pick old segments and add them to the new one
 (``writer.add_reader``); their postings are written with the new segment's.
 
-*How.* Whoosh's ``add_reader`` feeds every posting of the old segment through the posting
-pool: one Python tuple and size check each, sorted again with the new ones and written to
-sorting runs, although each segment's postings are sorted already. ``StreamingMerge``
-stands in for the writer as the policy sees it: its ``add_reader`` copies the stored fields
-as whoosh does (``write_per_doc``) and hands the pool (``pool.ChunkedPostingPool``) the
+*How.* When the new segment holds nothing but merged segments (a parallel run's parent,
+whose documents went to its sub-processes; ``mlsearch index --optimize``), ``RawMerge``
+writes it: the merged segments' term dictionaries are read in order side by side and each
+term's posting blocks copied as written, only the first block of each segment's part
+re-based by that segment's doc number offset (``codec.rebased_block``); a posting kept
+in its dictionary entry, and a segment with deleted documents, are decoded and encoded
+again. ``copy_per_doc`` copies the stored fields as stored (not unpickled, pickled and
+deflated again) and each field's length column. The postings, term statistics and
+documents are those of the pool's way (``tests/test_raw_merge.py``); only block
+boundaries differ where segments meet. Merging 3 segments of 6,000 articles in all
+(``--optimize``): 11.1 -> 3.9 s of CPU for the whole run (about 1.9 -> 0.65 ms an
+article; same run, alternated, load 3.5).
+
+Otherwise (a writer with documents of its own: a one-process run's commit) whoosh's
+``add_reader`` would feed every posting of the old segment through the posting pool: one
+Python tuple and size check each, sorted again with the new ones and written to sorting
+runs, although each segment's postings are sorted already. ``StreamingMerge`` stands in
+for the writer as the policy sees it: its ``add_reader`` copies the stored fields as
+whoosh does (``write_per_doc``) and hands the pool (``pool.ChunkedPostingPool``) the
 segment's postings as one sorted stream, read a posting block at a time; the pool merges
 the streams with its own postings when the new segment is written. The segment's reader
-stays open until then (the policy closes the one it passed).
+stays open until then (the policy closes the one it passed). ``MLSEARCH_RAW_MERGE=0``
+makes every merge go this way (for measuring one against the other).
 
 *Which.* ``merge_policy(say)``: whoosh's ``MERGE_SMALL`` (by a Fibonacci rule, which in
 practice merges only segments of a few dozen documents), plus small ones: whoosh leaves
@@ -22,12 +37,12 @@ smallest old segments into one, as long as they hold at most ``MERGE_RATIO`` tim
 articles the run wrote; its earlier commits do the same above ``MAX_SEGMENTS_BEFORE_LAST``.
 With the run's commits spaced geometrically (``indexer.config.commit_growth``) a full
 build ends with 3 segments and merges about half of its articles once, at the end (a
-150k build: the 80k of its first three commits; merging 3,000 articles cost 9.3 s of CPU
-against 31 s to index them); a small run never re-merges a big index. ``optimize(say)``
-merges every segment into one when asked (``mlsearch index --optimize``). Both call
-``say("merging")`` before the first segment they add and ``say("writing")`` when done
-(the phase names of ``indexer.write.progress``). Kept apart from ``mpwriter`` so that a
-single-process run doesn't import ``whoosh.multiproc``.
+150k build: the 80k of its first three commits; merging 3,000 articles through the pool
+cost 9.3 s of CPU against 31 s to index them); a small run never re-merges a big index.
+``optimize(say)`` merges every segment into one when asked (``mlsearch index --optimize``).
+Both call ``say("merging")`` before the first segment they add and ``say("writing")``
+when done (the phase names of ``indexer.write.progress``). Kept apart from ``mpwriter`` so
+that a single-process run doesn't import ``whoosh.multiproc``.
 """
 
 from __future__ import annotations
