@@ -228,3 +228,34 @@ def test_a_rebased_entry_moves_its_postings_and_doc_numbers():
     one.set_single(b"xyz")
     got = mlcodec.MLTermInfo.from_bytes(mlcodec.rebased_entry(one.to_bytes(), 1000))
     assert (got._minid, got._value, got._weight) == (1007, b"xyz", 2.5)
+
+
+@pytest.mark.parametrize("beside", ["1", "0"], ids=["beside-the-writers", "after-them"])
+def test_a_parallel_runs_last_merge_goes_by_blocks(tmp_path, monkeypatch, beside):
+    """A parallel run's commits merge old segments in the parent, block by block, while
+    the sub-processes write theirs (or after, ``MLSEARCH_MERGE_BESIDE=0``): the index
+    answers as the one merged through the pool does (scores too: a merged segment keeps
+    its documents' lengths as whoosh rounds them, either way)."""
+    import indexer.write.build as build
+    from indexer.write.build import build_index
+
+    from .test_parallel import ROOTS, segments, snapshot
+
+    monkeypatch.setattr(build, "PARALLEL_BYTES", 0)
+    monkeypatch.setenv("MLSEARCH_PROCS", "2")
+    monkeypatch.setenv("MLSEARCH_COMMIT_EVERY", "6")
+    monkeypatch.setenv("MLSEARCH_COMMIT_GROWTH", "1")
+    monkeypatch.setattr(merging, "RAW_MERGE", False)
+    pooled = build_index(ROOTS, tmp_path / "pool")
+    monkeypatch.setattr(merging, "RAW_MERGE", True)
+    monkeypatch.setenv("MLSEARCH_MERGE_BESIDE", beside)
+    runs = []
+    merge = merging.RawMerge._merge
+    monkeypatch.setattr(
+        merging.RawMerge, "_merge", lambda self, *a: runs.append(1) or merge(self, *a)
+    )
+    raw = build_index(ROOTS, tmp_path / "raw")
+    assert runs  # the parent merged by blocks
+    assert raw.added == pooled.added
+    assert segments(tmp_path / "raw") == segments(tmp_path / "pool") <= 3
+    assert snapshot(tmp_path / "raw") == snapshot(tmp_path / "pool")

@@ -94,6 +94,18 @@ def segment_postings(storage, schema, segment, base: int, docmap) -> Iterator[tu
         reader.close()
 
 
+def merge_beside() -> bool:
+    """Whether a parallel run's parent merges old segments block by block while its
+    sub-processes write theirs (``mpwriter.SafeMpWriter._commit``), rather than after they
+    exit: ``MLSEARCH_MERGE_BESIDE=0`` for after (for measuring one against the other)."""
+    return os.environ.get("MLSEARCH_MERGE_BESIDE", "1") != "0"
+
+
+def raw_merge_applies(writer) -> bool:
+    """Whether old segments merged by ``writer`` would be merged by ``RawMerge``."""
+    return RAW_MERGE and _raw_sources_ok(writer)
+
+
 def _raw_sources_ok(writer) -> bool:
     """Whether ``writer``'s new segment can be written by ``RawMerge``: mlsearch's codec,
     no documents of its own and nothing in its pool (a parallel run's parent, or
