@@ -48,9 +48,20 @@ that a single-process run doesn't import ``whoosh.multiproc``.
 from __future__ import annotations
 
 import os
+from array import array
 from collections.abc import Callable, Iterator
 
 from whoosh.writing import MERGE_SMALL
+
+from .codec import (
+    _T_SINGLE,
+    MLTermInfo,
+    block_spans,
+    encoded_postings,
+    rebased_block,
+    rebased_entry,
+)
+from .segments import posting_blocks
 
 # Segments smaller than this fraction of the largest are "small"; SMALL_COUNT of them merge.
 SMALL_FRACTION = 1 / 8
@@ -295,8 +306,6 @@ class _PostingsOut:
     def one(self, k: int, value: bytes) -> bytes:
         """The entry of a term found in source ``k`` alone (no deletions there), its
         postings copied, the first block re-based (``term``'s common case)."""
-        from .codec import _T_SINGLE, MLTermInfo, block_spans, rebased_block, rebased_entry
-
         base = self._sources[k][1]
         if value[0] & _T_SINGLE:
             return rebased_entry(value, base) if base else value
@@ -344,8 +353,6 @@ class _PostingsOut:
 
     def _decoded(self, k: int, info) -> tuple[list, list, list]:
         """The postings of source ``k``'s part, renumbered: (ids, weights, values)."""
-        from .segments import posting_blocks
-
         reader, base, docmap = self._sources[k]
         ids: list = []
         weights: list = []
@@ -367,10 +374,6 @@ class _PostingsOut:
     def term(self, parts):
         """The merged term of ``parts`` (``(source, MLTermInfo)``, in source order): its
         postings written, its ``MLTermInfo`` returned (None: all its documents deleted)."""
-        from array import array
-
-        from .codec import MLTermInfo, block_spans, encoded_postings, rebased_block
-
         sources = self._sources
         # Each part either raw (its blocks copied) or decoded into postings.
         plan = []
