@@ -13,6 +13,7 @@ rebuilt as the files are read again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -20,6 +21,12 @@ from ..files import atomic_write
 from ..schema import read_meta
 
 STATE_FILE = "state.json"
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 SKIPPED_FILE = "skipped.json"
 
 
@@ -48,6 +55,7 @@ class IndexState:
         # that read them
         self.skipped: dict[str, list] = {}
         self._skipped_saved: dict[str, list] = {}  # as skipped.json holds it
+        self._saved: bytes | None = None  # digest of state.json as read or last written
 
     @staticmethod
     def key(root: str, rel: str) -> str:
@@ -59,7 +67,9 @@ class IndexState:
         state.skipped = read_skipped(index_dir)
         state._skipped_saved = dict(state.skipped)
         try:
-            raw = json.loads((index_dir / STATE_FILE).read_text(encoding="utf-8"))
+            data = (index_dir / STATE_FILE).read_bytes()
+            raw = json.loads(data.decode("utf-8"))
+            state._saved = _digest(data)
             if not (
                 isinstance(raw, dict)
                 and isinstance(raw.get("docs"), dict)
@@ -96,7 +106,13 @@ class IndexState:
             "docs": self.docs,
             "files": self.files,
         }
-        atomic_write(index_dir / STATE_FILE, json.dumps(raw, ensure_ascii=False))
+        text = json.dumps(raw, ensure_ascii=False)
+        data = text.encode("utf-8")
+        # A run that changed nothing leaves the file as it is: at 10x (153k articles) it
+        # is about 20 MB, written and flushed to disk again for nothing.
+        if _digest(data) != self._saved:
+            atomic_write(index_dir / STATE_FILE, text)
+            self._saved = _digest(data)
         # Written only when it changed: most runs skip the same files (or none).
         if self.skipped != self._skipped_saved:
             atomic_write(index_dir / SKIPPED_FILE, json.dumps(self.skipped, ensure_ascii=False))
