@@ -74,7 +74,8 @@ def test_touched_but_identical_file_is_unchanged(tmp_path):
 
 
 def test_a_run_that_changes_nothing_leaves_the_state_file_alone(tmp_path, monkeypatch):
-    """state.json is written only when it changes (about 20 MB at 153k articles)."""
+    """state.json is written only when the run changed something (over 20 MB at 153k
+    articles)."""
     import indexer.write.state as state
 
     docs, index = tmp_path / "docs", tmp_path / "ix"

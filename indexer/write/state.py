@@ -13,7 +13,6 @@ rebuilt as the files are read again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -21,12 +20,6 @@ from ..files import atomic_write
 from ..schema import read_meta
 
 STATE_FILE = "state.json"
-
-
-def _digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
-
-
 SKIPPED_FILE = "skipped.json"
 
 
@@ -55,7 +48,8 @@ class IndexState:
         # that read them
         self.skipped: dict[str, list] = {}
         self._skipped_saved: dict[str, list] = {}  # as skipped.json holds it
-        self._saved: bytes | None = None  # digest of state.json as read or last written
+        # state.json describes the index's latest commit (read back from it, or written)
+        self.current = False
 
     @staticmethod
     def key(root: str, rel: str) -> str:
@@ -67,9 +61,7 @@ class IndexState:
         state.skipped = read_skipped(index_dir)
         state._skipped_saved = dict(state.skipped)
         try:
-            data = (index_dir / STATE_FILE).read_bytes()
-            raw = json.loads(data.decode("utf-8"))
-            state._saved = _digest(data)
+            raw = json.loads((index_dir / STATE_FILE).read_text(encoding="utf-8"))
             if not (
                 isinstance(raw, dict)
                 and isinstance(raw.get("docs"), dict)
@@ -83,6 +75,7 @@ class IndexState:
                 and len(raw["docs"]) == count
             ):
                 state.docs, state.files = raw["docs"], raw["files"]
+                state.current = True
                 return state
         except FileNotFoundError:
             pass
@@ -99,20 +92,25 @@ class IndexState:
                 ]
         return state
 
-    def save(self, index_dir: Path, ix) -> None:
+    def save(self, index_dir: Path, ix, changed: bool = True) -> None:
+        """Write the state; with ``changed`` False (the run changed neither the index nor
+        what it knows of the files) only ``skipped.json``, if that changed: at 10x (153k
+        articles) ``state.json`` is over 20 MB, serialised and written again for
+        nothing by a run with nothing to do."""
+        if not changed and self.current:
+            self._save_skipped(index_dir)
+            return
         raw = {
             "generation": ix.latest_generation(),
             "doc_count": doc_count(ix),
             "docs": self.docs,
             "files": self.files,
         }
-        text = json.dumps(raw, ensure_ascii=False)
-        data = text.encode("utf-8")
-        # A run that changed nothing leaves the file as it is: at 10x (153k articles) it
-        # is about 20 MB, written and flushed to disk again for nothing.
-        if _digest(data) != self._saved:
-            atomic_write(index_dir / STATE_FILE, text)
-            self._saved = _digest(data)
+        atomic_write(index_dir / STATE_FILE, json.dumps(raw, ensure_ascii=False))
+        self.current = True
+        self._save_skipped(index_dir)
+
+    def _save_skipped(self, index_dir: Path) -> None:
         # Written only when it changed: most runs skip the same files (or none).
         if self.skipped != self._skipped_saved:
             atomic_write(index_dir / SKIPPED_FILE, json.dumps(self.skipped, ensure_ascii=False))
