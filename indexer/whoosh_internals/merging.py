@@ -108,8 +108,10 @@ def segment_postings(storage, schema, segment, base: int, docmap) -> Iterator[tu
 def merge_beside() -> bool:
     """Whether a parallel run's parent merges old segments block by block while its
     sub-processes write theirs (``mpwriter.SafeMpWriter._commit``), rather than after they
-    exit: ``MLSEARCH_MERGE_BESIDE=0`` for after (for measuring one against the other)."""
-    return os.environ.get("MLSEARCH_MERGE_BESIDE", "1") != "0"
+    exit: ``MLSEARCH_MERGE_BESIDE=1``. Off by default: on the shared 2-core machine (load
+    9-15) it did not pay (6k articles, last commit merging 3,000: 178/178 s with it,
+    179/155 s without), and beside the writers it adds the merge's memory to theirs."""
+    return os.environ.get("MLSEARCH_MERGE_BESIDE", "0") == "1"
 
 
 def raw_merge_applies(writer) -> bool:

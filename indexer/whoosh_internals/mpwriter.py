@@ -112,11 +112,11 @@ class SafeMpWriter(MpWriter):
         for _task in self.tasks:
             self._put(None)
         self._say("writing")
-        # Old segments merged block by block (merging.RawMerge: no posting pool, a few MB)
-        # are merged while the sub-processes write their segments, on the core they leave
-        # idle; merged through the pool, only once they have exited: at 10x (153k
-        # articles) that merge in the parent (127 -> 254 MB) beside the two writers (249 MB
-        # each) made the build's peak 728 MB, over issue 15's 700.
+        # Old segments are merged once the sub-processes have exited, not while they write:
+        # at 10x (153k articles) the pool's merge in the parent (127 -> 254 MB) beside the
+        # two writers (249 MB each) made the build's peak 728 MB, over issue 15's 700. A
+        # merge by blocks (merging.RawMerge: no pool) may go beside them when asked
+        # (MLSEARCH_MERGE_BESIDE=1, merging.merge_beside).
         beside = merge_beside() and raw_merge_applies(self)
         if beside:
             finalsegments, merged = self._merge_old(mergetype, optimize, merge)
