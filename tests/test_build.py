@@ -73,6 +73,29 @@ def test_touched_but_identical_file_is_unchanged(tmp_path):
     assert (r.added, r.updated, r.unchanged) == (0, 0, 1)
 
 
+def test_a_run_that_changes_nothing_leaves_the_state_file_alone(tmp_path, monkeypatch):
+    """state.json is written only when the run changed something (over 20 MB at 153k
+    articles)."""
+    import indexer.write.state as state
+
+    docs, index = tmp_path / "docs", tmp_path / "ix"
+    write(docs / "a.txt", "Navy exercise", "The navy held an exercise.")
+    build_index([docs], index)
+    written = []
+    real = state.atomic_write
+    monkeypatch.setattr(state, "atomic_write", lambda p, t: written.append(p.name) or real(p, t))
+    build_index([docs], index)
+    assert STATE_FILE not in written
+    write(docs / "a.txt", "Navy exercise", "The navy held an exercise.")  # new mtime
+    build_index([docs], index)
+    assert written.count(STATE_FILE) == 1
+    assert json.loads((index / STATE_FILE).read_text("utf-8"))["files"]
+    write(docs / "b.txt", "Palm oil", "Palm oil prices rose.")
+    build_index([docs], index)
+    assert written.count(STATE_FILE) == 2
+    assert build_index([docs], index).unchanged == 2
+
+
 def test_lost_state_file_is_rebuilt_from_the_index(tmp_path):
     docs, index = tmp_path / "docs", tmp_path / "ix"
     write(docs / "a.txt", "Navy exercise", "The navy held an exercise.")

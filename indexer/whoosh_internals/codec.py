@@ -1208,3 +1208,142 @@ class OnePosting(MLLeafMatcher):
 
     def _read_data(self):
         pass  # decoded when made
+
+
+# --- copying posting blocks raw (merging segments: ``merging.RawMerge``) -------------------
+
+
+def block_spans(buf) -> list[tuple[int, int, int, int, int, int]]:
+    """The blocks of one term's postings read whole into ``buf`` (its extent): for each,
+    ``(start, flags, count, span, rest, data)``: where the block starts, its header's
+    flags, posting count and doc-number span, where the header's varints end (its max
+    weight and length bytes follow) and where its data starts; the next block starts at
+    the following block's ``start`` (the last ends at ``len(buf)``)."""
+    out = []
+    i, end = 0, len(buf)
+    try:
+        while i < end:
+            start = i
+            flags, i = _read_varint(buf, i)
+            n, i = _read_varint(buf, i)
+            span, i = _read_varint(buf, i)
+            datalen, i = _read_varint(buf, i)
+            rest = i
+            if flags >> 4 & 3 == _W_FLOATS:
+                i += 4
+            else:
+                _, i = _read_varint(buf, i)
+            i += 2
+            out.append((start, flags, n, span, rest, i))
+            i += datalen
+            if flags & _LAST:
+                break
+    except IndexError:
+        raise CorruptIndexError("damaged posting block header") from None
+    if i != end or not out or not out[-1][1] & _LAST:
+        raise CorruptIndexError("a term's posting blocks disagree with its extent")
+    return out
+
+
+def rebased_block(buf, block, stop: int, add: int, last: bool) -> bytes:
+    """One block of ``buf`` (``block``: an entry of ``block_spans``, ``stop``: where the
+    block ends) with ``add`` added to its doc numbers and its last-block flag set to
+    ``last``. Doc numbers are deltas from the block before (the term's first block: from
+    0), so only the first block of a segment's postings in the merged term changes by more
+    than its flag: its first delta and span grow by ``add`` (its delta array widened when
+    the new delta needs it, the data deflated again as ``_encode_block`` does)."""
+    start, flags, n, span, rest, data_at = block
+    flags = flags & ~_LAST | (_LAST if last else 0)
+    data = buf[data_at:stop]
+    if add:
+        if flags & _DEFLATED:
+            data = zlib.decompress(data)
+        tc = flags >> 2 & 3
+        size = 1 << tc
+        first = int.from_bytes(data[:size], "little") + add
+        if first < 1 << 8 * size:
+            data = first.to_bytes(size, "little") + data[size:]
+        else:
+            deltas, _ = _read_array(tc, data, 0, n)
+            deltas = [first, *deltas[1:]]
+            ntc = _typecode(max(deltas))
+            data = _array_bytes(ntc, deltas) + data[n * size :]
+            flags = flags & ~(3 << 2) | ntc << 2
+        flags &= ~_DEFLATED
+        if len(data) >= DEFLATE_MIN:
+            packed = zlib.compress(data, DEFLATE_LEVEL)
+            if len(packed) < len(data):
+                data = packed
+                flags |= _DEFLATED
+    head = bytearray()
+    _varint(flags, head)
+    _varint(n, head)
+    _varint(span + add, head)
+    _varint(len(data), head)
+    return bytes(head) + buf[rest:data_at] + bytes(data)
+
+
+def encoded_postings(ids, weights, values, lengths, fmt, base: int, last: bool) -> list[bytes]:
+    """Postings (doc numbers ascending, above ``base``) as blocks of up to ``BLOCK_LIMIT``,
+    as ``MLPostingsWriter`` writes them (a length of 0 or None is not counted, as there);
+    the final block flagged last when ``last``."""
+    out = []
+    total = len(ids)
+    for a in range(0, total, BLOCK_LIMIT):
+        b = min(a + BLOCK_LIMIT, total)
+        lens = [ln for ln in lengths[a:b] if ln]
+        out.append(
+            _encode_block(
+                ids[a:b],
+                weights[a:b],
+                [v for v in values[a:b] if v],  # as ``add_posting`` keeps them
+                fmt,
+                base,
+                last and b == total,
+                min(lens) if lens else None,
+                max(lens, default=0),
+            )
+        )
+        base = ids[b - 1]
+    return out
+
+
+def rebased_entry(value: bytes, add: int, offset: int | None = None, length: int = 0) -> bytes:
+    """A term entry (``MLTermInfo.to_bytes``) with ``add`` added to its doc numbers and,
+    for a term with posting blocks, its postings now at ``offset`` for ``length`` bytes:
+    what a segment's term becomes when its postings are copied into a merged one."""
+    flags = value[0]
+    out = bytearray(value[:1])
+    if flags & _T_SINGLE:
+        minid, i = _read_varint(value, 1)
+        _varint(minid + add, out)
+        return bytes(out) + value[i:]
+    _, i = _read_varint(value, 1)  # doc frequency
+    if flags & _T_FLOAT_WEIGHTS:
+        i += 8
+    else:
+        _, i = _read_varint(value, i)
+        _, i = _read_varint(value, i)
+    i += 2  # min and max length bytes
+    out += value[1:i]
+    minid, i = _read_varint(value, i)
+    span, i = _read_varint(value, i)
+    _varint(minid + add, out)
+    _varint(span, out)
+    _varint(offset, out)
+    _varint(length, out)
+    return bytes(out)
+
+
+def stored_bytes_reader(perdoc_reader):
+    """A segment's stored fields per document as ``CompactStoredColumn`` wrote them (its
+    marker byte and pickle, deflated or not), not unpickled: None when it has none."""
+    reader = perdoc_reader._cached_reader("_stored", STORED_COLUMN)
+    return None if reader is None else reader._child
+
+
+def add_stored_bytes(perdoc_writer, docnum: int, raw: bytes) -> None:
+    """A document's stored fields, as ``stored_bytes_reader`` read them, written as they
+    are (``MLPerDocWriter``), not pickled and deflated again."""
+    if raw:
+        perdoc_writer._get_column("_stored")._child.add(docnum, raw)

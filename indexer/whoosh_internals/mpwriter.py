@@ -28,6 +28,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
+from .merging import merge_beside, raw_merge_applies
 from .pool import set_pool, use_in_this_process
 
 
@@ -111,6 +112,14 @@ class SafeMpWriter(MpWriter):
         for _task in self.tasks:
             self._put(None)
         self._say("writing")
+        # Old segments are merged once the sub-processes have exited, not while they write:
+        # at 10x (153k articles) the pool's merge in the parent (127 -> 254 MB) beside the
+        # two writers (249 MB each) made the build's peak 728 MB, over issue 15's 700. A
+        # merge by blocks (merging.RawMerge: no pool) may go beside them when asked
+        # (MLSEARCH_MERGE_BESIDE=1, merging.merge_beside).
+        beside = merge_beside() and raw_merge_applies(self)
+        if beside:
+            finalsegments, merged = self._merge_old(mergetype, optimize, merge)
         results = []
         # A sub-process puts its segment on the queue before it exits; read while waiting,
         # since a full queue pipe would keep it from exiting.
@@ -123,21 +132,27 @@ class SafeMpWriter(MpWriter):
                 self._check_tasks(finished=exited)
         for task in self.tasks:
             task.join()
-        # Old segments are merged once the sub-processes have exited, not while they write:
-        # at 10x (153k articles) the last commit's merge (parent 127 -> 254 MB) beside the
-        # two writers (249 MB each) made the build's peak 728 MB, over issue 15's 700.
-        finalsegments = self._merge_segments(mergetype, optimize, merge)
-        if self._added:  # old segments merged into this one (documents go to sub-processes)
-            self._say("merging")
+        if not beside:
+            finalsegments, merged = self._merge_old(mergetype, optimize, merge)
+        if merged is not None:
             # before the new segments: the index keeps its documents in the order they
             # were added (the near-duplicate finder takes the last as the newest)
-            finalsegments.append(self._finalize_segment())
+            finalsegments.append(merged)
         finalsegments += [segment for _run, _names, segment in results]
         if not self._added:
             self._close_segment()
         self._say("committing")
         self._commit_toc(finalsegments)
         self._finish()
+
+    def _merge_old(self, mergetype, optimize, merge):
+        """The merge policy's segments kept, and the one it merged old ones into (None:
+        it merged none)."""
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        if not self._added:  # old segments merged into this one (documents go to sub-processes)
+            return finalsegments, None
+        self._say("merging")
+        return finalsegments, self._finalize_segment()
 
     def cancel(self):
         """Stop the sub-processes, drop their files, release the lock."""

@@ -316,7 +316,9 @@ class _IndexingPass:
             self.writer = _writer(self.ix, self.index_dir, self.procs, self.tally.send)
         return self.writer
 
-    def commit(self, final: bool = False) -> None:
+    def commit(self, final: bool = False, changed: bool = True) -> None:
+        """Commit what the run wrote (``final``: its last commit, which may merge), then
+        save the state; ``changed`` False: the run changed nothing of it (``apply``)."""
         from ..whoosh_internals.merging import MAX_SEGMENTS, merge_policy
 
         written = self.report.added + self.report.updated
@@ -324,6 +326,7 @@ class _IndexingPass:
         if final and self.writer is None and written and len(self.ix._segments()) > MAX_SEGMENTS:
             self.writer = _writer(self.ix, self.index_dir, 1)
         if self.writer is not None:
+            changed = True
             self.tally.send(WRITING)
             policy = merge_policy(self.tally.send, written, final)
             # Nothing is looked up while committing: the table of pending articles goes
@@ -335,7 +338,7 @@ class _IndexingPass:
             self.indexed = doc_count(self.ix)
         self.tally.send(COMMITTING)
         self.dups.committed()
-        self.state.save(self.index_dir, self.ix)
+        self.state.save(self.index_dir, self.ix, changed)
 
     def optimize(self) -> None:
         """Merge every segment into one (``--optimize``): one process, after the run's own
@@ -489,13 +492,17 @@ class _IndexingPass:
             self._write().delete_by_term("id", doc_id)
             del state.docs[doc_id]
             report.removed += 1
+        # Nothing read, moved or removed: state.json stays as it is (only skipped.json
+        # may change).
+        changed = bool(to_read or contested or gone)
         for fkey in [k for k in state.files if k.split("\x00")[0] in root_keys]:
             if fkey not in seen_files:
                 del state.files[fkey]
+                changed = True
         for fkey in [k for k in state.skipped if k.split("\x00")[0] in root_keys]:
             if fkey not in seen_files and fkey not in self.skipped_now:
                 del state.skipped[fkey]
-        self.commit(final=True)
+        self.commit(final=True, changed=changed)
         report.seconds = time.perf_counter() - started
 
     def _remember_skip(self, where: IndexedRoot, skip: Skipped, rel: str | None = None) -> None:

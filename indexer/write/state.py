@@ -48,6 +48,8 @@ class IndexState:
         # that read them
         self.skipped: dict[str, list] = {}
         self._skipped_saved: dict[str, list] = {}  # as skipped.json holds it
+        # state.json describes the index's latest commit (read back from it, or written)
+        self.current = False
 
     @staticmethod
     def key(root: str, rel: str) -> str:
@@ -73,6 +75,7 @@ class IndexState:
                 and len(raw["docs"]) == count
             ):
                 state.docs, state.files = raw["docs"], raw["files"]
+                state.current = True
                 return state
         except FileNotFoundError:
             pass
@@ -89,7 +92,14 @@ class IndexState:
                 ]
         return state
 
-    def save(self, index_dir: Path, ix) -> None:
+    def save(self, index_dir: Path, ix, changed: bool = True) -> None:
+        """Write the state; with ``changed`` False (the run changed neither the index nor
+        what it knows of the files) only ``skipped.json``, if that changed: at 10x (153k
+        articles) ``state.json`` is over 20 MB, serialised and written again for
+        nothing by a run with nothing to do."""
+        if not changed and self.current:
+            self._save_skipped(index_dir)
+            return
         raw = {
             "generation": ix.latest_generation(),
             "doc_count": doc_count(ix),
@@ -97,6 +107,10 @@ class IndexState:
             "files": self.files,
         }
         atomic_write(index_dir / STATE_FILE, json.dumps(raw, ensure_ascii=False))
+        self.current = True
+        self._save_skipped(index_dir)
+
+    def _save_skipped(self, index_dir: Path) -> None:
         # Written only when it changed: most runs skip the same files (or none).
         if self.skipped != self._skipped_saved:
             atomic_write(index_dir / SKIPPED_FILE, json.dumps(self.skipped, ensure_ascii=False))
