@@ -23,6 +23,7 @@ of each segment (``RESCORE_WINDOW``) from their words' positions.
 from __future__ import annotations
 
 import copy
+import heapq
 import math
 from collections.abc import Callable
 
@@ -249,24 +250,33 @@ class Ranked(wq.CompoundQuery):
         return got
 
     def _near(self, scores: dict, positions: Callable) -> dict:
-        window = sorted(scores, key=lambda d: -scores[d])[:RESCORE_WINDOW]
+        # the RESCORE_WINDOW best, ties in the scores' order (as a stable sort gives)
+        window = heapq.nlargest(RESCORE_WINDOW, scores, key=scores.__getitem__)
         if not window:
             return scores
         docs = set(window)
-        cache: dict = {}
+        cache: dict = {}  # (field, term) -> (documents asked about, their positions)
 
-        def pos(field, term):
+        def pos(field, term, among):
+            """Positions of ``term`` in ``field`` for (at least) the documents ``among``:
+            a word's positions are read only where the words before it stand."""
             key = (field, term)
-            if key not in cache:
-                cache[key] = positions(field, term, docs)
-            return cache[key]
+            got = cache.get(key)
+            if got is None:
+                got = cache[key] = (set(among), positions(field, term, among))
+            elif not among <= got[0]:
+                more = among - got[0]
+                got[1].update(positions(field, term, more))
+                got[0].update(more)
+            return got[1]
 
         pairs = len(self.near)
         closeness = dict.fromkeys(window, 0.0)
         for _i, fields in self.near:
             best = dict.fromkeys(window, 0.0)
             for field, (a, b) in fields.items():
-                pa, pb = pos(field, a), pos(field, b)
+                pa = pos(field, a, docs)
+                pb = pos(field, b, docs.intersection(pa)) if pa else {}
                 for d in docs.intersection(pa).intersection(pb):
                     dist = _distance(pa[d], pb[d])
                     if dist and 1.0 / dist > best[d]:
@@ -275,8 +285,13 @@ class Ranked(wq.CompoundQuery):
                 closeness[d] += v
         whole = dict.fromkeys(window, 0.0)
         for field, terms in self.whole.items():
-            lists = [pos(field, t) for t in terms]
-            for d in docs.intersection(*lists):
+            lists = []
+            among = docs
+            for t in terms:
+                found = pos(field, t, among) if among else {}
+                lists.append(found)
+                among = among.intersection(found)
+            for d in among:
                 if _in_order(lists, d):
                     whole[d] = 1.0
         out = dict(scores)
