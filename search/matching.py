@@ -188,6 +188,20 @@ class Ranked(wq.CompoundQuery):
             return {}
         total_weight = sum(weights) or 1.0
         mode = self.mode
+        if mode in ("ranked", "all", "any"):
+            out = _combined(parts, weights, docs, total_weight, mode != "ranked")
+        else:
+            out = self._combined_slowly(parts, weights, docs, total_weight)
+        if self.boost != 1.0:
+            out = {d: s * self.boost for d, s in out.items()}
+        if positions is not None and self.proximity and (self.near or self.whole):
+            out = self._near(out, positions)
+        return out
+
+    def _combined_slowly(self, parts, weights, docs, total_weight) -> dict:
+        """``combine`` of the evaluation's other modes, a document at a time."""
+        n = len(parts)
+        mode = self.mode
         out = {}
         for d in docs:
             s = 0.0
@@ -211,10 +225,6 @@ class Ranked(wq.CompoundQuery):
                 out[d] = (m - n) * 1000.0 + s
             else:  # pragma: no cover - check_mode refuses others
                 raise ValueError(mode)
-        if self.boost != 1.0:
-            out = {d: s * self.boost for d, s in out.items()}
-        if positions is not None and self.proximity and (self.near or self.whole):
-            out = self._near(out, positions)
         return out
 
     def weights(self, top, cache=None) -> list[float]:
@@ -299,6 +309,54 @@ class Ranked(wq.CompoundQuery):
             near = closeness[d] / pairs if pairs else 0.0
             out[d] = scores[d] * (1.0 + NEAR_WEIGHT * near + WHOLE_WEIGHT * whole[d])
         return out
+
+
+def _combined(parts: list[dict], weights, docs: set, total_weight: float, plain: bool) -> dict:
+    """Each document of ``docs`` scored as ``Ranked.combine`` does (the clauses' scores
+    summed in clause order; unless ``plain``, times the share of the query's weight
+    matched to ``COVERAGE_POWER`` when not all matched), the same floats, in ``docs``'
+    order. The documents are split by which clauses they match with set operations, and
+    each such group summed at once."""
+    n = len(parts)
+    groups: list = [(docs, ())]
+    for i, part in enumerate(parts):
+        keys = part.keys()
+        split = []
+        for group, matched in groups:
+            inside = keys & group
+            if inside:
+                split.append((inside, (*matched, i)))
+            if len(inside) < len(group):
+                split.append((group - inside, matched))
+        groups = split
+    found: dict = {}
+    for group, matched in groups:
+        ps = [parts[i] for i in matched]
+        if len(ps) == 1:
+            (a,) = ps
+            sums = {d: 0.0 + a[d] for d in group}
+        elif len(ps) == 2:
+            a, b = ps
+            sums = {d: 0.0 + a[d] + b[d] for d in group}
+        elif len(ps) == 3:
+            a, b, c = ps
+            sums = {d: 0.0 + a[d] + b[d] + c[d] for d in group}
+        else:
+            sums = {}
+            for d in group:
+                s = 0.0
+                for p in ps:
+                    s += p[d]
+                sums[d] = s
+        if plain or len(matched) == n:
+            found.update(sums)
+        else:
+            w = 0.0
+            for i in matched:
+                w += weights[i]
+            factor = (w / total_weight) ** COVERAGE_POWER
+            found.update({d: s * factor for d, s in sums.items()})
+    return {d: found[d] for d in docs}
 
 
 def _clause_docs(reader, q) -> set:
