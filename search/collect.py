@@ -182,31 +182,51 @@ class CollapsingTop(ScoredMatchCollector):
         else:
             primary = scores
         floor = self._floor(primary, labels)
-        found = [d for d, v in primary.items() if v >= floor]
-        if len(found) <= self.limit:
-            return found
-        offset, by_date = self.offset, self.by_date
+        if floor == float("-inf"):
+            return list(scores)  # fewer groups than the page
+        above = [d for d, v in primary.items() if v > floor]
+        tied = [d for d, v in primary.items() if v == floor]
+        if labels is None:
+            named: set = set()
+            need = self.limit - len(above)
+        else:
+            named = {labels[d] for d in above}
+            loose = operator.countOf(map(labels.__getitem__, above), None)
+            need = self.limit - (len(named) - (None in named) + loose)
+        if need <= 0:  # cannot be: the floor is the page's last group
+            return above + tied
+        # Among the ties the page order goes on by score (date order), then group label:
+        # a match without a group (label b"") first, by docnum.
+        if not self.by_date:  # every tie scores alike
+            if labels is None:
+                return above + heapq.nsmallest(need, tied)
+            loose_ties = [d for d in tied if labels[d] is None]
+            if len(loose_ties) >= need:
+                return above + heapq.nsmallest(need, loose_ties)
+            need -= len(loose_ties)
+            names = {labels[d] for d in tied} - named
+            names.discard(None)
+            keep = set(heapq.nsmallest(need, names))
+            return above + loose_ties + [d for d in tied if labels[d] in keep]
+        offset = self.offset
 
         def key(d):
             label = labels[d] if labels is not None else None
-            tail = (b"", offset + d) if label is None else (label, 0)
-            return (-primary[d], -scores[d], *tail) if by_date else (-scores[d], *tail)
+            return (-scores[d], b"", offset + d) if label is None else (-scores[d], label, 0)
 
-        ranked = sorted(found, key=key)
-        seen: set = set()
-        need = self.limit
+        ranked = sorted(tied, key=key)
         for i, d in enumerate(ranked):
             label = labels[d] if labels is not None else None
-            if label is None or label not in seen:
-                seen.add(label)
+            if label is None or label not in named:
+                named.add(label)
                 need -= 1
                 if need == 0:
                     edge = key(d)
                     j = i + 1
                     while j < len(ranked) and key(ranked[j]) == edge:
                         j += 1  # copies of the group of the last place, as good
-                    return ranked[:j]
-        return ranked
+                    return above + ranked[:j]
+        return above + ranked
 
     def _floor(self, scores: dict, labels) -> float:
         """The score of the ``limit``-th best group of this segment's matches (each group

@@ -23,6 +23,7 @@ of each segment (``RESCORE_WINDOW``) from their words' positions.
 from __future__ import annotations
 
 import copy
+import heapq
 import math
 from collections.abc import Callable
 
@@ -187,6 +188,20 @@ class Ranked(wq.CompoundQuery):
             return {}
         total_weight = sum(weights) or 1.0
         mode = self.mode
+        if mode in ("ranked", "all", "any"):
+            out = _combined(parts, weights, docs, total_weight, mode != "ranked")
+        else:
+            out = self._combined_slowly(parts, weights, docs, total_weight)
+        if self.boost != 1.0:
+            out = {d: s * self.boost for d, s in out.items()}
+        if positions is not None and self.proximity and (self.near or self.whole):
+            out = self._near(out, positions)
+        return out
+
+    def _combined_slowly(self, parts, weights, docs, total_weight) -> dict:
+        """``combine`` of the evaluation's other modes, a document at a time."""
+        n = len(parts)
+        mode = self.mode
         out = {}
         for d in docs:
             s = 0.0
@@ -210,10 +225,6 @@ class Ranked(wq.CompoundQuery):
                 out[d] = (m - n) * 1000.0 + s
             else:  # pragma: no cover - check_mode refuses others
                 raise ValueError(mode)
-        if self.boost != 1.0:
-            out = {d: s * self.boost for d, s in out.items()}
-        if positions is not None and self.proximity and (self.near or self.whole):
-            out = self._near(out, positions)
         return out
 
     def weights(self, top, cache=None) -> list[float]:
@@ -249,24 +260,33 @@ class Ranked(wq.CompoundQuery):
         return got
 
     def _near(self, scores: dict, positions: Callable) -> dict:
-        window = sorted(scores, key=lambda d: -scores[d])[:RESCORE_WINDOW]
+        # the RESCORE_WINDOW best, ties in the scores' order (as a stable sort gives)
+        window = heapq.nlargest(RESCORE_WINDOW, scores, key=scores.__getitem__)
         if not window:
             return scores
         docs = set(window)
-        cache: dict = {}
+        cache: dict = {}  # (field, term) -> (documents asked about, their positions)
 
-        def pos(field, term):
+        def pos(field, term, among):
+            """Positions of ``term`` in ``field`` for (at least) the documents ``among``:
+            a word's positions are read only where the words before it stand."""
             key = (field, term)
-            if key not in cache:
-                cache[key] = positions(field, term, docs)
-            return cache[key]
+            got = cache.get(key)
+            if got is None:
+                got = cache[key] = (set(among), positions(field, term, among))
+            elif not among <= got[0]:
+                more = among - got[0]
+                got[1].update(positions(field, term, more))
+                got[0].update(more)
+            return got[1]
 
         pairs = len(self.near)
         closeness = dict.fromkeys(window, 0.0)
         for _i, fields in self.near:
             best = dict.fromkeys(window, 0.0)
             for field, (a, b) in fields.items():
-                pa, pb = pos(field, a), pos(field, b)
+                pa = pos(field, a, docs)
+                pb = pos(field, b, docs.intersection(pa)) if pa else {}
                 for d in docs.intersection(pa).intersection(pb):
                     dist = _distance(pa[d], pb[d])
                     if dist and 1.0 / dist > best[d]:
@@ -275,8 +295,13 @@ class Ranked(wq.CompoundQuery):
                 closeness[d] += v
         whole = dict.fromkeys(window, 0.0)
         for field, terms in self.whole.items():
-            lists = [pos(field, t) for t in terms]
-            for d in docs.intersection(*lists):
+            lists = []
+            among = docs
+            for t in terms:
+                found = pos(field, t, among) if among else {}
+                lists.append(found)
+                among = among.intersection(found)
+            for d in among:
                 if _in_order(lists, d):
                     whole[d] = 1.0
         out = dict(scores)
@@ -284,6 +309,54 @@ class Ranked(wq.CompoundQuery):
             near = closeness[d] / pairs if pairs else 0.0
             out[d] = scores[d] * (1.0 + NEAR_WEIGHT * near + WHOLE_WEIGHT * whole[d])
         return out
+
+
+def _combined(parts: list[dict], weights, docs: set, total_weight: float, plain: bool) -> dict:
+    """Each document of ``docs`` scored as ``Ranked.combine`` does (the clauses' scores
+    summed in clause order; unless ``plain``, times the share of the query's weight
+    matched to ``COVERAGE_POWER`` when not all matched), the same floats, in ``docs``'
+    order. The documents are split by which clauses they match with set operations, and
+    each such group summed at once."""
+    n = len(parts)
+    groups: list = [(docs, ())]
+    for i, part in enumerate(parts):
+        keys = part.keys()
+        split = []
+        for group, matched in groups:
+            inside = keys & group
+            if inside:
+                split.append((inside, (*matched, i)))
+            if len(inside) < len(group):
+                split.append((group - inside, matched))
+        groups = split
+    found: dict = {}
+    for group, matched in groups:
+        ps = [parts[i] for i in matched]
+        if len(ps) == 1:
+            (a,) = ps
+            sums = {d: 0.0 + a[d] for d in group}
+        elif len(ps) == 2:
+            a, b = ps
+            sums = {d: 0.0 + a[d] + b[d] for d in group}
+        elif len(ps) == 3:
+            a, b, c = ps
+            sums = {d: 0.0 + a[d] + b[d] + c[d] for d in group}
+        else:
+            sums = {}
+            for d in group:
+                s = 0.0
+                for p in ps:
+                    s += p[d]
+                sums[d] = s
+        if plain or len(matched) == n:
+            found.update(sums)
+        else:
+            w = 0.0
+            for i in matched:
+                w += weights[i]
+            factor = (w / total_weight) ** COVERAGE_POWER
+            found.update({d: s * factor for d, s in sums.items()})
+    return {d: found[d] for d in docs}
 
 
 def _clause_docs(reader, q) -> set:
