@@ -61,7 +61,7 @@ from whoosh.codec.whoosh3 import (
     W3TermsReader,
 )
 from whoosh.reading import CorruptIndexError, TermNotFound
-from whoosh.system import emptybytes, pack_uint
+from whoosh.system import emptybytes, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 BLOCK_LIMIT = 128  # postings per block, as whoosh3's
@@ -388,6 +388,28 @@ class MLPostingsWriter(W3PostingsWriter):
         self._terminfo = None
         return terminfo
 
+    def add_term(self, format_, terminfo, ids, weights, values, lengths):
+        """A whole term's postings (``ids`` ascending; ``lengths``: each document's field
+        length), as ``start_postings``, ``add_posting`` for each and ``finish_postings``
+        would write them, a block at a time; returns the term's ``terminfo``."""
+        self.start_postings(format_, terminfo)
+        n = len(ids)
+        limit = self._blocklimit
+        for s in range(0, n, limit):
+            if s:
+                self._write_block()
+            e = s + limit
+            ws = weights[s:e]
+            self._ids = array("I", ids[s:e])
+            self._weights = array("f", ws)
+            self._maxweight = max(0, max(ws))
+            self._values = [v for v in values[s:e] if v]
+            ls = [ln for ln in lengths[s:e] if ln]
+            if ls:
+                self._minlength = min(ls)
+                self._maxlength = max(ls)
+        return self.finish_postings()
+
     def _encoded(self, base: int, last: bool) -> bytes:
         return _encode_block(
             self._ids,
@@ -558,6 +580,9 @@ class MLFieldWriter(W3FieldWriter):
         if reader is None:
             return super().add_postings(schema, lengths, items)
         doccount = lengths.doc_count_all()
+        groups = getattr(items, "groups", None)
+        if groups is not None:
+            return self._add_term_groups(schema, reader, doccount, groups())
         lastfn = lasttext = None
         table: list = []
         add = None
@@ -591,6 +616,81 @@ class MLFieldWriter(W3FieldWriter):
             self.finish_term()
         if lastfn is not None:
             self.finish_field()
+
+    def _add_term_groups(self, schema, reader, doccount, groups):
+        """``add_postings`` for postings grouped by term (``pool.TermGroups.groups``:
+        ``(fieldname, btext, docnums, weights, values)``, sorted): the same entries and
+        blocks, a term at a time; a term's only posting goes straight into its entry."""
+        lastfn = None
+        tindex_add = self._tindex.add
+        table: list = []
+        for fieldname, btext, ids, weights, values in groups:
+            if fieldname != lastfn:
+                if lastfn is not None:
+                    if fieldname < lastfn:
+                        raise OutOfOrderError(f"Field {lastfn!r} .. {fieldname!r}")
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                postwriter = self._postwriter
+                fmt = self._fieldobj.format
+                prefix = pack_ushort(self._fieldid)
+                lastfn = fieldname
+                get = reader(fieldname)
+                table = [get(d) for d in range(doccount)]
+            if ids[0] < 0:  # whoosh's spelling entries: none here, skipped as whoosh does
+                keep = [i for i, d in enumerate(ids) if d >= 0]
+                if not keep:
+                    continue
+                ids = [ids[i] for i in keep]
+                weights = [weights[i] for i in keep]
+                values = [values[i] for i in keep]
+            self._btext = btext
+            if len(ids) == 1:
+                d = ids[0]
+                entry = _single_entry(
+                    d, weights[0], values[0], table[d] if d < doccount else get(d)
+                )
+            else:
+                lengths = [table[d] if d < doccount else get(d) for d in ids]
+                entry = postwriter.add_term(
+                    fmt, MLTermInfo(), ids, weights, values, lengths
+                ).to_bytes()
+            tindex_add(prefix + btext, entry)
+        if lastfn is not None:
+            self.finish_field()
+
+
+_F32_LIMIT = float(1 << 24)  # whole numbers below it are the same as 32-bit floats
+
+
+def _single_entry(docnum: int, weight, value, length) -> bytes:
+    """``MLTermInfo.to_bytes`` of a term whose only posting is ``(docnum, weight, value)``
+    in a document whose field length is ``length``, as ``MLPostingsWriter`` would make it
+    (the weight through its 32-bit float array, the largest weight as given)."""
+    if 0 <= weight < _F32_LIMIT and weight == int(weight):
+        w32 = float(weight)
+    else:
+        w32 = _F32.unpack(_F32.pack(weight))[0]
+    maxweight = weight if weight > 0 else 0
+    floats = not (_whole(w32) and _whole(maxweight))
+    out = bytearray(1)
+    _varint(docnum, out)
+    if floats:
+        out += _F32.pack(w32)
+    else:
+        _varint(int(w32), out)
+    out.append(length_to_byte(length) if length else 0)
+    value = value or b""
+    flags = _T_SINGLE
+    if floats:
+        flags |= _T_FLOAT_WEIGHTS
+        out += value
+    elif value == pack_uint(int(w32)):
+        flags |= _T_VALUE_IS_WEIGHT
+    else:
+        out += value
+    out[0] = flags
+    return bytes(out)
 
 
 # --- reading ---------------------------------------------------------------------------------
