@@ -45,6 +45,7 @@ import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
+from operator import sub
 from struct import Struct
 
 from whoosh import columns, formats
@@ -242,22 +243,26 @@ def _encode_block(ids, weights, values, fmt, base: int, last: bool, minlength, m
     n = len(ids)
     data = bytearray()
     # doc numbers as deltas from the previous block's last one
-    deltas = [ids[0] - base]
-    prev = ids[0]
-    for d in ids[1:]:
-        deltas.append(d - prev)
-        prev = d
+    idlist = ids.tolist() if isinstance(ids, array) else list(ids)
+    deltas = list(map(sub, idlist, [base, *idlist[:-1]]))
     idtc = _typecode(max(deltas))
     data += _array_bytes(idtc, deltas)
-    # weights
+    # weights: ones, whole numbers (term frequencies) or floats
     maxweight = max(weights)
-    if all(w == 1.0 for w in weights):
-        wkind, wtc = _W_ONES, 0
-    elif all(_whole(w) for w in weights):
-        wkind = _W_INTS
-        wtc = _typecode(int(maxweight))
-        data += _array_bytes(wtc, [int(w) for w in weights])
+    wlist = weights.tolist() if isinstance(weights, array) else list(weights)
+    try:
+        ints = list(map(int, wlist))
+    except (OverflowError, ValueError):  # inf, nan
+        ints = None
+    if ints is not None and ints == wlist and min(ints) >= 0 and maxweight < 1 << 53:
+        if ints.count(1) == n:
+            wkind, wtc = _W_ONES, 0
+        else:
+            wkind = _W_INTS
+            wtc = _typecode(int(maxweight))
+            data += _array_bytes(wtc, ints)
     else:
+        ints = None
         wkind, wtc = _W_FLOATS, 0
         f = array("f", weights)
         if _SWAP:
@@ -268,11 +273,7 @@ def _encode_block(ids, weights, values, fmt, base: int, last: bool, minlength, m
     ltc = 0
     if fixed == 0 or not values:
         vkind = _V_NONE
-    elif (
-        fixed == 4
-        and wkind != _W_FLOATS
-        and all(v == pack_uint(int(w)) for v, w in zip(values, weights, strict=True))
-    ):
+    elif fixed == 4 and ints is not None and _packed_uints(values, ints):
         vkind = _V_FROM_WEIGHTS  # Frequency: the value is the weight, packed
     elif fixed is not None and fixed > 0:
         vkind = _V_FIXED
@@ -301,6 +302,19 @@ def _encode_block(ids, weights, values, fmt, base: int, last: bool, minlength, m
     head.append(0 if minlength is None else length_to_byte(minlength))
     head.append(length_to_byte(maxlength))
     return bytes(head) + data
+
+
+def _packed_uints(values, ints) -> bool:
+    """Whether ``values`` are ``ints`` each packed by whoosh's ``pack_uint`` (4 bytes,
+    big-endian), compared all at once."""
+    if len(values) != len(ints) or max(ints) > 0xFFFFFFFF or set(map(len, values)) != {4}:
+        return False
+    a = array("I", ints)
+    if a.itemsize != 4:
+        return all(v == pack_uint(i) for v, i in zip(values, ints, strict=True))
+    if sys.byteorder == "little":
+        a.byteswap()
+    return b"".join(values) == a.tobytes()
 
 
 def _decode_block(flags: int, n: int, data, base: int, fixedsize):
@@ -802,6 +816,16 @@ TABLE_BLOCK = 16  # entries a block; each block's first key is held in memory by
 _TRAILER = Struct("<QQQQQB4s")  # index, first keys, extras, blocks, entries, offset tc, magic
 
 
+def _shared_prefix(a: bytes, b: bytes) -> int:
+    """How many leading bytes ``a`` and ``b`` share (compared as two integers, not a byte
+    at a time)."""
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    x = int.from_bytes(a[:n], "big") ^ int.from_bytes(b[:n], "big")
+    return n - 1 - (x.bit_length() - 1) // 8
+
+
 class TermTableWriter:
     """A sorted term dictionary in place of whoosh3's ordered hash file (which spends 32
     bytes of lengths and hash slots on every term): entries in blocks of ``TABLE_BLOCK``,
@@ -828,14 +852,18 @@ class TermTableWriter:
             self._firsts.append(key)
             shared = 0
         else:
-            shared = 0
-            top = min(len(prev), len(key))
-            while shared < top and prev[shared] == key[shared]:
-                shared += 1
-        _varint(shared, buf)
-        _varint(len(key) - shared, buf)
-        buf += key[shared:]
-        _varint(len(value), buf)
+            shared = _shared_prefix(prev, key)
+        rest = len(key) - shared
+        size = len(value)
+        if shared < 0x80 and rest < 0x80 and size < 0x80:
+            buf += bytes((shared, rest))
+            buf += key[shared:]
+            buf.append(size)
+        else:
+            _varint(shared, buf)
+            _varint(rest, buf)
+            buf += key[shared:]
+            _varint(size, buf)
         buf += value
         self._prev = key
         self._count += 1

@@ -7,7 +7,8 @@ pickled with its own ``pickle.dump`` call, read back one by one and merged throu
 of single postings, then handed to the field writer one call each. Here the pool keeps
 each term's postings together as they come (a writer adds documents in doc-number order,
 so each term's list is sorted already), a run is the terms in order, each term's
-doc numbers, weights and values as three lists (``marshal``, a chunk of terms a call), and
+doc numbers, weights and values as three lists (``marshal``, a chunk of terms a call,
+each chunk read whole), and
 runs are merged a term at a time: a term's postings in a later run all come after those in
 an earlier one (later documents), so merging runs is concatenating each term's lists in
 run order. ``iter_postings`` returns a ``TermGroups``: whoosh's sorted postings when
@@ -31,6 +32,7 @@ from __future__ import annotations
 import heapq
 import marshal
 from operator import itemgetter
+from struct import Struct
 
 from whoosh import writing
 
@@ -39,6 +41,7 @@ from whoosh import writing
 CHUNK = 4096
 
 _KEY = itemgetter(0, 1)
+_SIZE = Struct("<I")
 
 
 def _columns(got: list, unordered: bool) -> tuple[list, list, list]:
@@ -123,21 +126,21 @@ class ChunkedPostingPool(writing.PostingPool):
             chunk.append(g)
             n += len(g[2])
             if n >= CHUNK:
-                f.write(marshal.dumps(chunk))
+                _write_chunk(f, chunk)
                 chunk, n = [], 0
         if chunk:
-            f.write(marshal.dumps(chunk))
+            _write_chunk(f, chunk)
         f.close()
 
     def _read_run(self, path):
         f = self._open_run(path)
         try:
-            while True:
-                try:
-                    chunk = marshal.load(f)
-                except EOFError:
-                    return
-                yield from chunk
+            while head := f.read(_SIZE.size):
+                (n,) = _SIZE.unpack(head)
+                data = f.read(n)
+                if len(data) != n:
+                    raise EOFError(f"posting run {path} cut short")
+                yield from marshal.loads(data)
         finally:
             f.close()
             self._remove_run(path)
@@ -207,6 +210,12 @@ class ChunkedPostingPool(writing.PostingPool):
             return groups
         streams, self.streams = self.streams, []
         return heapq.merge(iter(groups), *streams)
+
+
+def _write_chunk(f, chunk: list) -> None:
+    # marshal.load on a file reads it an object at a time: a chunk is read whole, by size
+    data = marshal.dumps(chunk)
+    f.write(_SIZE.pack(len(data)) + data)
 
 
 def _finish(g, resort: bool):
