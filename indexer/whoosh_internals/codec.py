@@ -44,6 +44,7 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from itertools import accumulate
 from operator import sub
 from struct import Struct
@@ -163,6 +164,25 @@ def _direct_tokens(value, analyzer, kwargs):
     return tokens_of(value, "index", True)
 
 
+def _direct_terms(value, analyzer, kwargs, positions: bool):
+    """The terms ``_direct_tokens`` would give, in order, through the analyzer's
+    ``index_terms`` (no spans, no tuples: ``analyse/fields.py``); None when it has none,
+    or, for ``positions``, when a token's position is not its index in that list."""
+    index_terms = getattr(analyzer, "index_terms", None)
+    if (
+        index_terms is None
+        or (positions and not getattr(analyzer, "consecutive_positions", False))
+        or not isinstance(value, str)
+        or kwargs.get("mode", "index") != "index"
+        or kwargs.keys() - {"mode"}
+    ):
+        return None
+    return index_terms(value)
+
+
+_SINGLE_POSITION = [bytes((0, p)) for p in range(256)]  # CompactPositions.encode([p])
+
+
 class CompactPositions(formats.Positions):
     """Whoosh's ``Positions`` (frequency, weight, positions), each posting's positions
     stored as one type byte (0: bytes, 1: shorts, 2: ints) and the deltas between them
@@ -170,26 +190,33 @@ class CompactPositions(formats.Positions):
 
     def word_values(self, value, analyzer, **kwargs):
         # The writer's hot loop: one dict of position lists, no Token per word.
-        toks = _direct_tokens(value, analyzer, kwargs)
-        if toks is None:
-            return super().word_values(value, analyzer, **kwargs)
+        terms = _direct_terms(value, analyzer, kwargs, positions=True)
         poses: dict[str, list[int]] = {}
-        for term, pos, _a, _b in toks:
-            got = poses.get(term)
-            if got is None:
-                poses[term] = [pos]
-            else:
-                got.append(pos)
+        if terms is not None:
+            for pos, term in enumerate(terms):
+                got = poses.get(term)
+                if got is None:
+                    poses[term] = [pos]
+                else:
+                    got.append(pos)
+        else:
+            toks = _direct_tokens(value, analyzer, kwargs)
+            if toks is None:
+                return super().word_values(value, analyzer, **kwargs)
+            for term, pos, _a, _b in toks:
+                got = poses.get(term)
+                if got is None:
+                    poses[term] = [pos]
+                else:
+                    got.append(pos)
         fb = self.field_boost
         encode = self.encode
         return [(w, len(p), float(len(p)) * fb, encode(p)) for w, p in poses.items()]
 
     def encode(self, poslist) -> bytes:
-        deltas = []
-        base = 0
-        for pos in poslist:
-            deltas.append(pos - base)
-            base = pos
+        if len(poslist) == 1 and 0 <= poslist[0] < 256:
+            return _SINGLE_POSITION[poslist[0]]  # most terms of an article: once
+        deltas = list(map(sub, poslist, [0, *poslist[:-1]]))
         tc = _typecode(max(deltas)) if deltas else 0
         return bytes((tc,)) + _array_bytes(tc, deltas)
 
@@ -224,13 +251,10 @@ class SurfaceFrequency(formats.Frequency):
     analyzers' tokens without whoosh's Token objects (``_direct_tokens``); stored alike."""
 
     def word_values(self, value, analyzer, **kwargs):
-        toks = _direct_tokens(value, analyzer, kwargs)
-        if toks is None:
+        terms = _direct_terms(value, analyzer, kwargs, positions=False)
+        if terms is None:
             return super().word_values(value, analyzer, **kwargs)
-        freqs: dict[str, int] = {}
-        get = freqs.get
-        for term, _pos, _a, _b in toks:
-            freqs[term] = get(term, 0) + 1
+        freqs = Counter(terms)  # counted in C, in order of first occurrence
         fb = self.field_boost
         return [(w, n, float(n) * fb, pack_uint(n)) for w, n in freqs.items()]
 
