@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from whoosh.analysis import Analyzer, Token
 
 from .chinese import han_bigram_terms, han_bigram_tokens, han_word_terms, han_word_tokens
-from .latin import latin_tokens, surface_words
+from .latin import latin_tokens, surface_terms, surface_words
 from .normalize import TokenTuple, normalize
 
 
@@ -101,6 +101,9 @@ class SurfaceAnalyzer(_TupleAnalyzer):
 
     def tokens_of(self, text, mode, removestops):
         return surface_words(text)
+
+    def index_terms(self, text):
+        return surface_terms(text)
 
 
 ANALYZERS = {

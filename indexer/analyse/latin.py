@@ -400,3 +400,13 @@ def surface_words(text: str | Normalized) -> list[TokenTuple]:
                 a, b = starts[a], ends[b - 1]
             out.append((w, pos, a, b))
     return out
+
+
+def surface_terms(text: str) -> list[str]:
+    """The terms of ``surface_words(text)``, in order, without positions or spans: what
+    indexing the ``spell`` field needs."""
+    return [
+        w
+        for w in PART_RE.findall(normalize(text).text)
+        if len(w) >= 3 and not w.isdigit() and "'" not in w and "’" not in w
+    ]
