@@ -248,8 +248,8 @@ def test_spell_field_indexes_as_whoosh_token_path_does():
 
 def _segment_files(folder, pool_limit):
     """The term dictionary and postings (bytes) of one segment written with mlsearch's
-    codec from ``_docs``: through whoosh's own pool (``pool_limit`` None: postings one at
-    a time) or mlsearch's (whole terms), whose ``pool_limit`` makes it write runs."""
+    codec from ``_docs``: through whoosh's own pool (``pool_limit`` None) or mlsearch's,
+    whose ``pool_limit`` makes it write runs or not."""
     from indexer.whoosh_internals.pool import ChunkedPostingPool, set_pool
 
     ix = index.create_in(folder, _schema(True))
@@ -268,19 +268,25 @@ def _segment_files(folder, pool_limit):
     return out, runs
 
 
-def test_terms_written_whole_give_the_same_files_as_postings_one_at_a_time(tmp_path):
-    """The segment writer's path for whole terms (``MLFieldWriter._add_term_groups``, a
-    term's only posting straight into its entry, blocks from lists) writes the very bytes
-    whoosh's posting-at-a-time path (``add_postings``) writes, with runs merged or not."""
-    (tmp_path / "one").mkdir()
-    (tmp_path / "whole").mkdir()
-    (tmp_path / "runs").mkdir()
-    one, _ = _segment_files(tmp_path / "one", None)
+def test_terms_written_whole_give_the_same_files_as_postings_one_at_a_time(tmp_path, monkeypatch):
+    """The segment writer writes a term at a time (``MLFieldWriter._add_term_groups``: a
+    term's only posting straight into its entry, blocks from lists), from whoosh's
+    sorted postings or the pool's terms: the very bytes whoosh's posting-at-a-time path
+    (``FieldWriter.add_postings``: start_term, add, finish_term) writes."""
+    from whoosh.codec.base import FieldWriter
+
+    for name in ("one", "whoosh", "whole", "runs"):
+        (tmp_path / name).mkdir()
+    whoosh_pool, _ = _segment_files(tmp_path / "whoosh", None)
     whole, runs = _segment_files(tmp_path / "whole", 1 << 30)
     assert runs == 0
     merged, runs = _segment_files(tmp_path / "runs", 200_000)
     assert runs > 3
+    with monkeypatch.context() as m:
+        m.setattr(mlcodec.MLFieldWriter, "add_postings", FieldWriter.add_postings)
+        one, _ = _segment_files(tmp_path / "one", None)
     assert set(one) == {".trm", ".pst"}
+    assert whoosh_pool == one
     assert whole == one
     assert merged == one
 

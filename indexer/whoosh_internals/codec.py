@@ -610,10 +610,11 @@ class MLFieldWriter(W3FieldWriter):
 
     def add_postings(self, schema, lengths, items):
         """Whoosh's ``FieldWriter.add_postings`` (sorted ``(fieldname, btext, docnum,
-        weight, value)`` postings into fields, terms and postings), the same calls in
-        the same order, with each field's document lengths read once into a list
-        rather than from the length column a posting at a time (17% of writing a
-        segment), and each posting handed straight to the postings writer."""
+        weight, value)`` postings into fields, terms and postings): the same entries
+        and blocks, written a term at a time (``_add_term_groups``), with each field's
+        document lengths read once into a list rather than from the length column a
+        posting at a time (17% of writing a segment). Postings already grouped by term
+        (``pool.TermGroups``) are taken as they are."""
         reader = getattr(lengths, "doc_field_length_reader", None) if lengths else None
         if reader is None:
             return super().add_postings(schema, lengths, items)
@@ -621,39 +622,7 @@ class MLFieldWriter(W3FieldWriter):
         groups = getattr(items, "groups", None)
         if groups is not None:
             return self._add_term_groups(schema, reader, doccount, groups())
-        lastfn = lasttext = None
-        table: list = []
-        add = None
-        for fieldname, btext, docnum, weight, value in items:
-            if fieldname != lastfn:
-                if lastfn is not None and fieldname < lastfn:
-                    raise OutOfOrderError(f"Field {lastfn!r} .. {fieldname!r}")
-                if lasttext is not None:
-                    self.finish_term()
-                if lastfn is not None:
-                    self.finish_field()
-                self.start_field(fieldname, schema[fieldname])
-                add = self._postwriter.add_posting
-                lastfn, lasttext = fieldname, None
-                get = reader(fieldname)
-                table = [get(d) for d in range(doccount)]
-            if docnum == -1:  # whoosh's spelling entries: none here, skipped as whoosh does
-                continue
-            if btext != lasttext:
-                if lasttext is not None:
-                    if btext < lasttext:
-                        raise OutOfOrderError(
-                            f"Term {lastfn}:{lasttext!r} .. {fieldname}:{btext!r}"
-                        )
-                    self.finish_term()
-                self.start_term(btext)
-                lasttext = btext
-            length = table[docnum] if docnum < doccount else get(docnum)
-            add(docnum, weight, emptybytes if value is None else value, length)
-        if lasttext is not None:
-            self.finish_term()
-        if lastfn is not None:
-            self.finish_field()
+        return self._add_term_groups(schema, reader, doccount, _terms_of(items))
 
     def _add_term_groups(self, schema, reader, doccount, groups):
         """``add_postings`` for postings grouped by term (``pool.TermGroups.groups``:
@@ -696,6 +665,29 @@ class MLFieldWriter(W3FieldWriter):
             tindex_add(prefix + btext, entry)
         if lastfn is not None:
             self.finish_field()
+
+
+def _terms_of(items):
+    """Sorted ``(fieldname, btext, docnum, weight, value)`` postings as ``(fieldname,
+    btext, docnums, weights, values)``, a term at a time (values None as b"")."""
+    key = field = None
+    ids: list = []
+    weights: list = []
+    values: list = []
+    for fieldname, btext, docnum, weight, value in items:
+        if btext != key or fieldname != field:
+            if key is not None:
+                if ids:
+                    yield field, key, ids, weights, values
+                if fieldname == field and btext < key:
+                    raise OutOfOrderError(f"Term {field}:{key!r} .. {fieldname}:{btext!r}")
+            key, field = btext, fieldname
+            ids, weights, values = [], [], []
+        ids.append(docnum)
+        weights.append(weight)
+        values.append(emptybytes if value is None else value)
+    if ids:
+        yield field, key, ids, weights, values
 
 
 _F32_LIMIT = float(1 << 24)  # whole numbers below it are the same as 32-bit floats

@@ -1,20 +1,16 @@
-"""Whoosh's posting pool, keeping postings grouped by term and handing the segment writer
-whole terms instead of one posting at a time.
+"""Whoosh's posting pool, writing its sorted runs in chunks instead of a posting at a time,
+and handing the segment writer whole terms when it wrote none.
 
 While indexing, whoosh keeps postings in memory up to ``limitmb``, then sorts them and
-writes them to a temporary "run" file, to be merged at commit, a posting at a time: each
-pickled with its own ``pickle.dump`` call, read back one by one and merged through a heap
-of single postings, then handed to the field writer one call each. Here the pool keeps
-each term's postings together as they come (a writer adds documents in doc-number order,
-so each term's list is sorted already), a run is the terms in order, each term's
-doc numbers, weights and values as three lists (``marshal``, a chunk of terms a call,
-each chunk read whole), and
-runs are merged a term at a time: a term's postings in a later run all come after those in
-an earlier one (later documents), so merging runs is concatenating each term's lists in
-run order. ``iter_postings`` returns a ``TermGroups``: whoosh's sorted postings when
-iterated, and whole terms (``groups()``) for a field writer that takes them
-(``codec.MLFieldWriter.add_postings``). Runs are temporary files that only this pool
-writes and reads.
+writes them to a temporary "run" file, to be merged at commit. It pickles each posting
+with its own ``pickle.dump`` call into a Python file wrapper, so writing runs took 40% of
+an indexing process's time on the 153k-article build (py-spy). Here a run is a sequence
+of pickled lists of up to ``CHUNK`` postings: the same postings in the same order, a
+fraction of the calls. Runs are temporary files that only this pool writes and reads.
+Postings are kept grouped by term as they come (a writer adds documents in doc-number
+order, so each term's list is sorted already); when no run was written, ``iter_postings``
+gives them as a ``TermGroups``, whole terms, which the segment writer takes as they are
+(``codec.MLFieldWriter.add_postings``).
 
 Whoosh's seam for a pool of one's own is ``SegmentWriter(ix, poolclass=…)`` (so also
 ``ix.writer(poolclass=…)``, and MpWriter hands its keyword arguments to its sub-writers),
@@ -30,18 +26,13 @@ exists to run that one writer, and the parent process is never patched.
 from __future__ import annotations
 
 import heapq
-import marshal
-from operator import itemgetter
-from struct import Struct
+import itertools
+import pickle
 
 from whoosh import writing
 
-# Postings a chunk of a run (a chunk is whole terms, so a common term's may be more):
-# merging runs holds one chunk of each open run.
+# Postings a chunk: merging runs holds one chunk of each open run (whoosh opens up to 128).
 CHUNK = 4096
-
-_KEY = itemgetter(0, 1)
-_SIZE = Struct("<I")
 
 
 def _columns(got: list, unordered: bool) -> tuple[list, list, list]:
@@ -78,9 +69,11 @@ class ChunkedPostingPool(writing.PostingPool):
         # Postings of merged segments, each a sorted iterator (merging.StreamingMerge).
         self.streams: list = []
         # The postings in memory, grouped as they come: field -> term -> its postings
-        # (whoosh's tuples), in the order added.
+        # (whoosh's tuples), in the order added. A writer adds documents in doc-number
+        # order, so each term's list is sorted already and a run is the terms in order,
+        # without sorting every posting (that sort was 11% of an indexing process).
         self._terms: dict[str, dict[bytes, list]] = {}
-        self._unordered = False  # a term's postings came out of doc-number order
+        self._unordered = False  # postings came out of doc-number order
         self._lastdoc = -1
 
     def add(self, item):
@@ -95,9 +88,9 @@ class ChunkedPostingPool(writing.PostingPool):
         else:
             got.append(item)
         # A writer adds a document's postings (one per term and field) after the one
-        # before's; a lower doc number than the last (another caller) sorts every term
-        # at commit. Checked here rather than against the term's last posting: reading
-        # that back was 4% of an indexing process (py-spy).
+        # before's; a lower doc number than the last (another caller) sorts every term.
+        # Checked here rather than against the term's last posting: reading that back
+        # was 4% of an indexing process (py-spy).
         if docnum < self._lastdoc:
             self._unordered = True
         self._lastdoc = docnum
@@ -105,6 +98,26 @@ class ChunkedPostingPool(writing.PostingPool):
         self.currentsize += 154 + len(fieldname) + 2 * len(tbytes) + len(vbytes or b"")
         if self.currentsize > self.limit:
             self.save()
+
+    def _sorted_postings(self) -> list:
+        """The postings in memory in whoosh's order (field, term, doc number, ...)."""
+        out: list = []
+        extend = out.extend
+        unordered = self._unordered
+        for fieldname in sorted(self._terms):
+            terms = self._terms[fieldname]
+            for tbytes in sorted(terms):
+                got = terms[tbytes]
+                if unordered and len(got) > 1:
+                    got.sort()
+                extend(got)
+        return out
+
+    def _take_sorted(self) -> list:
+        out = self._sorted_postings()
+        self._terms = {}
+        self._unordered = False
+        return out
 
     def _memory_groups(self):
         """The terms in memory, sorted, as ``(fieldname, btext, ids, weights, values)``;
@@ -118,92 +131,19 @@ class ChunkedPostingPool(writing.PostingPool):
                 yield (fieldname, tbytes, *_columns(terms[tbytes], unordered))
 
     def save(self):
-        if self._terms:
+        # SortingPool.save without its sort: the run is written in order already.
+        current = self._take_sorted()
+        if current:
             path, f = self._new_run()
-            self._write_run(f, self._memory_groups())
+            self._write_run(f, current)
             self._add_run(path)
         self.current = []
         self.currentsize = 0
 
-    def _write_run(self, f, groups):
-        chunk: list = []
-        n = 0
-        for g in groups:
-            chunk.append(g)
-            n += len(g[2])
-            if n >= CHUNK:
-                _write_chunk(f, chunk)
-                chunk, n = [], 0
-        if chunk:
-            _write_chunk(f, chunk)
-        f.close()
-
-    def _read_run(self, path):
-        f = self._open_run(path)
-        try:
-            while head := f.read(_SIZE.size):
-                (n,) = _SIZE.unpack(head)
-                data = f.read(n)
-                if len(data) != n:
-                    raise EOFError(f"posting run {path} cut short")
-                yield from marshal.loads(data)
-        finally:
-            f.close()
-            self._remove_run(path)
-
-    def term_groups(self, maxfiles: int = 128):
-        """Every term of the pool once, sorted, ``(fieldname, btext, ids, weights,
-        values)``: the runs and what is in memory, merged (at most ``maxfiles`` runs open:
-        whoosh's ``items``)."""
-        if not self.runs:
-            return self._memory_groups()
-        if len(self.runs) >= maxfiles:
-            self.reduce_to(maxfiles - 1, maxfiles)
-        runs, self.runs = self.runs, []
-        sources = [self._read_run(path) for path in runs]
-        sources.append(self._memory_groups())  # the latest documents: last
-        return self._merge(sources)
-
-    def _merge(self, sources):
-        """``sources`` (runs, oldest first, then memory), each yielding sorted terms, as one:
-        a term in several is one, its postings concatenated in source order (sorted
-        again if that is not doc-number order: postings added out of order)."""
-        # heapq.merge is stable: equal terms come in source order, earlier documents first
-        merged = heapq.merge(*sources, key=_KEY)
-        cur = next(merged, None)
-        if cur is None:
-            return
-        unsorted = False
-        for g in merged:
-            if g[1] == cur[1] and g[0] == cur[0]:
-                if not isinstance(cur, list):
-                    cur = [cur[0], cur[1], list(cur[2]), list(cur[3]), list(cur[4])]
-                if cur[2][-1] >= g[2][0]:
-                    unsorted = True
-                cur[2] += g[2]
-                cur[3] += g[3]
-                cur[4] += g[4]
-                continue
-            yield _finish(cur, unsorted)
-            cur, unsorted = g, False
-        yield _finish(cur, unsorted)
-
-    def _merge_runs(self, paths):
-        return self._merge([self._read_run(path) for path in paths])
-
-    def reduce_to(self, target: int, k: int) -> None:
-        """Whoosh's (fewer runs, ``k`` at a time), keeping the runs in the order written:
-        the oldest ``k`` merged into one, first."""
-        if k < 2 or target < 1:
-            raise ValueError(f"reduce_to({target}, {k})")
-        while len(self.runs) > target:
-            take, rest = self.runs[:k], self.runs[k:]
-            path, f = self._new_run()
-            self._write_run(f, self._merge_runs(take))
-            self.runs = [path, *rest]
-
     def items(self, maxfiles=128):
-        return iter(TermGroups(self.term_groups(maxfiles)))
+        if not self.runs:
+            return self._take_sorted()
+        return super().items(maxfiles)  # saves what is in memory, merges the runs
 
     def add_stream(self, postings) -> None:
         """``postings``, sorted as this pool sorts, join the segment being written without
@@ -211,24 +151,32 @@ class ChunkedPostingPool(writing.PostingPool):
         self.streams.append(postings)
 
     def iter_postings(self):
-        groups = TermGroups(self.term_groups())
         if not self.streams:
-            return groups
+            if not self.runs:
+                return TermGroups(self._memory_groups())
+            return super().iter_postings()
         streams, self.streams = self.streams, []
-        return heapq.merge(iter(groups), *streams)
+        return heapq.merge(super().iter_postings(), *streams)
 
+    def _write_run(self, f, items):
+        # a sorted list, or (reduce_to) the merge of other runs: any iterable
+        items = iter(items)
+        while chunk := list(itertools.islice(items, CHUNK)):
+            f.write(pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL))
+        f.close()
 
-def _write_chunk(f, chunk: list) -> None:
-    # marshal.load on a file reads it an object at a time: a chunk is read whole, by size
-    data = marshal.dumps(chunk)
-    f.write(_SIZE.pack(len(data)) + data)
-
-
-def _finish(g, resort: bool):
-    if resort:
-        rows = sorted(zip(g[2], g[3], g[4], strict=True))
-        return (g[0], g[1], [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
-    return tuple(g)
+    def _read_run(self, path):
+        f = self._open_run(path)
+        try:
+            while True:
+                try:
+                    chunk = pickle.load(f)
+                except EOFError:
+                    return
+                yield from chunk
+        finally:
+            f.close()
+            self._remove_run(path)
 
 
 def set_pool(writer, poolclass):
