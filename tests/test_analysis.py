@@ -280,3 +280,31 @@ def test_undetected_lines_are_asked_after_all_when_an_unanswered_line_could_go_e
     split = split_languages(malay, prefer="ms")
     assert asked and asked[0] == malay  # asked after all
     assert split.values == {"en": malay}  # undecided, nothing judged: English, as before
+
+
+_INDEX_TERM_TEXTS = [
+    "ASEAN Defence Ministers' Meeting: the F-16 and U.S.-made jets, 2025/26",
+    "Menteri-menteri pertahanan ASEAN bermesyuarat di Kuala Lumpur; kerja-kerja diteruskan",
+    "东盟防长会议将从明日起至11月2日举行。東盟國防部長會議 南海 局势",
+    "Café naïve résumé — ＫＤ Ｆ１６ 東盟 x",
+    "don't it’s O'Brien’s rock'n'roll 'quoted' ’",
+    "中 a 国\n\nB\t東",
+    "",
+]
+
+
+@given(st.text(alphabet="aé東盟国 -'’.\n1KD", max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_index_terms_are_the_tokens_terms_at_consecutive_positions(text):
+    """Indexing takes each analyzer's ``index_terms`` (no spans) and a term's index in it
+    as its position (whoosh_internals/codec.py): the terms ``tokens_of`` gives, and, where
+    the analyzer says so, positions counting 0, 1, 2, …"""
+    from indexer.analyse.fields import ANALYZERS, SurfaceAnalyzer
+
+    for t in [text, *_INDEX_TERM_TEXTS]:
+        for analyzer in [*ANALYZERS.values(), SurfaceAnalyzer()]:
+            tokens = analyzer.tokens_of(t, "index", True)
+            assert analyzer.index_terms(t) == terms(tokens)
+            if analyzer.consecutive_positions:
+                assert [tok[1] for tok in tokens] == list(range(len(tokens)))
+    assert not SurfaceAnalyzer.consecutive_positions  # its positions skip short words

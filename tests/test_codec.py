@@ -280,3 +280,80 @@ def test_term_table_lookups_before_and_after_listing_first_keys(monkeypatch, lis
             at_or_after = bisect.bisect_left(keys, k)
             assert t.closest_key_pos(k) == (at_or_after if at_or_after < len(keys) else None)
     assert isinstance(t._firsts, list) == (listed_after <= 2 * 2 * len(probes))
+
+
+def _segment_files(folder, pool_limit):
+    """The term dictionary and postings (bytes) of one segment written with mlsearch's
+    codec from ``_docs``: through whoosh's own pool (``pool_limit`` None) or mlsearch's,
+    whose ``pool_limit`` makes it write runs or not."""
+    from indexer.whoosh_internals.pool import ChunkedPostingPool, set_pool
+
+    ix = index.create_in(folder, _schema(True))
+    w = ix.writer(codec=MLCodec(), compound=False)
+    if pool_limit is not None:
+        set_pool(w, ChunkedPostingPool).pool.limit = pool_limit
+    for doc in _docs(250):
+        w.add_document(**doc)
+    runs = len(w.pool.runs)
+    w.commit()
+    ix.close()
+    out = {}
+    for path in folder.iterdir():
+        if path.suffix in (".trm", ".pst"):
+            out[path.suffix] = path.read_bytes()
+    return out, runs
+
+
+def test_terms_written_whole_give_the_same_files_as_postings_one_at_a_time(tmp_path, monkeypatch):
+    """The segment writer writes a term at a time (``MLFieldWriter._add_term_groups``: a
+    term's only posting straight into its entry, blocks from lists), from whoosh's
+    sorted postings or the pool's terms: the very bytes whoosh's posting-at-a-time path
+    (``FieldWriter.add_postings``: start_term, add, finish_term) writes."""
+    from whoosh.codec.base import FieldWriter
+
+    for name in ("one", "whoosh", "whole", "runs"):
+        (tmp_path / name).mkdir()
+    whoosh_pool, _ = _segment_files(tmp_path / "whoosh", None)
+    whole, runs = _segment_files(tmp_path / "whole", 1 << 30)
+    assert runs == 0
+    merged, runs = _segment_files(tmp_path / "runs", 200_000)
+    assert runs > 3
+    with monkeypatch.context() as m:
+        m.setattr(mlcodec.MLFieldWriter, "add_postings", FieldWriter.add_postings)
+        one, _ = _segment_files(tmp_path / "one", None)
+    assert set(one) == {".trm", ".pst"}
+    assert whoosh_pool == one
+    assert whole == one
+    assert merged == one
+
+
+def test_single_posting_entries_match_the_term_info_path():
+    """A term's only posting written straight into its entry (``_single_entry``) is the
+    entry ``MLPostingsWriter`` + ``MLTermInfo`` make: whole and fractional weights, a
+    value that is the weight or not, with and without a field length."""
+    import io
+
+    from whoosh.filedb.structfile import StructFile
+    from whoosh.system import pack_uint
+
+    cases = [
+        (0, 1.0, pack_uint(1), 5),
+        (7, 3.0, pack_uint(3), 0),
+        (300, 2.5, b"", 12),
+        (70000, 1.5, b"\x00\x01\x02", None),
+        (2**31, 4.0, b"xyz", 900),
+        (12, 1.0, b"", 3),
+        (9, 0.1, pack_uint(0), 1),
+    ]
+    for docnum, weight, value, length in cases:
+        pw = mlcodec.MLPostingsWriter(StructFile(io.BytesIO()), blocklimit=128)
+        pw.start_postings(formats_frequency(), mlcodec.MLTermInfo())
+        pw.add_posting(docnum, weight, value, length)
+        expected = pw.finish_postings().to_bytes()
+        assert mlcodec._single_entry(docnum, weight, value, length) == expected
+
+
+def formats_frequency():
+    from whoosh.formats import Frequency
+
+    return Frequency()

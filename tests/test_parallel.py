@@ -95,7 +95,7 @@ def test_a_failing_sub_process_commits_nothing_and_leaves_no_files(tmp_path, par
     index = tmp_path / "ix"
     build_index(roots[:1], index)
     before = snapshot(index)
-    real = analysis.surface_words
+    real = analysis.surface_terms  # the spell field's words as indexing takes them
 
     def boom(text):
         if "Labuan" in str(text):
@@ -103,10 +103,10 @@ def test_a_failing_sub_process_commits_nothing_and_leaves_no_files(tmp_path, par
         return real(text)
 
     (roots[1] / "bad.txt").write_text("Labuan\n\nPatrol boats off Labuan.\n", "utf-8")
-    monkeypatch.setattr(analysis, "surface_words", boom)  # inherited by the forked writers
+    monkeypatch.setattr(analysis, "surface_terms", boom)  # inherited by the forked writers
     with pytest.raises(MlsearchError, match="sub-process failed"):
         build_index(roots, index)
-    monkeypatch.setattr(analysis, "surface_words", real)
+    monkeypatch.setattr(analysis, "surface_terms", real)
     assert snapshot(index) == before
     assert not list(index.glob("*.tmp")) and not list(index.glob("*.doclist"))
     assert not multiprocessing.active_children()

@@ -126,3 +126,49 @@ def test_postings_in_memory_come_back_sorted_in_any_order_added(tmp_path):
     for item in shuffled:
         pool.add(item)
     assert list(pool.items()) == sorted(items)
+
+
+def test_terms_come_whole_from_memory(tmp_path):
+    """With no run written, ``iter_postings()`` hands the segment writer whole terms
+    (``groups()``): each term once, sorted, its postings in doc-number order, the same
+    postings as iterating gives; with runs, whoosh's sorted postings."""
+    from whoosh.filedb.filestore import FileStorage
+
+    rng = random.Random(9)
+    items = []
+    for d in range(400):
+        for t in rng.sample(range(60), 4):
+            items.append(("body_en" if t % 3 else "spell", b"t%d" % t, d, float(t % 4 + 1), b""))
+    pool = runs.ChunkedPostingPool(FileStorage(str(tmp_path)).create(), None, limitmb=1)
+    for item in items:
+        pool.add(item)
+    assert not pool.runs
+    groups = list(pool.iter_postings().groups())
+    keys = [(f, t) for f, t, *_ in groups]
+    assert keys == sorted(set(keys)) == sorted({(i[0], i[1]) for i in items})
+    flat = [
+        (f, t, d, w, v) for f, t, ids, ws, vs in groups for d, w, v in zip(ids, ws, vs, strict=True)
+    ]
+    assert flat == sorted(items)
+    pool = runs.ChunkedPostingPool(FileStorage(str(tmp_path)).create(), None, limitmb=1)
+    pool.limit = 20_000
+    for item in items:
+        pool.add(item)
+    assert len(pool.runs) > 5
+    assert list(pool.iter_postings()) == sorted(items)
+    assert not list(tmp_path.glob("*.run"))
+
+
+def test_runs_out_of_doc_order_still_come_back_sorted(tmp_path):
+    """Postings added with doc numbers going back (not what a writer does) are sorted
+    again, within a run and across runs."""
+    from whoosh.filedb.filestore import FileStorage
+
+    rng = random.Random(4)
+    items = [("f", b"t%d" % rng.randrange(5), rng.randrange(1000), 1.0, b"") for _ in range(600)]
+    pool = runs.ChunkedPostingPool(FileStorage(str(tmp_path)).create(), None, limitmb=1)
+    pool.limit = 5_000
+    for item in items:
+        pool.add(item)
+    assert len(pool.runs) > 3
+    assert list(pool.iter_postings()) == sorted(items)

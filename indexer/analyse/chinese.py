@@ -155,3 +155,28 @@ def han_bigram_tokens(text: str | Normalized, mode: str = "index") -> list[Token
             out.append((s[i] + s[j], pos, a, b))
             pos += 1
     return out
+
+
+def han_word_terms(text: str) -> list[str]:
+    """The terms of ``han_word_tokens(text)``, in order (a token's position is its index),
+    without their spans: what indexing needs."""
+    s = normalize(text).text
+    out: list[str] = []
+    for m in HAN_RUN.finditer(s):
+        out += [word for word, _a, _b in segment_han(m.group())]
+    return out
+
+
+def han_bigram_terms(text: str) -> list[str]:
+    """The terms of ``han_bigram_tokens(text, "index")``, in order (a token's position is
+    its index), without their spans: what indexing needs. A Han run has no spaces (runs
+    are joined across spaces only for queries)."""
+    s = normalize(text).text
+    out: list[str] = []
+    for m in HAN_RUN.finditer(s):
+        run = m.group()
+        if len(run) == 1:
+            out.append(run)
+        else:
+            out += [run[i : i + 2] for i in range(len(run) - 1)]
+    return out

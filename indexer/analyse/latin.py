@@ -316,12 +316,18 @@ def _terms_of(lang: str) -> dict[str, str]:
 
 # A token: (term, position, start, end); start and end index the original text.
 def latin_tokens(
-    text: str | Normalized, lang: str, mode: str = "index", removestops: bool = True
+    text: str | Normalized,
+    lang: str,
+    mode: str = "index",
+    removestops: bool = True,
+    terms_only: bool = False,
 ) -> list[TokenTuple]:
     """Analyse the non-Han words of ``text`` as ``lang`` ("en" or "ms").
 
     Words are analysed alike at index and query time: ``mode`` changes nothing here (every
-    token function takes it; only Han bigrams differ by mode)."""
+    token function takes it; only Han bigrams differ by mode). ``terms_only``: just the
+    tokens' terms, in order (a token's position is its index), without mapping their
+    spans back to the original text: what indexing needs."""
     norm = text if isinstance(text, Normalized) else normalize(text)
     s = norm.text
     # Built on first use: a query with no Latin words never loads Sastrawi (~40 ms).
@@ -345,6 +351,9 @@ def latin_tokens(
                     terms[word] = term
             if not term:
                 continue
+            if terms_only:
+                out.append(term)
+                continue
             a, b = m.span()
             if starts is not None:
                 a, b = starts[a], ends[b - 1]
@@ -356,6 +365,9 @@ def latin_tokens(
             continue
         if lang == "ms" and len(parts) == 2 and _is_reduplication(parts[0][0], parts[1][0]):
             shorter = min(parts[0][0], parts[1][0], key=len)
+            if terms_only:
+                out.append(_word_term(shorter, stem))
+                continue
             a, b = norm.span(m.start(), m.end())
             out.append((_word_term(shorter, stem), pos, a, b))
             pos += 1
@@ -365,6 +377,9 @@ def latin_tokens(
         for word, ps, pe in parts:
             term = _word_term(word, stem)
             if not term:
+                continue
+            if terms_only:
+                out.append(term)
                 continue
             a, b = norm.span(ps, pe)
             out.append((term, pos, a, b))
@@ -385,3 +400,13 @@ def surface_words(text: str | Normalized) -> list[TokenTuple]:
                 a, b = starts[a], ends[b - 1]
             out.append((w, pos, a, b))
     return out
+
+
+def surface_terms(text: str) -> list[str]:
+    """The terms of ``surface_words(text)``, in order, without positions or spans: what
+    indexing the ``spell`` field needs."""
+    return [
+        w
+        for w in PART_RE.findall(normalize(text).text)
+        if len(w) >= 3 and not w.isdigit() and "'" not in w and "’" not in w
+    ]

@@ -44,7 +44,9 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from itertools import accumulate
+from operator import sub
 from struct import Struct
 
 from whoosh import columns, formats
@@ -61,7 +63,7 @@ from whoosh.codec.whoosh3 import (
     W3TermsReader,
 )
 from whoosh.reading import CorruptIndexError, TermNotFound
-from whoosh.system import emptybytes, pack_uint
+from whoosh.system import emptybytes, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 BLOCK_LIMIT = 128  # postings per block, as whoosh3's
@@ -162,6 +164,25 @@ def _direct_tokens(value, analyzer, kwargs):
     return tokens_of(value, "index", True)
 
 
+def _direct_terms(value, analyzer, kwargs, positions: bool):
+    """The terms ``_direct_tokens`` would give, in order, through the analyzer's
+    ``index_terms`` (no spans, no tuples: ``analyse/fields.py``); None when it has none,
+    or, for ``positions``, when a token's position is not its index in that list."""
+    index_terms = getattr(analyzer, "index_terms", None)
+    if (
+        index_terms is None
+        or (positions and not getattr(analyzer, "consecutive_positions", False))
+        or not isinstance(value, str)
+        or kwargs.get("mode", "index") != "index"
+        or kwargs.keys() - {"mode"}
+    ):
+        return None
+    return index_terms(value)
+
+
+_SINGLE_POSITION = [bytes((0, p)) for p in range(256)]  # CompactPositions.encode([p])
+
+
 class CompactPositions(formats.Positions):
     """Whoosh's ``Positions`` (frequency, weight, positions), each posting's positions
     stored as one type byte (0: bytes, 1: shorts, 2: ints) and the deltas between them
@@ -169,26 +190,33 @@ class CompactPositions(formats.Positions):
 
     def word_values(self, value, analyzer, **kwargs):
         # The writer's hot loop: one dict of position lists, no Token per word.
-        toks = _direct_tokens(value, analyzer, kwargs)
-        if toks is None:
-            return super().word_values(value, analyzer, **kwargs)
+        terms = _direct_terms(value, analyzer, kwargs, positions=True)
         poses: dict[str, list[int]] = {}
-        for term, pos, _a, _b in toks:
-            got = poses.get(term)
-            if got is None:
-                poses[term] = [pos]
-            else:
-                got.append(pos)
+        if terms is not None:
+            for pos, term in enumerate(terms):
+                got = poses.get(term)
+                if got is None:
+                    poses[term] = [pos]
+                else:
+                    got.append(pos)
+        else:
+            toks = _direct_tokens(value, analyzer, kwargs)
+            if toks is None:
+                return super().word_values(value, analyzer, **kwargs)
+            for term, pos, _a, _b in toks:
+                got = poses.get(term)
+                if got is None:
+                    poses[term] = [pos]
+                else:
+                    got.append(pos)
         fb = self.field_boost
         encode = self.encode
         return [(w, len(p), float(len(p)) * fb, encode(p)) for w, p in poses.items()]
 
     def encode(self, poslist) -> bytes:
-        deltas = []
-        base = 0
-        for pos in poslist:
-            deltas.append(pos - base)
-            base = pos
+        if len(poslist) == 1 and 0 <= poslist[0] < 256:
+            return _SINGLE_POSITION[poslist[0]]  # most terms of an article: once
+        deltas = list(map(sub, poslist, [0, *poslist[:-1]]))
         tc = _typecode(max(deltas)) if deltas else 0
         return bytes((tc,)) + _array_bytes(tc, deltas)
 
@@ -223,13 +251,10 @@ class SurfaceFrequency(formats.Frequency):
     analyzers' tokens without whoosh's Token objects (``_direct_tokens``); stored alike."""
 
     def word_values(self, value, analyzer, **kwargs):
-        toks = _direct_tokens(value, analyzer, kwargs)
-        if toks is None:
+        terms = _direct_terms(value, analyzer, kwargs, positions=False)
+        if terms is None:
             return super().word_values(value, analyzer, **kwargs)
-        freqs: dict[str, int] = {}
-        get = freqs.get
-        for term, _pos, _a, _b in toks:
-            freqs[term] = get(term, 0) + 1
+        freqs = Counter(terms)  # counted in C, in order of first occurrence
         fb = self.field_boost
         return [(w, n, float(n) * fb, pack_uint(n)) for w, n in freqs.items()]
 
@@ -242,22 +267,26 @@ def _encode_block(ids, weights, values, fmt, base: int, last: bool, minlength, m
     n = len(ids)
     data = bytearray()
     # doc numbers as deltas from the previous block's last one
-    deltas = [ids[0] - base]
-    prev = ids[0]
-    for d in ids[1:]:
-        deltas.append(d - prev)
-        prev = d
+    idlist = ids.tolist() if isinstance(ids, array) else list(ids)
+    deltas = list(map(sub, idlist, [base, *idlist[:-1]]))
     idtc = _typecode(max(deltas))
     data += _array_bytes(idtc, deltas)
-    # weights
+    # weights: ones, whole numbers (term frequencies) or floats
     maxweight = max(weights)
-    if all(w == 1.0 for w in weights):
-        wkind, wtc = _W_ONES, 0
-    elif all(_whole(w) for w in weights):
-        wkind = _W_INTS
-        wtc = _typecode(int(maxweight))
-        data += _array_bytes(wtc, [int(w) for w in weights])
+    wlist = weights.tolist() if isinstance(weights, array) else list(weights)
+    try:
+        ints = list(map(int, wlist))
+    except (OverflowError, ValueError):  # inf, nan
+        ints = None
+    if ints is not None and ints == wlist and min(ints) >= 0 and maxweight < 1 << 53:
+        if ints.count(1) == n:
+            wkind, wtc = _W_ONES, 0
+        else:
+            wkind = _W_INTS
+            wtc = _typecode(int(maxweight))
+            data += _array_bytes(wtc, ints)
     else:
+        ints = None
         wkind, wtc = _W_FLOATS, 0
         f = array("f", weights)
         if _SWAP:
@@ -268,11 +297,7 @@ def _encode_block(ids, weights, values, fmt, base: int, last: bool, minlength, m
     ltc = 0
     if fixed == 0 or not values:
         vkind = _V_NONE
-    elif (
-        fixed == 4
-        and wkind != _W_FLOATS
-        and all(v == pack_uint(int(w)) for v, w in zip(values, weights, strict=True))
-    ):
+    elif fixed == 4 and ints is not None and _packed_uints(values, ints):
         vkind = _V_FROM_WEIGHTS  # Frequency: the value is the weight, packed
     elif fixed is not None and fixed > 0:
         vkind = _V_FIXED
@@ -301,6 +326,19 @@ def _encode_block(ids, weights, values, fmt, base: int, last: bool, minlength, m
     head.append(0 if minlength is None else length_to_byte(minlength))
     head.append(length_to_byte(maxlength))
     return bytes(head) + data
+
+
+def _packed_uints(values, ints) -> bool:
+    """Whether ``values`` are ``ints`` each packed by whoosh's ``pack_uint`` (4 bytes,
+    big-endian), compared all at once."""
+    if len(values) != len(ints) or max(ints) > 0xFFFFFFFF or set(map(len, values)) != {4}:
+        return False
+    a = array("I", ints)
+    if a.itemsize != 4:
+        return all(v == pack_uint(i) for v, i in zip(values, ints, strict=True))
+    if sys.byteorder == "little":
+        a.byteswap()
+    return b"".join(values) == a.tobytes()
 
 
 def _decode_block(flags: int, n: int, data, base: int, fixedsize):
@@ -395,6 +433,28 @@ class MLPostingsWriter(W3PostingsWriter):
             terminfo.set_extent(startoffset, self._pos - startoffset)
         self._terminfo = None
         return terminfo
+
+    def add_term(self, format_, terminfo, ids, weights, values, lengths):
+        """A whole term's postings (``ids`` ascending; ``lengths``: each document's field
+        length), as ``start_postings``, ``add_posting`` for each and ``finish_postings``
+        would write them, a block at a time; returns the term's ``terminfo``."""
+        self.start_postings(format_, terminfo)
+        n = len(ids)
+        limit = self._blocklimit
+        for s in range(0, n, limit):
+            if s:
+                self._write_block()
+            e = s + limit
+            ws = weights[s:e]
+            self._ids = array("I", ids[s:e])
+            self._weights = array("f", ws)
+            self._maxweight = max(0, max(ws))
+            self._values = [v for v in values[s:e] if v]
+            ls = [ln for ln in lengths[s:e] if ln]
+            if ls:
+                self._minlength = min(ls)
+                self._maxlength = max(ls)
+        return self.finish_postings()
 
     def _encoded(self, base: int, last: bool) -> bytes:
         return _encode_block(
@@ -558,47 +618,117 @@ class MLFieldWriter(W3FieldWriter):
 
     def add_postings(self, schema, lengths, items):
         """Whoosh's ``FieldWriter.add_postings`` (sorted ``(fieldname, btext, docnum,
-        weight, value)`` postings into fields, terms and postings), the same calls in
-        the same order, with each field's document lengths read once into a list
-        rather than from the length column a posting at a time (17% of writing a
-        segment), and each posting handed straight to the postings writer."""
+        weight, value)`` postings into fields, terms and postings): the same entries
+        and blocks, written a term at a time (``_add_term_groups``), with each field's
+        document lengths read once into a list rather than from the length column a
+        posting at a time (17% of writing a segment). Postings already grouped by term
+        (``pool.TermGroups``) are taken as they are."""
         reader = getattr(lengths, "doc_field_length_reader", None) if lengths else None
         if reader is None:
             return super().add_postings(schema, lengths, items)
         doccount = lengths.doc_count_all()
-        lastfn = lasttext = None
+        groups = getattr(items, "groups", None)
+        if groups is not None:
+            return self._add_term_groups(schema, reader, doccount, groups())
+        return self._add_term_groups(schema, reader, doccount, _terms_of(items))
+
+    def _add_term_groups(self, schema, reader, doccount, groups):
+        """``add_postings`` for postings grouped by term (``pool.TermGroups.groups``:
+        ``(fieldname, btext, docnums, weights, values)``, sorted): the same entries and
+        blocks, a term at a time; a term's only posting goes straight into its entry."""
+        lastfn = None
+        tindex_add = self._tindex.add
         table: list = []
-        add = None
-        for fieldname, btext, docnum, weight, value in items:
+        for fieldname, btext, ids, weights, values in groups:
             if fieldname != lastfn:
-                if lastfn is not None and fieldname < lastfn:
-                    raise OutOfOrderError(f"Field {lastfn!r} .. {fieldname!r}")
-                if lasttext is not None:
-                    self.finish_term()
                 if lastfn is not None:
+                    if fieldname < lastfn:
+                        raise OutOfOrderError(f"Field {lastfn!r} .. {fieldname!r}")
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
-                add = self._postwriter.add_posting
-                lastfn, lasttext = fieldname, None
+                postwriter = self._postwriter
+                fmt = self._fieldobj.format
+                prefix = pack_ushort(self._fieldid)
+                lastfn = fieldname
                 get = reader(fieldname)
                 table = [get(d) for d in range(doccount)]
-            if docnum == -1:  # whoosh's spelling entries: none here, skipped as whoosh does
-                continue
-            if btext != lasttext:
-                if lasttext is not None:
-                    if btext < lasttext:
-                        raise OutOfOrderError(
-                            f"Term {lastfn}:{lasttext!r} .. {fieldname}:{btext!r}"
-                        )
-                    self.finish_term()
-                self.start_term(btext)
-                lasttext = btext
-            length = table[docnum] if docnum < doccount else get(docnum)
-            add(docnum, weight, emptybytes if value is None else value, length)
-        if lasttext is not None:
-            self.finish_term()
+            if ids[0] < 0:  # whoosh's spelling entries: none here, skipped as whoosh does
+                keep = [i for i, d in enumerate(ids) if d >= 0]
+                if not keep:
+                    continue
+                ids = [ids[i] for i in keep]
+                weights = [weights[i] for i in keep]
+                values = [values[i] for i in keep]
+            self._btext = btext
+            if len(ids) == 1:
+                d = ids[0]
+                entry = _single_entry(
+                    d, weights[0], values[0], table[d] if d < doccount else get(d)
+                )
+            else:
+                lengths = [table[d] if d < doccount else get(d) for d in ids]
+                entry = postwriter.add_term(
+                    fmt, MLTermInfo(), ids, weights, values, lengths
+                ).to_bytes()
+            tindex_add(prefix + btext, entry)
         if lastfn is not None:
             self.finish_field()
+
+
+def _terms_of(items):
+    """Sorted ``(fieldname, btext, docnum, weight, value)`` postings as ``(fieldname,
+    btext, docnums, weights, values)``, a term at a time (values None as b"")."""
+    key = field = None
+    ids: list = []
+    weights: list = []
+    values: list = []
+    for fieldname, btext, docnum, weight, value in items:
+        if btext != key or fieldname != field:
+            if key is not None:
+                if ids:
+                    yield field, key, ids, weights, values
+                if fieldname == field and btext < key:
+                    raise OutOfOrderError(f"Term {field}:{key!r} .. {fieldname}:{btext!r}")
+            key, field = btext, fieldname
+            ids, weights, values = [], [], []
+        ids.append(docnum)
+        weights.append(weight)
+        values.append(emptybytes if value is None else value)
+    if ids:
+        yield field, key, ids, weights, values
+
+
+_F32_LIMIT = float(1 << 24)  # whole numbers below it are the same as 32-bit floats
+
+
+def _single_entry(docnum: int, weight, value, length) -> bytes:
+    """``MLTermInfo.to_bytes`` of a term whose only posting is ``(docnum, weight, value)``
+    in a document whose field length is ``length``, as ``MLPostingsWriter`` would make it
+    (the weight through its 32-bit float array, the largest weight as given)."""
+    if 0 <= weight < _F32_LIMIT and weight == int(weight):
+        w32 = float(weight)
+    else:
+        w32 = _F32.unpack(_F32.pack(weight))[0]
+    maxweight = weight if weight > 0 else 0
+    floats = not (_whole(w32) and _whole(maxweight))
+    out = bytearray(1)
+    _varint(docnum, out)
+    if floats:
+        out += _F32.pack(w32)
+    else:
+        _varint(int(w32), out)
+    out.append(length_to_byte(length) if length else 0)
+    value = value or b""
+    flags = _T_SINGLE
+    if floats:
+        flags |= _T_FLOAT_WEIGHTS
+        out += value
+    elif value == pack_uint(int(w32)):
+        flags |= _T_VALUE_IS_WEIGHT
+    else:
+        out += value
+    out[0] = flags
+    return bytes(out)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -724,6 +854,16 @@ TABLE_BLOCK = 16  # entries a block; each block's first key is held in memory by
 _TRAILER = Struct("<QQQQQB4s")  # index, first keys, extras, blocks, entries, offset tc, magic
 
 
+def _shared_prefix(a: bytes, b: bytes) -> int:
+    """How many leading bytes ``a`` and ``b`` share (compared as two integers, not a byte
+    at a time)."""
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    x = int.from_bytes(a[:n], "big") ^ int.from_bytes(b[:n], "big")
+    return n - 1 - (x.bit_length() - 1) // 8
+
+
 class TermTableWriter:
     """A sorted term dictionary in place of whoosh3's ordered hash file (which spends 32
     bytes of lengths and hash slots on every term): entries in blocks of ``TABLE_BLOCK``,
@@ -750,14 +890,18 @@ class TermTableWriter:
             self._firsts.append(key)
             shared = 0
         else:
-            shared = 0
-            top = min(len(prev), len(key))
-            while shared < top and prev[shared] == key[shared]:
-                shared += 1
-        _varint(shared, buf)
-        _varint(len(key) - shared, buf)
-        buf += key[shared:]
-        _varint(len(value), buf)
+            shared = _shared_prefix(prev, key)
+        rest = len(key) - shared
+        size = len(value)
+        if shared < 0x80 and rest < 0x80 and size < 0x80:
+            buf += bytes((shared, rest))
+            buf += key[shared:]
+            buf.append(size)
+        else:
+            _varint(shared, buf)
+            _varint(rest, buf)
+            buf += key[shared:]
+            _varint(size, buf)
         buf += value
         self._prev = key
         self._count += 1

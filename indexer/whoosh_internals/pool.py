@@ -1,4 +1,5 @@
-"""Whoosh's posting pool, writing its sorted runs in chunks instead of a posting at a time.
+"""Whoosh's posting pool, writing its sorted runs in chunks instead of a posting at a time,
+and handing the segment writer whole terms when it wrote none.
 
 While indexing, whoosh keeps postings in memory up to ``limitmb``, then sorts them and
 writes them to a temporary "run" file, to be merged at commit. It pickles each posting
@@ -6,6 +7,10 @@ with its own ``pickle.dump`` call into a Python file wrapper, so writing runs to
 an indexing process's time on the 153k-article build (py-spy). Here a run is a sequence
 of pickled lists of up to ``CHUNK`` postings: the same postings in the same order, a
 fraction of the calls. Runs are temporary files that only this pool writes and reads.
+Postings are kept grouped by term as they come (a writer adds documents in doc-number
+order, so each term's list is sorted already); when no run was written, ``iter_postings``
+gives them as a ``TermGroups``, whole terms, which the segment writer takes as they are
+(``codec.MLFieldWriter.add_postings``).
 
 Whoosh's seam for a pool of one's own is ``SegmentWriter(ix, poolclass=…)`` (so also
 ``ix.writer(poolclass=…)``, and MpWriter hands its keyword arguments to its sub-writers),
@@ -30,6 +35,34 @@ from whoosh import writing
 CHUNK = 4096
 
 
+def _columns(got: list, unordered: bool) -> tuple[list, list, list]:
+    """A term's postings (whoosh's tuples) as doc numbers, weights and values."""
+    if len(got) == 1:
+        p = got[0]
+        return [p[2]], [p[3]], [p[4]]
+    if unordered:
+        got.sort()
+    return [p[2] for p in got], [p[3] for p in got], [p[4] for p in got]
+
+
+class TermGroups:
+    """The pool's postings at commit: iterating gives whoosh's sorted ``(fieldname,
+    btext, docnum, weight, value)`` tuples (``FieldWriter.add_postings``' input);
+    ``groups()`` (once, instead) gives each term once, in the same order, as
+    ``(fieldname, btext, docnums, weights, values)``, its postings in doc-number order."""
+
+    def __init__(self, groups):
+        self._groups = groups
+
+    def groups(self):
+        return self._groups
+
+    def __iter__(self):
+        for fieldname, tbytes, ids, weights, values in self._groups:
+            for i, d in enumerate(ids):
+                yield fieldname, tbytes, d, weights[i], values[i]
+
+
 class ChunkedPostingPool(writing.PostingPool):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,7 +73,8 @@ class ChunkedPostingPool(writing.PostingPool):
         # order, so each term's list is sorted already and a run is the terms in order,
         # without sorting every posting (that sort was 11% of an indexing process).
         self._terms: dict[str, dict[bytes, list]] = {}
-        self._unordered = False  # a term's postings came out of doc-number order
+        self._unordered = False  # postings came out of doc-number order
+        self._lastdoc = -1
 
     def add(self, item):
         fieldname, tbytes, docnum, _weight, vbytes = item
@@ -52,9 +86,14 @@ class ChunkedPostingPool(writing.PostingPool):
         if got is None:
             terms[tbytes] = [item]
         else:
-            if got[-1][2] >= docnum:
-                self._unordered = True
             got.append(item)
+        # A writer adds a document's postings (one per term and field) after the one
+        # before's; a lower doc number than the last (another caller) sorts every term.
+        # Checked here rather than against the term's last posting: reading that back
+        # was 4% of an indexing process (py-spy).
+        if docnum < self._lastdoc:
+            self._unordered = True
+        self._lastdoc = docnum
         # whoosh's estimate of a posting's memory (PostingPool.add)
         self.currentsize += 154 + len(fieldname) + 2 * len(tbytes) + len(vbytes or b"")
         if self.currentsize > self.limit:
@@ -80,6 +119,17 @@ class ChunkedPostingPool(writing.PostingPool):
         self._unordered = False
         return out
 
+    def _memory_groups(self):
+        """The terms in memory, sorted, as ``(fieldname, btext, ids, weights, values)``;
+        the pool is empty after."""
+        terms_of, unordered = self._terms, self._unordered
+        self._terms = {}
+        self._unordered = False
+        for fieldname in sorted(terms_of):
+            terms = terms_of.pop(fieldname)
+            for tbytes in sorted(terms):
+                yield (fieldname, tbytes, *_columns(terms[tbytes], unordered))
+
     def save(self):
         # SortingPool.save without its sort: the run is written in order already.
         current = self._take_sorted()
@@ -102,6 +152,8 @@ class ChunkedPostingPool(writing.PostingPool):
 
     def iter_postings(self):
         if not self.streams:
+            if not self.runs:
+                return TermGroups(self._memory_groups())
             return super().iter_postings()
         streams, self.streams = self.streams, []
         return heapq.merge(super().iter_postings(), *streams)
