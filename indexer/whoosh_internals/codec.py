@@ -262,6 +262,15 @@ class SurfaceFrequency(formats.Frequency):
 # --- writing -------------------------------------------------------------------------------
 
 
+def _deflated(data, flags: int) -> tuple:
+    """``data`` deflated, with ``_DEFLATED`` in ``flags``, when that makes it smaller."""
+    if len(data) >= DEFLATE_MIN:
+        packed = zlib.compress(data, DEFLATE_LEVEL)
+        if len(packed) < len(data):
+            return packed, flags | _DEFLATED
+    return data, flags
+
+
 def _encode_block(ids, weights, values, fmt, base: int, last: bool, minlength, maxlength) -> bytes:
     """A block of postings (doc numbers ascending, above ``base``): header + data."""
     n = len(ids)
@@ -309,11 +318,7 @@ def _encode_block(ids, weights, values, fmt, base: int, last: bool, minlength, m
         data += _array_bytes(ltc, lengths)
         data += b"".join(values)
     flags = (_LAST if last else 0) | idtc << 2 | wkind << 4 | wtc << 6 | vkind << 8 | ltc << 10
-    if len(data) >= DEFLATE_MIN:
-        packed = zlib.compress(data, DEFLATE_LEVEL)
-        if len(packed) < len(data):
-            data = packed
-            flags |= _DEFLATED
+    data, flags = _deflated(data, flags)
     head = bytearray()
     _varint(flags, head)
     _varint(n, head)
@@ -1413,12 +1418,7 @@ def rebased_block(buf, block, stop: int, add: int, last: bool) -> bytes:
             ntc = _typecode(max(deltas))
             data = _array_bytes(ntc, deltas) + data[n * size :]
             flags = flags & ~(3 << 2) | ntc << 2
-        flags &= ~_DEFLATED
-        if len(data) >= DEFLATE_MIN:
-            packed = zlib.compress(data, DEFLATE_LEVEL)
-            if len(packed) < len(data):
-                data = packed
-                flags |= _DEFLATED
+        data, flags = _deflated(data, flags & ~_DEFLATED)
     head = bytearray()
     _varint(flags, head)
     _varint(n, head)
