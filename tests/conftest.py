@@ -81,6 +81,17 @@ def build_fixture_index(tmp_path_factory, name: str, *roots: Path) -> Path:
     return index_dir
 
 
+def build_in_two_processes(roots: list[Path], index_dir: Path) -> None:
+    """Index ``roots`` into ``index_dir`` with two writer processes, however small the
+    input: one segment per process, as a big run writes them."""
+    import indexer.write.build as build
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "PARALLEL_BYTES", 0)
+        mp.setenv("MLSEARCH_PROCS", "2")
+        build.build_index(roots, index_dir)
+
+
 @pytest.fixture(scope="session")
 def news_index(tmp_path_factory) -> Path:
     """The fixture corpus indexed once for the session: treat as read-only."""

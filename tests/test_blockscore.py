@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import indexer.write.build as build
 from indexer.errors import QuerySyntaxError
 from indexer.write.build import build_index
 from search import Searcher
+from tests.conftest import build_in_two_processes
 
 from .conftest import CORPUS, FIXTURES, NEWS
 
@@ -72,10 +72,7 @@ def index(tmp_path_factory):
     docs = root / "docs"
     for src in (NEWS, FIXTURES / "dups", CORPUS):
         shutil.copytree(src, docs / src.name)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(build, "PARALLEL_BYTES", 0)
-        mp.setenv("MLSEARCH_PROCS", "2")
-        build_index([docs], root / "ix")
+    build_in_two_processes([docs], root / "ix")
     (docs / "undated.txt").write_text(
         "Latihan navy hotline\n\nLatihan maritim, navy exercise, ASEAN hotline: 东盟 南海.\n",
         "utf-8",

@@ -8,10 +8,9 @@ import random
 
 import pytest
 
-import indexer.write.build as build
-from indexer.write.build import build_index
 from search import Searcher
 from search.blockscore import SegmentScorer
+from tests.conftest import build_in_two_processes
 
 VOCAB = [
     "harbour",
@@ -51,10 +50,7 @@ def index(tmp_path_factory):
         (docs / f"a{i:03d}.txt").write_text(text, "utf-8")
         if i % 45 == 0:  # copies: one group with several members
             (docs / f"a{i:03d}_copy.txt").write_text(text, "utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(build, "PARALLEL_BYTES", 0)
-        mp.setenv("MLSEARCH_PROCS", "2")
-        build_index([docs], root / "ix")
+    build_in_two_processes([docs], root / "ix")
     return root / "ix"
 
 
