@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 from indexer.errors import QuerySyntaxError
 from indexer.write.build import build_index
 from search import Searcher
-from tests.conftest import build_in_two_processes
 
-from .conftest import CORPUS, FIXTURES, NEWS
+from .conftest import CORPUS, FIXTURES, NEWS, build_in_two_processes
 
 WORDS = [
     "latihan",
