@@ -240,6 +240,46 @@ def test_malay_roots_and_protected_words():
     assert {"kerajaan", "pertahanan", "keselamatan"} <= set(protected)
 
 
+def test_sastrawi_root_list_is_sorted_lines():
+    """``latin._Roots`` bisects Sastrawi's list in its text until it makes a set: that
+    needs the pinned file sorted, one root a line, no blank line."""
+    from indexer.analyse.latin import _sastrawi_roots_text
+
+    lines = _sastrawi_roots_text().strip("\n").split("\n")
+    assert len(lines) > 29_000
+    assert lines == sorted(set(lines))
+    assert all(line and not line.isspace() and line == line.strip() for line in lines)
+
+
+def _reference_roots() -> set[str]:
+    """The roots as Sastrawi's ``ArrayDictionary`` held them before ``_Roots``."""
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    words = StemmerFactory().get_words() + entries(MS_ROOTS) + entries(MS_PROTECTED)
+    return {w for w in words if w and not w.isspace()}
+
+
+@cache
+def _roots_probe() -> list[str]:
+    roots = sorted(_reference_roots())
+    near = [w[:-1] for w in roots[::7]] + [w + "a" for w in roots[::11]] + roots[::3]
+    odd = ["", " ", "\n", "a\nb", "makan\n", " makan", "zzzz", "aaaa", "\x00", "\uffff"]
+    return near + odd
+
+
+@pytest.mark.parametrize("set_after", [0, 10**9])
+def test_malay_roots_answer_as_a_set_would(monkeypatch, set_after):
+    """Bisecting the sorted text (few lookups) and the set (many) give the same answers."""
+    from indexer.analyse import latin
+
+    monkeypatch.setattr(latin, "_ROOTS_SET_AFTER", set_after)
+    reference = _reference_roots()
+    roots = latin.MalayStemmer()._stemmer.dictionary
+    for word in _roots_probe():
+        assert roots.contains(word) == (word in reference), repr(word)
+    assert roots.as_set() == reference
+
+
 # --- Chinese user dictionary -----------------------------------------------------------
 
 

@@ -234,6 +234,85 @@ def _sastrawi_stemmer_class():
     return GatedStemmer
 
 
+# Lookups in a root list's sorted text before it becomes a set (see ``_Roots``).
+_ROOTS_SET_AFTER = 2000
+
+
+class _Roots:
+    """Sastrawi's dictionary of roots (its stemmer asks only ``contains``): a root is a
+    whole line, neither empty nor blank, of Sastrawi's ``kata-dasar.txt`` or of our lists.
+
+    A query stems a handful of words, a few dozen lookups, where reading the 30,000 roots
+    into a dict was most of a cold ``mlsearch search``'s Malay analysis (making the stemmer
+    and stemming 8 words: 12 ms of CPU, now 5.5, at load 5). So
+    the first ``_ROOTS_SET_AFTER`` lookups bisect Sastrawi's list in its text, which is
+    sorted, one root a line (``tests/test_language_data.py`` checks the pinned file); our
+    few hundred roots are a set from the start. After them (an indexing run) all the roots
+    become one set. The answers are the same either way."""
+
+    __slots__ = ("_sorted", "_extra", "_set", "_asked")
+
+    def __init__(self, sorted_text: str, extra: list[str]):
+        self._sorted = f"\n{sorted_text.strip(chr(10))}\n"
+        self._extra = {w for w in extra if w and not w.isspace()}
+        self._set: set[str] | None = None
+        self._asked = 0
+
+    def contains(self, word: str) -> bool:
+        roots = self._set
+        if roots is not None:
+            return word in roots
+        if word in self._extra:
+            return True
+        self._asked += 1
+        if self._asked > _ROOTS_SET_AFTER:
+            self._set = self.as_set()
+            self._sorted = ""
+            return word in self._set
+        if not word or word.isspace() or "\n" in word:
+            return False
+        return _sorted_lines_contain(self._sorted, word)
+
+    def as_set(self) -> set[str]:
+        if self._set is not None:
+            return self._set
+        roots = set(self._sorted.split("\n"))
+        roots.discard("")
+        roots.difference_update([w for w in _BLANK_LINE.findall(self._sorted)])
+        return roots | self._extra
+
+
+_BLANK_LINE = re.compile(r"^[^\S\n]+$", re.MULTILINE)  # str.isspace(), but for newlines
+
+
+def _sorted_lines_contain(text: str, word: str) -> bool:
+    """Whether ``word`` is a line of ``text``: lines in sorted order, between newlines
+    (``text`` begins and ends with one)."""
+    lo, hi = 0, len(text) - 1  # newlines: the lines between them are the candidates
+    while lo < hi:
+        start = text.rfind("\n", lo, (lo + hi) // 2 + 1)
+        end = text.find("\n", start + 1)
+        line = text[start + 1 : end]
+        if line == word:
+            return True
+        if line < word:
+            lo = end
+        else:
+            hi = start
+    return False
+
+
+def _sastrawi_roots_text() -> str:
+    """Sastrawi's Indonesian root list (``kata-dasar.txt``), as its ``StemmerFactory``
+    reads it: text mode, one root a line."""
+    from importlib.util import find_spec
+
+    spec = find_spec("Sastrawi")
+    folder = Path(spec.submodule_search_locations[0]) / "Stemmer" / "data"
+    with open(folder / "kata-dasar.txt", encoding="utf-8") as f:
+        return f.read()
+
+
 class MalayStemmer:
     """Sastrawi's affix-stripping stemmer with Malay roots added to its Indonesian dictionary.
 
@@ -242,17 +321,10 @@ class MalayStemmer:
     """
 
     def __init__(self):
-        from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
-        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-
         protected = _read_list("ms_protected.txt")
         # Protected words join the dictionary too, so their inflections stop at them
         # (kerajaannya -> kerajaan, not raja).
-        words = StemmerFactory().get_words() + _read_list("ms_roots.txt") + protected
-        # ArrayDictionary(words) adds them one call each (30,000); its table is a plain
-        # dict of word to word, filled here at once (10 -> 7 ms, on a loaded machine).
-        roots = ArrayDictionary()
-        roots.words = {w: w for w in words if w and not w.isspace()}
+        roots = _Roots(_sastrawi_roots_text(), _read_list("ms_roots.txt") + protected)
         self._stemmer = _sastrawi_stemmer_class()(roots)
         self._protected = frozenset(protected)
         self._cache: dict[str, str] = {}
