@@ -85,6 +85,27 @@ def test_a_damaged_or_foreign_table_is_ignored(tmp_path):
     assert all(again["same"]) and again["compiled"] == first_compiled
 
 
+def test_an_overgrown_table_is_replaced(tmp_path):
+    """A table larger than ``MAX_KEPT`` (an earlier version kept patterns made at run time,
+    thousands of them, slow to load at every start) is not used, and is written anew."""
+    import pickle
+
+    from search.regexcache import MAX_KEPT
+
+    first = _run(tmp_path)
+    with open(tmp_path / "regex.pickle", "rb") as f:
+        key, table = pickle.load(f)
+    kept = len(table)
+    entry = next(iter(table.values()))
+    table.update({("str", f"word{i}", 0): entry for i in range(MAX_KEPT)})
+    with open(tmp_path / "regex.pickle", "wb") as f:
+        pickle.dump((key, table), f)
+    again = _run(tmp_path)
+    assert all(again["same"]) and again["compiled"] == first["compiled"]
+    with open(tmp_path / "regex.pickle", "rb") as f:
+        assert len(pickle.load(f)[1]) == kept
+
+
 def test_no_cache_folder_leaves_re_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("MLSEARCH_CACHE_DIR", "")
     code = "import re._compiler as c, search.regexcache as r; f = c.compile; r.install(); "
