@@ -74,3 +74,33 @@ def test_the_command_line_offers_the_languages_the_analysis_knows():
     from search.cli.group import LANG_CHOICES
 
     assert LANG_CHOICES == LANGS
+
+
+def test_a_command_imports_its_own_module_only(tmp_path):
+    """``main`` imports a command's module when the command is asked for: a search on an
+    empty index imports neither the index, saved nor serve command (``group.LazyGroup``),
+    and every command of ``group.COMMANDS`` is still there by its name."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from search.cli import main\n"
+        f"r = CliRunner().invoke(main, ['--index', {str(tmp_path / 'idx')!r}, 'search', 'x'])\n"
+        "assert r.exit_code == 2, r.output\n"  # no index there: an error, no traceback
+        "loaded = sorted(m for m in sys.modules if m.startswith('search.cli.'))\n"
+        "print(' '.join(loaded))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    loaded = set(res.stdout.split())
+    assert "search.cli.search" in loaded
+    assert not loaded & {"search.cli.index", "search.cli.saved", "search.cli.serve"}
+
+    import click
+
+    from search.cli import main
+    from search.cli.group import COMMANDS
+
+    ctx = click.Context(main)
+    for name in COMMANDS:
+        assert main.get_command(ctx, name).name == name
+    assert set(main.list_commands(ctx)) == {*COMMANDS, "completion"}

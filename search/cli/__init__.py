@@ -16,9 +16,10 @@ A thin layer over ``indexer`` and ``search``, one module per concern:
     ``serve``: the HTTP server (``search.serve``)
 
 The command modules import ``group`` and ``output`` only, never each other nor this
-package, so there is no import cycle; the commands are added to ``main`` here, when
-``main`` is first asked for. The console script is ``entry``: a running server answers
-``search``, ``show`` and ``similar`` before any of this is imported.
+package, so there is no import cycle; ``main`` imports a command's module when the command
+is asked for (``group.LazyGroup``), so a search does not import the others. The console
+script is ``entry``: a running server answers ``search``, ``show`` and ``similar`` before
+any of this is imported.
 """
 
 from __future__ import annotations
@@ -29,21 +30,10 @@ __all__ = ["main"]
 def __getattr__(name):
     # Loaded on first use: the console script (``search.cli.entry``) imports this package
     # before it knows whether a running server will answer, and then needs none of it.
+    # The commands' modules are imported when a command is asked for (``group.COMMANDS``).
     if name != "main":
         raise AttributeError(name)
-    from . import index, saved, search, serve
     from .group import main
 
-    for command in (
-        index.index,
-        search.search,
-        search.show,
-        search.similar,
-        search.stats,
-        index.check,
-        saved.saved,
-        serve.serve,
-    ):
-        main.add_command(command)
     globals()["main"] = main
     return main

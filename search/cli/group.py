@@ -229,7 +229,41 @@ def index_option(fn):
     )(fn)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands' modules are imported when a command is asked for: a
+    ``mlsearch search`` does not import the index, saved and serve commands (Click's
+    "lazily loading subcommands"). ``lazy`` maps a command's name to
+    ``module.attribute``; ``--help`` and shell completion list them all."""
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx, name: str):
+        if name not in self.commands and name in self.lazy:
+            import importlib
+
+            module, _, attribute = self.lazy[name].rpartition(".")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+
+COMMANDS = {
+    "index": "search.cli.index.index",
+    "check": "search.cli.index.check",
+    "search": "search.cli.search.search",
+    "show": "search.cli.search.show",
+    "similar": "search.cli.search.similar",
+    "stats": "search.cli.search.stats",
+    "saved": "search.cli.saved.saved",
+    "serve": "search.cli.serve.serve",
+}
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mlsearch", prog_name="mlsearch")
 @click.option(
     "--index",
