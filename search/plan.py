@@ -131,10 +131,9 @@ class QueryParsers:
         a user synonyms file that cannot be read is an error."""
         if not self.features.synonyms:
             return None
-        from .known import glossary_or_shipped
-        from .synonyms import load_synonyms
+        from .synonyms import load_synonyms_of_files
 
-        return load_synonyms(self.synonym_files, glossary_or_shipped(self.glossary))
+        return load_synonyms_of_files(self.synonym_files, self.glossary_files)
 
     def _parser(self, cross: bool, ranked: bool):
         """The parser, made anew when the glossary or the synonyms were reloaded."""

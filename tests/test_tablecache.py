@@ -15,7 +15,13 @@ from search.tablecache import cache_dir, cached_table
 
 def _forget() -> None:
     """As a fresh process: nothing loaded in memory."""
-    for fn in (glossary._load, glossary._shipped, synonyms._load, synonyms._load_with_shipped):
+    for fn in (
+        glossary._load,
+        glossary._shipped,
+        synonyms._load,
+        synonyms._load_with_shipped,
+        synonyms._load_of_files,
+    ):
         fn.cache_clear()
     synonyms._shipped.cache_clear()
 
@@ -59,6 +65,41 @@ def test_a_second_run_reads_the_tables_back_without_parsing(monkeypatch, tmp_pat
 
 def _refuse(*_a, **_k):
     raise AssertionError("parsed again: the cached table was not used")
+
+
+def test_a_plain_search_reads_the_synonyms_without_the_glossary(monkeypatch):
+    """The synonyms of the glossary's files are read back by the files' stamps: the
+    glossary's own table is not loaded (a plain search needs only the synonyms)."""
+    _forget()
+    _built_g, built_s = _tables()
+    _forget()
+    monkeypatch.setattr(glossary, "_load", _refuse)
+    from search.plan import QueryParsers
+
+    read = QueryParsers(None).synonyms()
+    _same(built_s, read)
+    monkeypatch.undo()
+    _forget()
+
+
+def test_synonyms_of_a_user_glossary_that_cannot_be_used(monkeypatch, tmp_path):
+    """A user glossary file that is missing or does not parse leaves its cells out, as
+    ``known.glossary_or_shipped`` has it: the synonyms are those of the shipped one."""
+    from search.known import glossary_or_shipped
+
+    _forget()
+    shipped = synonyms.load_synonyms((), glossary._load(()))
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("zh\tms\ten\n\tjust\ttoo\tmany\tcells\there\n", encoding="utf-8")
+    for files in ([str(tmp_path / "missing.tsv")], [str(bad)]):
+        _forget()
+        loaded = glossary_or_shipped(lambda files=files: glossary.load_glossary(files))
+        before = synonyms.load_synonyms((), loaded)
+        _forget()
+        now = synonyms.load_synonyms_of_files((), files)
+        _same(before, now)
+        _same(shipped, now)
+    _forget()
 
 
 def test_a_changed_user_file_is_parsed_again(monkeypatch, tmp_path):
