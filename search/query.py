@@ -664,6 +664,38 @@ def parse_with_expansions(parser, text: str, index_words=None) -> tuple[object, 
     return q, [e for plugin in plugins for e in plugin.expansions]
 
 
+def glossary_matches(parser, text: str) -> list[Expansion] | None:
+    """The expansions the glossary (``CrossLanguagePlugin``, not the synonyms nor the wide
+    dictionaries) makes when ``parser`` parses ``text``, found without making the query:
+    the query is tagged and only the filters up to the glossary's run (fields attached,
+    groups made), so a query the glossary knows nothing of costs a tenth of a parse
+    (the cross hint asks this of every weak result). None: the parser has no glossary,
+    or the text cannot be tagged (the caller parses it in full and says why)."""
+    plugins = [
+        p
+        for p in parser.plugins
+        if isinstance(p, CrossLanguagePlugin) and not getattr(p, "same_language", False)
+    ]
+    if len(plugins) != 1:
+        return None
+    (plugin,) = plugins
+    last = max(prio for _f, prio in plugin.filters(parser))
+    # as whoosh orders them (QueryParser._priorized: by priority, then plugin order)
+    items = [item for pl in parser.plugins for item in pl.filters(parser)]
+    items.sort(key=lambda item: item[1])
+    filters = [f for f, prio in items if prio <= last]
+    plugin.expansions = []
+    plugin.index_words = None
+    try:
+        nodes = parser.tag(split_slashed_words(text))
+        for f in filters:
+            nodes = f(parser, nodes)
+    except Exception:
+        return None
+    found, plugin.expansions = plugin.expansions, []
+    return found
+
+
 def _check_dates(parser, text: str) -> None:
     """Whoosh turns an unreadable date into a query that matches nothing: say so instead."""
     import re
