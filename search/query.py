@@ -510,13 +510,115 @@ def _han_words(node) -> list:
     return words
 
 
+# Query text the fast path of ``_Parser.process`` tags itself: no character any of whoosh's
+# taggers starts on (quotes and field names are read below), no operator word.
+_PLAIN_TOKEN = re.compile(r"""[^\s'*?\u055e\u061f\u1367"()^~+\[\]{}:]+""")
+_FIELD_TOKEN = re.compile(r"(\w+):")
+_SPACES = re.compile(r"\s+")
+_OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
+# Filters that leave a group of words, phrases and field names as it is (whoosh's own,
+# by priority): the fast path does not run them.
+_NO_OP_ON_PLAIN = frozenset(
+    {
+        "BoostPlugin.clean_boost",
+        "BoostPlugin.do_boost",
+        "FuzzyTermPlugin.do_fuzzyterms",
+        "GroupPlugin.do_groups",
+        "WildcardPlugin.do_wildcards",
+        "OperatorsPlugin.do_operators",
+    }
+)
+
+
+def plain_tags(text: str) -> syntax.GroupNode | None:
+    """What whoosh's ``QueryParser.tag`` makes of ``text`` (with mlsearch's plugins) when
+    it is only words, "quoted phrases" and ``field:`` names before a word or phrase, as
+    most typed queries are: the same nodes, at the same places, without trying each of
+    the seventeen taggers at every character. None for anything else (operators,
+    parentheses, wildcards, ranges, boosts, fuzzy terms, +word, single quotes, a quote
+    left open): whoosh's tagger reads those."""
+    nodes = []
+    pos, end = 0, len(text)
+
+    def space_or_end(i: int) -> bool:
+        return i == end or _SPACES.match(text, i) is not None
+
+    while pos < end:
+        m = _SPACES.match(text, pos)
+        if m:
+            nodes.append(syntax.Whitespace().set_range(pos, m.end()))
+            pos = m.end()
+            continue
+        m = _FIELD_TOKEN.match(text, pos)
+        if m:  # whoosh's FieldnameTagger, first to match where a word starts
+            nodes.append(syntax.FieldnameNode(m.group(1), m.group(0)).set_range(pos, m.end()))
+            pos = m.end()
+            if space_or_end(pos):
+                return None  # a field name before nothing: whoosh's
+            continue
+        if text.startswith('"', pos):
+            close = text.find('"', pos + 1)
+            if close < 0 or "\n" in text[pos:close] or not space_or_end(close + 1):
+                return None
+            node = PhrasePlugin.PhraseNode(text[pos + 1 : close], pos + 1, 1)
+            node.degrade = False
+            nodes.append(node.set_range(pos, close + 1))
+            pos = close + 1
+            continue
+        m = _PLAIN_TOKEN.match(text, pos)
+        if not m or not space_or_end(m.end()) or m.group() in _OPERATOR_WORDS:
+            return None
+        node = syntax.WordNode(m.group())
+        node.startchar, node.endchar = pos, m.end()
+        nodes.append(node)
+        pos = m.end()
+    return syntax.AndGroup(nodes)
+
+
 class _Parser(QueryParser):
     """Whoosh's QueryParser, analysing a word once per analysis within one parse
     (``memo``, set by ``parse_query``): a bare word is spread over nine fields, and the
     title and body field of a language analyse it alike (half the analyses of a parse;
-    a ``--cross`` parse analyses every translation in each field too)."""
+    a ``--cross`` parse analyses every translation in each field too).
+
+    A query of plain words, quoted phrases and ``field:`` names is tagged by
+    ``plain_tags`` and skips the filters that change nothing in such a group
+    (``fast_path``; the query objects are the same, tests/test_fast_parse.py); whoosh's
+    taggers and filter list are made once per parser, not at every parse."""
 
     memo: dict | None = None
+    fast_path = True
+    _made: tuple | None = None  # (plugins, taggers, filters, filters for the fast path)
+
+    def _lists(self) -> tuple:
+        made = self._made
+        if made is None or made[0] != tuple(map(id, self.plugins)):
+            filters = QueryParser.filters(self)
+            plain = [f for f in filters if f.__qualname__ not in _NO_OP_ON_PLAIN]
+            made = self._made = (
+                tuple(map(id, self.plugins)),
+                QueryParser.taggers(self),
+                filters,
+                plain,
+            )
+        return made
+
+    def taggers(self):
+        return self._lists()[1]
+
+    def filters(self):
+        return self._lists()[2]
+
+    def process(self, text: str, pos: int = 0, debug: bool = False):
+        if self.fast_path and not pos and not debug and self.group is syntax.AndGroup:
+            nodes = plain_tags(text)
+            if nodes is not None:
+                for f in self._lists()[3]:
+                    nodes = f(self, nodes)
+                    if nodes is None:
+                        raise Exception(f"Filter {f!r} did not return anything")
+                return nodes
+        return super().process(text, pos, debug)
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
         from indexer.analyse.fields import _TupleAnalyzer
