@@ -11,7 +11,6 @@ wildcards and ``term~`` fuzzy matching are Whoosh's syntax; ``+word`` requires a
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 
@@ -97,7 +96,7 @@ class LanguageFieldsPlugin(MultifieldPlugin):
                     exact = ExactText(node.text, whole_article=node.fieldname is None)
                 newnodes = []
                 for fname in names:
-                    newnode = copy.copy(node)
+                    newnode = _clone(node)
                     if exact is not None:
                         newnode.__class__ = ExactPhraseNode  # the same node, its query wrapped
                         newnode.exact = exact
@@ -427,8 +426,17 @@ def _word(text: str, like, boost: float = 1.0):
     return node
 
 
+def _clone(node):
+    """``copy.copy(node)`` for a syntax node (a plain object: its attributes, shallow),
+    without copy's generic protocol (``__reduce_ex__``, ``_reconstruct``), a third of the
+    time of spreading a word over the language fields."""
+    new = object.__new__(type(node))
+    new.__dict__.update(node.__dict__)
+    return new
+
+
 def _regroup(group, nodes):
-    new = copy.copy(group)
+    new = _clone(group)
     new.nodes = nodes
     return new
 
