@@ -175,3 +175,22 @@ def test_common_queries_take_the_fast_path(searcher, text, monkeypatch):
 )
 def test_other_syntax_goes_to_whooshs_tagger(text):
     assert plain_tags(text) is None
+
+
+def test_a_parser_with_other_taggers_has_no_fast_path(searcher, monkeypatch):
+    from whoosh.qparser import PhrasePlugin, QueryParser
+
+    from search.query import make_parser
+
+    parser = make_parser(searcher._parsers.schema)
+    parser.replace_plugin(PhrasePlugin(degrade=True))  # its phrases are not plain_tags'
+    tagged = []
+    tag = QueryParser.tag
+
+    def counted(self, *args, **kwargs):
+        tagged.append(args[0])
+        return tag(self, *args, **kwargs)
+
+    monkeypatch.setattr(QueryParser, "tag", counted)
+    parse_query(parser, '"south china sea" navy')
+    assert tagged == ['"south china sea" navy']
