@@ -11,7 +11,6 @@ wildcards and ``term~`` fuzzy matching are Whoosh's syntax; ``+word`` requires a
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 
@@ -97,7 +96,7 @@ class LanguageFieldsPlugin(MultifieldPlugin):
                     exact = ExactText(node.text, whole_article=node.fieldname is None)
                 newnodes = []
                 for fname in names:
-                    newnode = copy.copy(node)
+                    newnode = _clone(node)
                     if exact is not None:
                         newnode.__class__ = ExactPhraseNode  # the same node, its query wrapped
                         newnode.exact = exact
@@ -427,8 +426,17 @@ def _word(text: str, like, boost: float = 1.0):
     return node
 
 
+def _clone(node):
+    """``copy.copy(node)`` for a syntax node (a plain object: its attributes, shallow),
+    without copy's generic protocol (``__reduce_ex__``, ``_reconstruct``): 0.8 against
+    4.4 µs a node, about ten a parse."""
+    new = object.__new__(type(node))
+    new.__dict__.update(node.__dict__)
+    return new
+
+
 def _regroup(group, nodes):
-    new = copy.copy(group)
+    new = _clone(group)
     new.nodes = nodes
     return new
 
@@ -510,13 +518,119 @@ def _han_words(node) -> list:
     return words
 
 
+# Query text the fast path of ``_Parser.process`` tags itself: no character any of whoosh's
+# taggers starts on (quotes and field names are read below), no operator word.
+_PLAIN_TOKEN = re.compile(r"""[^\s'*?\u055e\u061f\u1367"()^~+\[\]{}:]+""")
+_FIELD_TOKEN = re.compile(r"(\w+):")
+_SPACES = re.compile(r"\s+")
+_OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
+# Filters that leave a group of words, phrases and field names as it is (whoosh's own,
+# by priority): the fast path does not run them.
+_NO_OP_ON_PLAIN = frozenset(
+    {
+        "BoostPlugin.clean_boost",
+        "BoostPlugin.do_boost",
+        "FuzzyTermPlugin.do_fuzzyterms",
+        "GroupPlugin.do_groups",
+        "WildcardPlugin.do_wildcards",
+        "OperatorsPlugin.do_operators",
+    }
+)
+
+
+def plain_tags(text: str) -> syntax.GroupNode | None:
+    """What whoosh's ``QueryParser.tag`` makes of ``text`` (with mlsearch's plugins) when
+    it is only words, "quoted phrases" and ``field:`` names before a word or phrase, as
+    most typed queries are: the same nodes, at the same places, without trying each of
+    the seventeen taggers at every character. None for anything else (operators,
+    parentheses, wildcards, ranges, boosts, fuzzy terms, +word, single quotes, a quote
+    left open): whoosh's tagger reads those."""
+    nodes = []
+    pos, end = 0, len(text)
+
+    def space_or_end(i: int) -> bool:
+        return i == end or _SPACES.match(text, i) is not None
+
+    while pos < end:
+        m = _SPACES.match(text, pos)
+        if m:
+            nodes.append(syntax.Whitespace().set_range(pos, m.end()))
+            pos = m.end()
+            continue
+        m = _FIELD_TOKEN.match(text, pos)
+        if m:  # whoosh's FieldnameTagger, first to match where a word starts
+            nodes.append(syntax.FieldnameNode(m.group(1), m.group(0)).set_range(pos, m.end()))
+            pos = m.end()
+            if space_or_end(pos):
+                return None  # a field name before nothing: whoosh's
+            continue
+        if text.startswith('"', pos):
+            close = text.find('"', pos + 1)
+            if close < 0 or "\n" in text[pos:close] or not space_or_end(close + 1):
+                return None
+            node = PhrasePlugin.PhraseNode(text[pos + 1 : close], pos + 1, 1)
+            node.degrade = False
+            nodes.append(node.set_range(pos, close + 1))
+            pos = close + 1
+            continue
+        m = _PLAIN_TOKEN.match(text, pos)
+        if not m or not space_or_end(m.end()) or m.group() in _OPERATOR_WORDS:
+            return None
+        node = syntax.WordNode(m.group())
+        node.startchar, node.endchar = pos, m.end()
+        nodes.append(node)
+        pos = m.end()
+    return syntax.AndGroup(nodes)
+
+
 class _Parser(QueryParser):
     """Whoosh's QueryParser, analysing a word once per analysis within one parse
     (``memo``, set by ``parse_query``): a bare word is spread over nine fields, and the
     title and body field of a language analyse it alike (half the analyses of a parse;
-    a ``--cross`` parse analyses every translation in each field too)."""
+    a ``--cross`` parse analyses every translation in each field too).
+
+    A query of plain words, quoted phrases and ``field:`` names is tagged by
+    ``plain_tags`` and skips the filters that change nothing in such a group
+    (``fast_path``; the query objects are the same, tests/test_fast_parse.py); whoosh's
+    taggers and filter list are made once per parser, not at every parse."""
 
     memo: dict | None = None
+    fast_path = True
+    _made: tuple | None = None  # (plugins, taggers, filters, filters for the fast path)
+
+    def _lists(self) -> tuple:
+        made = self._made
+        if made is None or made[0] != tuple(map(id, self.plugins)):
+            filters = QueryParser.filters(self)
+            plain = [f for f in filters if f.__qualname__ not in _NO_OP_ON_PLAIN]
+            # plain_tags knows make_parser's taggers: a parser with others has no fast path
+            if _taggers_of(self) != _plain_taggers():
+                plain = None
+            made = self._made = (
+                tuple(map(id, self.plugins)),
+                QueryParser.taggers(self),
+                filters,
+                plain,
+            )
+        return made
+
+    def taggers(self):
+        return self._lists()[1]
+
+    def filters(self):
+        return self._lists()[2]
+
+    def process(self, text: str, pos: int = 0, debug: bool = False):
+        if self.fast_path and not pos and not debug and self.group is syntax.AndGroup:
+            plain = self._lists()[3]
+            nodes = plain_tags(text) if plain is not None else None
+            if nodes is not None:
+                for f in plain:
+                    nodes = f(self, nodes)
+                    if nodes is None:
+                        raise Exception(f"Filter {f!r} did not return anything")
+                return nodes
+        return super().process(text, pos, debug)
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
         from indexer.analyse.fields import _TupleAnalyzer
@@ -540,6 +654,32 @@ class _Parser(QueryParser):
         if not texts:
             return None
         return termclass(fieldname, texts[0], boost=boost)
+
+
+def _taggers_of(parser) -> list[tuple]:
+    """What a parser's taggers look for, in order: (class, pattern, priority, degrade)."""
+    return [
+        (
+            type(tagger).__qualname__,
+            getattr(getattr(tagger, "expr", None), "pattern", None),
+            priority,
+            getattr(tagger, "degrade", None),
+        )
+        for plugin in parser.plugins
+        for tagger, priority in plugin.taggers(parser)
+    ]
+
+
+_PLAIN_TAGGERS: list | None = None
+
+
+def _plain_taggers() -> list[tuple]:
+    """The taggers ``plain_tags`` stands in for: make_parser's (the same whatever its
+    options: --cross, synonyms, ranked and exact phrases add filters only)."""
+    global _PLAIN_TAGGERS
+    if _PLAIN_TAGGERS is None:
+        _PLAIN_TAGGERS = _taggers_of(make_parser(None))
+    return _PLAIN_TAGGERS
 
 
 def make_parser(
@@ -662,6 +802,38 @@ def parse_with_expansions(parser, text: str, index_words=None) -> tuple[object, 
         for plugin in cross:
             plugin.index_words = None
     return q, [e for plugin in plugins for e in plugin.expansions]
+
+
+def glossary_matches(parser, text: str) -> list[Expansion] | None:
+    """The expansions the glossary (``CrossLanguagePlugin``, not the synonyms nor the wide
+    dictionaries) makes when ``parser`` parses ``text``, found without making the query:
+    the query is tagged and only the filters up to the glossary's run (fields attached,
+    groups made), so a query the glossary knows nothing of costs a tenth of a parse
+    (the cross hint asks this of every weak result). None: the parser has no glossary,
+    or the text cannot be tagged (the caller parses it in full and says why)."""
+    plugins = [
+        p
+        for p in parser.plugins
+        if isinstance(p, CrossLanguagePlugin) and not getattr(p, "same_language", False)
+    ]
+    if len(plugins) != 1:
+        return None
+    (plugin,) = plugins
+    last = max(prio for _f, prio in plugin.filters(parser))
+    # as whoosh orders them (QueryParser._priorized: by priority, then plugin order)
+    items = [item for pl in parser.plugins for item in pl.filters(parser)]
+    items.sort(key=lambda item: item[1])
+    filters = [f for f, prio in items if prio <= last]
+    plugin.expansions = []
+    plugin.index_words = None
+    try:
+        nodes = parser.tag(split_slashed_words(text))
+        for f in filters:
+            nodes = f(parser, nodes)
+    except Exception:
+        return None
+    found, plugin.expansions = plugin.expansions, []
+    return found
 
 
 def _check_dates(parser, text: str) -> None:

@@ -29,7 +29,7 @@ from .hits import build_hits
 from .matching import DEFAULT_MODE, mark_matched
 from .options import check_lang, check_limit, check_match, check_page, check_sort
 from .plan import MatchCounter, QueryParsers, QueryPlan, streamed_unions
-from .query import Expansion
+from .query import Expansion, close_quote, glossary_matches
 from .relevance import ALL, Features
 from .results import (
     JSON_SCHEMA_VERSION,
@@ -462,7 +462,11 @@ class Searcher:
         """What ``cross=True`` finds for ``query``, when the glossary knows some of its
         words and that is more than the ``hits`` it finds as typed; else None."""
         try:
-            # The hint is the glossary's: "N articles mention UMNO/巫统".
+            # The hint is the glossary's: "N articles mention UMNO/巫统". Most weak
+            # queries have no word it knows: asked first, without making the query.
+            known = glossary_matches(self._parsers.cross_parser(), close_quote(query)[0])
+            if known is not None and not known:
+                return None
             plan = QueryPlan.build(
                 snap,
                 self._parsers,
