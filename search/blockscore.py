@@ -19,6 +19,7 @@ lengths through the open index's cache (``search.cache``).
 
 from __future__ import annotations
 
+import heapq
 import operator
 from typing import NamedTuple
 
@@ -268,56 +269,87 @@ class SegmentScorer:
         return q.combine(parts, q.weights(self.top, self.cache), self._positions)
 
     def _ranked_pruned(self, q: Ranked) -> tuple[Scores | None, list | None]:
-        """``_ranked`` for one page (``page_groups``) of a ranked query with a common word
-        (top-k pruning with an exact count): the other clauses are scored everywhere, the
-        common word only where one of them matched, and the articles with the common
-        word alone are counted (their postings' ids, unscored) and given score 0.
+        """``_ranked`` for one page (``page_groups``) of a ranked query with common words
+        (top-k pruning with an exact count, MaxScore-like): the common words (``E``: word
+        clauses with ``RESCORE_WINDOW`` articles or more) are first read as ids alone;
+        an article with one of them alone (no other clause) is counted, unscored, and
+        given score 0; the rest are scored: every clause outside ``E`` everywhere, those
+        of ``E`` only where another clause matched.
 
-        Such an article scores at most the common clause's bound (``_bound``: each term's
-        largest BM25F score, from its largest frequency in its shortest document) times
-        its share of the query's weight squared; proximity leaves it as it is. An
-        article of the others scoring at most that may stand in the proximity window
-        here and not when everything is scored: at most its score here either way. So
-        when ``page_groups`` groups score above all of those (``floor``), the page, its
-        scores and the proximity window of the articles above are what scoring every
-        match gives, and the total counts every match. Returns ``(scores, None)``;
-        ``(None, parts)`` when it cannot say (``parts``: the clauses scored everywhere,
-        for ``_ranked`` to reuse), ``(None, None)`` for no common word or a clause shape
+        An article with clause ``i`` alone scores at most its bound (``_bound``: each
+        term's largest BM25F score, from its largest frequency in its shortest document)
+        times ``i``'s share of the query's weight squared; ``bound`` is the largest of
+        those over ``E``; proximity leaves them as they are. An article of the others
+        scoring at most that may stand in the proximity window here and not when
+        everything is scored: at most its score here either way. So when
+        ``page_groups`` groups score above all of those (``floor``), the page, its scores
+        and the proximity window of the articles above are what scoring every match
+        gives, and the total counts every match. Returns ``(scores, None)``; ``(None,
+        parts)`` when it cannot say (``parts``: the clauses scored everywhere, for
+        ``_ranked`` to reuse), ``(None, None)`` for no common word or a clause shape
         without a bound."""
         sizes = [self._size(s) for s in q.subqueries]
-        common = max(range(len(sizes)), key=sizes.__getitem__)
-        if sizes[common] < 2 * (sum(sizes) - sizes[common]) or sizes[common] < RESCORE_WINDOW:
-            return None, None  # no word much more common than the rest: nothing to save
-        clause = q.subqueries[common]
-        bound = self._bound(clause)
-        if bound is None or not self._is_word(clause):
-            return None, None
+        n = len(sizes)
         weights = q.weights(self.top, self.cache)
-        share = weights[common] / (sum(weights) or 1.0)
-        bound *= share**COVERAGE_POWER * q.boost * (1.0 + 1e-9)
-        parts: list = [None] * len(q.subqueries)
+        total_weight = sum(weights) or 1.0
+        common: dict = {}  # clause -> its bound alone
         for i, sub in enumerate(q.subqueries):
-            if i != common:
+            if sizes[i] < RESCORE_WINDOW or not self._is_word(sub):
+                continue
+            got = self._bound(sub)
+            if got is not None:
+                common[i] = got * (weights[i] / total_weight) ** COVERAGE_POWER
+        if not common:
+            return None, None  # no word much more common than the rest: nothing to save
+        bound = max(common.values()) * q.boost * (1.0 + 1e-9)
+        parts: list = [None] * n
+        for i, sub in enumerate(q.subqueries):
+            if i not in common:
                 parts[i] = self._eval(sub, None)
         others = set().union(*(p for p in parts if p is not None))
-        scored = list(parts)  # what _ranked can reuse if this declines
-        parts[common] = self._eval(clause, others) if others else {}
+        # The common clauses' articles (deleted ones too: they stand in the proximity
+        # window as when everything is scored), and those with two of them or more.
+        ids = {i: self._clause_ids(q.subqueries[i]) for i in common}
+        seen: set = set()
+        multi: set = set()
+        for docs in ids.values():
+            multi |= seen & docs
+            seen |= docs
+        wanted = others | multi
+        for i in common:
+            parts[i] = self._eval(q.subqueries[i], wanted & ids[i]) if wanted else {}
+
+        def declined():
+            """Every clause scored everywhere, for ``_ranked``: the common ones on the
+            articles where they stand alone too (a document's score is the same whatever
+            others are scored beside it). Their articles then come in another order than
+            when scored at once: should the proximity window's last place be a tie, which
+            article takes it goes by that order, and they are scored again at once."""
+            for i in common:
+                parts[i].update(self._eval(q.subqueries[i], ids[i] - wanted))
+            if q.proximity and (q.near or q.whole):
+                everything = q.combine(parts, weights, None).values()
+                edge = heapq.nlargest(RESCORE_WINDOW + 1, everything)
+                if len(edge) > RESCORE_WINDOW and edge[-1] == edge[-2]:
+                    return None, [None if i in common else p for i, p in enumerate(parts)]
+            return None, parts
+
         before = q.combine(parts, weights, None)  # before proximity
         ordered = sorted(before.values(), reverse=True)
         edge = RESCORE_WINDOW
         if len(ordered) > edge and bound < ordered[edge - 1] == ordered[edge]:
-            return None, scored  # the window's pick among tied articles: set order
+            return declined()  # the window's pick among tied articles: set order
         deleted = self.deleted or ()
         # Only an article above the bound before proximity can end above ``floor``: too
         # few of them, and proximity need not be read to decline.
         if sum(1 for d, s in before.items() if s > bound and d not in deleted) < self.page_groups:
-            return None, scored
+            return declined()
         scores = before
         if q.proximity and (q.near or q.whole):
             scores = q._near(before, self._positions)
         # Articles at or below the bound may stand in the window here and not when the
-        # common word's articles are all scored (proximity only raises a score): at most
-        # ``floor`` either way, as is every article with the common word alone.
+        # common words' articles are all scored (proximity only raises a score): at most
+        # ``floor`` either way, as is every article with a common word alone.
         floor = max((scores[d] for d, s in before.items() if s <= bound), default=bound)
         floor = max(floor, bound)
         top = [d for d, s in scores.items() if s > floor and d not in deleted]
@@ -329,9 +361,9 @@ class SegmentScorer:
             loose = operator.countOf(map(labels.__getitem__, top), None)
             groups = len(named) - (None in named) + loose
         if groups < self.page_groups:
-            return None, scored
+            return declined()
         q.remember(self.reader, parts, None)
-        for d in self._clause_docs(clause).difference(scores):
+        for d in seen.difference(scores):
             scores[d] = 0.0  # counted, never on the page: below every article above
         return scores, None
 
@@ -379,13 +411,14 @@ class SegmentScorer:
             return True
         return type(q) is wq.Or and all(cls._is_word(s) for s in q.subqueries)
 
-    def _clause_docs(self, q) -> set:
-        """The documents a word clause (``_is_word``) matches here, their ids unscored."""
+    def _clause_ids(self, q) -> set:
+        """The documents a word clause (``_is_word``) matches here, deleted ones too,
+        their ids unscored."""
         if type(q) is wq.Term:
-            return _term_docs(self.reader, q.fieldname, q.text)
+            return _term_docs(self.reader, q.fieldname, q.text, deleted=True)
         out: set = set()
         for sub in q.subqueries:
-            out |= self._clause_docs(sub)
+            out |= self._clause_ids(sub)
         return out
 
     def _positions(self, field: str, term, docs) -> dict:

@@ -402,9 +402,10 @@ def _clause_count(reader, q, known: dict) -> int:
     return n
 
 
-def _term_docs(reader, field: str, text) -> set:
+def _term_docs(reader, field: str, text, deleted: bool = False) -> set:
     """The live documents of segment ``reader`` with ``text`` in ``field``, united a
-    posting block at a time (whoosh's ``all_ids`` steps one posting a call)."""
+    posting block at a time (whoosh's ``all_ids`` steps one posting a call); with
+    ``deleted``, the deleted ones too."""
     try:
         btext = reader.schema[field].to_bytes(text)
     except (KeyError, ValueError):
@@ -413,12 +414,14 @@ def _term_docs(reader, field: str, text) -> set:
         return set()
     blocks = posting_blocks(term_matcher(reader, field, btext))
     if blocks is None:
+        if deleted:
+            return set(term_matcher(reader, field, btext).all_ids())
         return set(reader.postings(field, btext).all_ids())
     out: set = set()
     while blocks.active():
         out.update(blocks.ids())
         blocks.next()
-    if reader.has_deletions():
+    if not deleted and reader.has_deletions():
         out.difference_update(reader.deleted_docs_set)
     return out
 
