@@ -169,11 +169,15 @@ class Ranked(wq.CompoundQuery):
     # --- the arithmetic both scorers share -----------------------------------------------
 
     def combine(
-        self, parts: list[dict], weights: list[float], positions: Callable | None = None
+        self,
+        parts: list[dict],
+        weights: list[float],
+        positions: Callable | None = None,
+        among: Callable | None = None,
     ) -> dict:
         """Per-clause scores (docnum -> score) combined by the mode, then proximity.
         ``weights``: the clauses' (``weights``); ``positions(field, term, docs)`` ->
-        {docnum: positions} (None: no proximity)."""
+        {docnum: positions} (None: no proximity); ``among`` as ``_near`` takes it."""
         n = len(parts)
         required = [p for p, r in zip(parts, self.required, strict=True) if r]
         if self.mode == "all" or (required and len(required) == n):
@@ -195,7 +199,7 @@ class Ranked(wq.CompoundQuery):
         if self.boost != 1.0:
             out = {d: s * self.boost for d, s in out.items()}
         if positions is not None and self.proximity and (self.near or self.whole):
-            out = self._near(out, positions)
+            out = self._near(out, positions, among)
         return out
 
     def _combined_slowly(self, parts, weights, docs, total_weight) -> dict:
@@ -259,9 +263,17 @@ class Ranked(wq.CompoundQuery):
             memo[id(reader)] = got
         return got
 
-    def _near(self, scores: dict, positions: Callable) -> dict:
+    def _near(self, scores: dict, positions: Callable, among: Callable | None = None) -> dict:
+        """``scores`` with those of the proximity window (the ``RESCORE_WINDOW`` best)
+        raised by how close the words stand. ``among(scores)``: the documents whose
+        score can still matter (a date-ordered page's candidates), or None for all: the
+        window's others keep their scores unraised and their positions unread."""
         # the RESCORE_WINDOW best, ties in the scores' order (as a stable sort gives)
         window = heapq.nlargest(RESCORE_WINDOW, scores, key=scores.__getitem__)
+        if among is not None and window:
+            keep = among(scores)
+            if keep is not None:
+                window = [d for d in window if d in keep]
         if not window:
             return scores
         docs = set(window)
