@@ -117,7 +117,7 @@ def test_a_declined_pruning_scores_every_match(monkeypatch, index):
         self.page_groups, wanted = 10**6, self.page_groups  # more groups than there are
         got = original(self, q)
         self.page_groups = wanted
-        declined.append(got[0] is None and got[1] is not None)
+        declined.append((got[0] is None, got[1] is not None))
         return got
 
     slow, _ = pages(index, "crane tide", True, False, monkeypatch)
@@ -128,7 +128,10 @@ def test_a_declined_pruning_scores_every_match(monkeypatch, index):
             res.total,
             [(h.id, h.score, h.similar, h.similar_ids, h.matched, h.missing) for h in res.hits],
         )
-    assert declined and all(declined)
+    # never pruned; declined after scoring in a segment where both words are common
+    # (how a two-process build splits the articles decides the segments' sizes)
+    assert declined and all(none for none, _ in declined)
+    assert any(scored for _, scored in declined)
     assert got == slow[0]
 
 
