@@ -19,6 +19,8 @@ lengths through the open index's cache (``search.cache``).
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import operator
 from typing import NamedTuple
 
@@ -55,6 +57,44 @@ def _tree_sum(xs: list[float]) -> float:
     return _tree_sum(xs[:half]) + _tree_sum(xs[half:])
 
 
+class _Split(NamedTuple):
+    """A ranked query split by ``SegmentScorer._split``: the clauses' weights, the bound
+    of an article with one common word alone, the clauses' scores so far, the common
+    clauses' articles (by clause), all of them, and the articles scored."""
+
+    weights: list
+    bound: float
+    parts: list
+    ids: dict
+    seen: set
+    wanted: set
+
+
+class _KeptBlocks:
+    """``PostingBlocks`` over a term's blocks decoded already (``_term_ids``)."""
+
+    __slots__ = ("_blocks", "_i")
+
+    def __init__(self, blocks: list):
+        self._blocks = blocks
+        self._i = 0
+
+    def active(self) -> bool:
+        return self._i < len(self._blocks)
+
+    def max_id(self) -> int:
+        return self._blocks[self._i][0]
+
+    def ids(self):
+        return self._blocks[self._i][1]
+
+    def weights(self):
+        return self._blocks[self._i][2]
+
+    def next(self) -> None:
+        self._i += 1
+
+
 class SegmentScorer:
     """Scores queries on one segment (``sub``, a leaf searcher of ``top``)."""
 
@@ -72,7 +112,13 @@ class SegmentScorer:
         # the documents that can be on that page (``_ranked_pruned``): the others of a
         # common word are counted but not scored.
         self.page_groups = 0
+        # Set by ``search.collect.run_page`` for a query that is one Ranked node in date
+        # order: ``page_among(scores)``, the documents of those matches that can be on the
+        # page (``CollapsingTop.date_candidates``); proximity is read for those alone.
+        self.page_query = None
+        self.page_among = None
         self._sizes: dict = {}  # id(query node) -> (node, its estimate_size here)
+        self._decoded: dict = {}  # (field, term bytes) -> its blocks (``_term_ids``)
 
     def scores(self, q) -> Scores:
         out = self._eval(q, None)
@@ -265,59 +311,49 @@ class SegmentScorer:
                     q.remember(self.reader, None, given)  # nothing here has that word
                     return {}
         q.remember(self.reader, parts, given)
-        return q.combine(parts, q.weights(self.top, self.cache), self._positions)
+        among = self.page_among if q is self.page_query and given is None else None
+        return q.combine(parts, q.weights(self.top, self.cache), self._positions, among)
 
     def _ranked_pruned(self, q: Ranked) -> tuple[Scores | None, list | None]:
-        """``_ranked`` for one page (``page_groups``) of a ranked query with a common word
-        (top-k pruning with an exact count): the other clauses are scored everywhere, the
-        common word only where one of them matched, and the articles with the common
-        word alone are counted (their postings' ids, unscored) and given score 0.
+        """``_ranked`` for one page (``page_groups``) of a ranked query with common words
+        (top-k pruning with an exact count, MaxScore-like): the common words (``E``: word
+        clauses with ``RESCORE_WINDOW`` articles or more) are first read as ids alone;
+        an article with one of them alone (no other clause) is counted, unscored, and
+        given score 0; the rest are scored: every clause outside ``E`` everywhere, those
+        of ``E`` only where another clause matched.
 
-        Such an article scores at most the common clause's bound (``_bound``: each term's
-        largest BM25F score, from its largest frequency in its shortest document) times
-        its share of the query's weight squared; proximity leaves it as it is. An
-        article of the others scoring at most that may stand in the proximity window
-        here and not when everything is scored: at most its score here either way. So
-        when ``page_groups`` groups score above all of those (``floor``), the page, its
-        scores and the proximity window of the articles above are what scoring every
-        match gives, and the total counts every match. Returns ``(scores, None)``;
-        ``(None, parts)`` when it cannot say (``parts``: the clauses scored everywhere,
-        for ``_ranked`` to reuse), ``(None, None)`` for no common word or a clause shape
+        An article with clause ``i`` alone scores at most its bound (``_bound``: each
+        term's largest BM25F score, from its largest frequency in its shortest document)
+        times ``i``'s share of the query's weight squared; ``bound`` is the largest of
+        those over ``E``; proximity leaves them as they are. An article of the others
+        scoring at most that may stand in the proximity window here and not when
+        everything is scored: at most its score here either way. So when
+        ``page_groups`` groups score above all of those (``floor``), the page, its scores
+        and the proximity window of the articles above are what scoring every match
+        gives, and the total counts every match. Returns ``(scores, None)``; ``(None,
+        parts)`` when it cannot say (``parts``: the clauses scored everywhere, for
+        ``_ranked`` to reuse), ``(None, None)`` for no common word or a clause shape
         without a bound."""
-        sizes = [self._size(s) for s in q.subqueries]
-        common = max(range(len(sizes)), key=sizes.__getitem__)
-        if sizes[common] < 2 * (sum(sizes) - sizes[common]) or sizes[common] < RESCORE_WINDOW:
-            return None, None  # no word much more common than the rest: nothing to save
-        clause = q.subqueries[common]
-        bound = self._bound(clause)
-        if bound is None or not self._is_word(clause):
-            return None, None
-        weights = q.weights(self.top, self.cache)
-        share = weights[common] / (sum(weights) or 1.0)
-        bound *= share**COVERAGE_POWER * q.boost * (1.0 + 1e-9)
-        parts: list = [None] * len(q.subqueries)
-        for i, sub in enumerate(q.subqueries):
-            if i != common:
-                parts[i] = self._eval(sub, None)
-        others = set().union(*(p for p in parts if p is not None))
-        scored = list(parts)  # what _ranked can reuse if this declines
-        parts[common] = self._eval(clause, others) if others else {}
+        split = self._split(q)
+        if split is None:
+            return None, None  # no common word: nothing to save
+        parts, weights, bound = split.parts, split.weights, split.bound
         before = q.combine(parts, weights, None)  # before proximity
         ordered = sorted(before.values(), reverse=True)
         edge = RESCORE_WINDOW
         if len(ordered) > edge and bound < ordered[edge - 1] == ordered[edge]:
-            return None, scored  # the window's pick among tied articles: set order
+            return self._declined(q, split)  # the window's pick among tied articles: set order
         deleted = self.deleted or ()
         # Only an article above the bound before proximity can end above ``floor``: too
         # few of them, and proximity need not be read to decline.
         if sum(1 for d, s in before.items() if s > bound and d not in deleted) < self.page_groups:
-            return None, scored
+            return self._declined(q, split)
         scores = before
         if q.proximity and (q.near or q.whole):
             scores = q._near(before, self._positions)
         # Articles at or below the bound may stand in the window here and not when the
-        # common word's articles are all scored (proximity only raises a score): at most
-        # ``floor`` either way, as is every article with the common word alone.
+        # common words' articles are all scored (proximity only raises a score): at most
+        # ``floor`` either way, as is every article with a common word alone.
         floor = max((scores[d] for d, s in before.items() if s <= bound), default=bound)
         floor = max(floor, bound)
         top = [d for d, s in scores.items() if s > floor and d not in deleted]
@@ -329,11 +365,63 @@ class SegmentScorer:
             loose = operator.countOf(map(labels.__getitem__, top), None)
             groups = len(named) - (None in named) + loose
         if groups < self.page_groups:
-            return None, scored
+            return self._declined(q, split)
         q.remember(self.reader, parts, None)
-        for d in self._clause_docs(clause).difference(scores):
+        for d in split.seen.difference(scores):
             scores[d] = 0.0  # counted, never on the page: below every article above
         return scores, None
+
+    def _split(self, q: Ranked) -> _Split | None:
+        """The start of ``_ranked_pruned``: the common word clauses
+        (``E``: word clauses with ``RESCORE_WINDOW`` articles or more here and a bound)
+        read as ids, every other clause scored everywhere, those of ``E`` where another
+        clause matched; None without such a clause."""
+        sizes = [self._size(s) for s in q.subqueries]
+        weights = q.weights(self.top, self.cache)
+        total_weight = sum(weights) or 1.0
+        common: dict = {}  # clause -> its bound alone
+        for i, sub in enumerate(q.subqueries):
+            if sizes[i] < RESCORE_WINDOW or not self._is_word(sub):
+                continue
+            got = self._bound(sub)
+            if got is not None:
+                common[i] = got * (weights[i] / total_weight) ** COVERAGE_POWER
+        if not common:
+            return None
+        bound = max(common.values()) * q.boost * (1.0 + 1e-9)
+        parts: list = [None] * len(sizes)
+        for i, sub in enumerate(q.subqueries):
+            if i not in common:
+                parts[i] = self._eval(sub, None)
+        others = set().union(*(p for p in parts if p is not None))
+        # The common clauses' articles (deleted ones too: they stand in the proximity
+        # window as when everything is scored), and those with two of them or more.
+        ids = {i: self._clause_ids(q.subqueries[i]) for i in common}
+        seen: set = set()
+        multi: set = set()
+        for docs in ids.values():
+            multi |= seen & docs
+            seen |= docs
+        wanted = others | multi
+        for i in common:
+            parts[i] = self._eval(q.subqueries[i], wanted & ids[i]) if wanted else {}
+        return _Split(weights, bound, parts, ids, seen, wanted)
+
+    def _declined(self, q: Ranked, split: _Split) -> tuple[None, list]:
+        """Every clause of a ``_split`` scored everywhere, for ``_ranked``: the common ones
+        on the articles where they stand alone too (a document's score is the same
+        whatever others are scored beside it). Their articles then come in another order
+        than when scored at once: should the proximity window's last place be a tie,
+        which article takes it goes by that order, and they are scored again at once."""
+        parts = split.parts
+        for i, docs in split.ids.items():
+            parts[i].update(self._eval(q.subqueries[i], docs - split.wanted))
+        if q.proximity and (q.near or q.whole):
+            everything = q.combine(parts, split.weights, None).values()
+            edge = heapq.nlargest(RESCORE_WINDOW + 1, everything)
+            if len(edge) > RESCORE_WINDOW and edge[-1] == edge[-2]:
+                return None, [None if i in split.ids else p for i, p in enumerate(parts)]
+        return None, parts
 
     def _bound(self, q) -> float | None:
         """The most BM25F can score ``q`` (a word: a term or an OR of terms) in any
@@ -379,13 +467,37 @@ class SegmentScorer:
             return True
         return type(q) is wq.Or and all(cls._is_word(s) for s in q.subqueries)
 
-    def _clause_docs(self, q) -> set:
-        """The documents a word clause (``_is_word``) matches here, their ids unscored."""
+    def _clause_ids(self, q) -> set:
+        """The documents a word clause (``_is_word``) matches here, deleted ones too,
+        their ids unscored."""
         if type(q) is wq.Term:
-            return _term_docs(self.reader, q.fieldname, q.text)
+            return self._term_ids(q.fieldname, q.text)
         out: set = set()
         for sub in q.subqueries:
-            out |= self._clause_docs(sub)
+            out |= self._clause_ids(sub)
+        return out
+
+    def _term_ids(self, fieldname: str, text) -> set:
+        """A term's documents here, deleted ones too; its decoded blocks are kept for
+        ``_postings`` to score them without reading them again."""
+        reader = self.reader
+        try:
+            btext = self.sub.schema[fieldname].to_bytes(text)
+        except (KeyError, ValueError):
+            return set()
+        if (fieldname, btext) not in reader:
+            return set()
+        blocks = posting_blocks(term_matcher(reader, fieldname, btext))
+        if blocks is None:
+            return _term_docs(reader, fieldname, text, deleted=True)
+        kept = []
+        out: set = set()
+        while blocks.active():
+            ids = blocks.ids()
+            kept.append((blocks.max_id(), ids, blocks.weights()))
+            out.update(ids)
+            blocks.next()
+        self._decoded[(fieldname, btext)] = kept
         return out
 
     def _positions(self, field: str, term, docs) -> dict:
@@ -460,21 +572,24 @@ class SegmentScorer:
             text = schema[fieldname].to_bytes(text)
         except ValueError:
             return {}, {}
+        kept = None if values else self._decoded.get((fieldname, text))
         if type(self.weighting) is BM25F:
             # BM25F's figures without whoosh's scorer object, which reads the term's entry
             # a second time (for block quality, unused here); a missing term is known
             # from the one look-up the matcher makes
-            try:
-                matcher = term_matcher(reader, fieldname, text)
-            except TermNotFound:
-                return {}, {}
+            if kept is None:
+                try:
+                    matcher = term_matcher(reader, fieldname, text)
+                except TermNotFound:
+                    return {}, {}
             scorer = self._bm25(fieldname, text)
         else:
             if (fieldname, text) not in reader:
                 return {}, {}
             scorer = self.weighting.scorer(self.sub, fieldname, text)
+            kept = None
             matcher = term_matcher(reader, fieldname, text, scorer=scorer)
-        m = posting_blocks(matcher)
+        m = _KeptBlocks(kept) if kept is not None else posting_blocks(matcher)
         if m is None:
             return None
         if type(scorer) in (BM25FScorer, _BM25Figures):
@@ -506,14 +621,29 @@ class SegmentScorer:
             while m.active() and j < n:
                 top = m.max_id()
                 if wanted[j] <= top:  # the block may hold a wanted document: decode it
+                    end = bisect.bisect_right(wanted, top, j)
                     ids, weights = m.ids(), m.weights()
                     block_values = m.values() if values else None
-                    for k, (d, tf) in enumerate(zip(ids, weights, strict=True)):
-                        if d in only:
-                            out[d] = tf if plain else idf * ((tf * k1p1) / (tf + parts[lengths[d]]))
-                            if values:
-                                vals[d] = block_values[k]
-                    while j < n and wanted[j] <= top:
-                        j += 1
+                    if 4 * (end - j) < len(ids):
+                        # few wanted here: each looked up in the block's ids
+                        size = len(ids)
+                        for d in wanted[j:end]:
+                            k = bisect.bisect_left(ids, d)
+                            if k < size and ids[k] == d:
+                                tf = weights[k]
+                                out[d] = (
+                                    tf if plain else idf * ((tf * k1p1) / (tf + parts[lengths[d]]))
+                                )
+                                if values:
+                                    vals[d] = block_values[k]
+                    else:
+                        for k, (d, tf) in enumerate(zip(ids, weights, strict=True)):
+                            if d in only:
+                                out[d] = (
+                                    tf if plain else idf * ((tf * k1p1) / (tf + parts[lengths[d]]))
+                                )
+                                if values:
+                                    vals[d] = block_values[k]
+                    j = end
                 m.next()
         return out, vals

@@ -72,6 +72,8 @@ def run_page(
             scorer = SegmentScorer(searcher, sub, context, snap.cache)
             if sort != "date" and type(q) is Ranked and page * limit <= RESCORE_WINDOW:
                 scorer.page_groups = page * limit  # only this page need be ranked exactly
+            elif sort == "date" and type(q) is Ranked:
+                scorer.page_query, scorer.page_among = q, top.date_candidates
             top.collect_segment(scorer.scores(q))
     else:
         searcher.search_with_collector(q, top)
@@ -133,6 +135,7 @@ class CollapsingTop(ScoredMatchCollector):
         whole once for the open index (``search.cache``)."""
         segment = self.cache.segment(reader)
         self.offset = offset
+        self.deleted = reader.deleted_docs_set if reader.has_deletions() else None
         self.groups = segment.groups() if self.collapse else None
         self.labels = segment.group_labels() if self.collapse else None
         self.dates = self.undated = None
@@ -227,6 +230,23 @@ class CollapsingTop(ScoredMatchCollector):
                         j += 1  # copies of the group of the last place, as good
                     return above + ranked[:j]
         return above + ranked
+
+    def date_candidates(self, scores: dict) -> set | None:
+        """In date order, the matches of the current segment (``scores``, deleted ones
+        included) that ``collect_segment`` can give to ``add`` whatever their scores:
+        those at or above the date of this segment's ``limit``-th newest group; None for
+        all of them."""
+        deleted = self.deleted
+        if deleted:
+            scores = {d: s for d, s in scores.items() if d not in deleted}
+        if len(scores) <= self.limit or self.dates is None:
+            return None
+        dates, undated = self.dates, self.undated
+        primary = {d: 0 if dates[d] == undated else dates[d] or 0 for d in scores}
+        floor = self._floor(primary, self.labels)
+        if floor == float("-inf"):
+            return None
+        return {d for d, v in primary.items() if v >= floor}
 
     def _floor(self, scores: dict, labels) -> float:
         """The score of the ``limit``-th best group of this segment's matches (each group

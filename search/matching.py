@@ -169,11 +169,15 @@ class Ranked(wq.CompoundQuery):
     # --- the arithmetic both scorers share -----------------------------------------------
 
     def combine(
-        self, parts: list[dict], weights: list[float], positions: Callable | None = None
+        self,
+        parts: list[dict],
+        weights: list[float],
+        positions: Callable | None = None,
+        among: Callable | None = None,
     ) -> dict:
         """Per-clause scores (docnum -> score) combined by the mode, then proximity.
         ``weights``: the clauses' (``weights``); ``positions(field, term, docs)`` ->
-        {docnum: positions} (None: no proximity)."""
+        {docnum: positions} (None: no proximity); ``among`` as ``_near`` takes it."""
         n = len(parts)
         required = [p for p, r in zip(parts, self.required, strict=True) if r]
         if self.mode == "all" or (required and len(required) == n):
@@ -195,7 +199,7 @@ class Ranked(wq.CompoundQuery):
         if self.boost != 1.0:
             out = {d: s * self.boost for d, s in out.items()}
         if positions is not None and self.proximity and (self.near or self.whole):
-            out = self._near(out, positions)
+            out = self._near(out, positions, among)
         return out
 
     def _combined_slowly(self, parts, weights, docs, total_weight) -> dict:
@@ -259,9 +263,17 @@ class Ranked(wq.CompoundQuery):
             memo[id(reader)] = got
         return got
 
-    def _near(self, scores: dict, positions: Callable) -> dict:
+    def _near(self, scores: dict, positions: Callable, among: Callable | None = None) -> dict:
+        """``scores`` with those of the proximity window (the ``RESCORE_WINDOW`` best)
+        raised by how close the words stand. ``among(scores)``: the documents whose
+        score can still matter (a date-ordered page's candidates), or None for all: the
+        window's others keep their scores unraised and their positions unread."""
         # the RESCORE_WINDOW best, ties in the scores' order (as a stable sort gives)
         window = heapq.nlargest(RESCORE_WINDOW, scores, key=scores.__getitem__)
+        if among is not None and window:
+            keep = among(scores)
+            if keep is not None:
+                window = [d for d in window if d in keep]
         if not window:
             return scores
         docs = set(window)
@@ -402,9 +414,10 @@ def _clause_count(reader, q, known: dict) -> int:
     return n
 
 
-def _term_docs(reader, field: str, text) -> set:
+def _term_docs(reader, field: str, text, deleted: bool = False) -> set:
     """The live documents of segment ``reader`` with ``text`` in ``field``, united a
-    posting block at a time (whoosh's ``all_ids`` steps one posting a call)."""
+    posting block at a time (whoosh's ``all_ids`` steps one posting a call); with
+    ``deleted``, the deleted ones too."""
     try:
         btext = reader.schema[field].to_bytes(text)
     except (KeyError, ValueError):
@@ -413,12 +426,14 @@ def _term_docs(reader, field: str, text) -> set:
         return set()
     blocks = posting_blocks(term_matcher(reader, field, btext))
     if blocks is None:
+        if deleted:
+            return set(term_matcher(reader, field, btext).all_ids())
         return set(reader.postings(field, btext).all_ids())
     out: set = set()
     while blocks.active():
         out.update(blocks.ids())
         blocks.next()
-    if reader.has_deletions():
+    if not deleted and reader.has_deletions():
         out.difference_update(reader.deleted_docs_set)
     return out
 

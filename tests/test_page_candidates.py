@@ -9,6 +9,7 @@ import random
 import pytest
 
 from search import Searcher
+from search.blockscore import SegmentScorer
 from search.collect import CollapsingTop
 from tests.conftest import build_in_two_processes
 
@@ -85,3 +86,45 @@ def test_ties_in_score_are_cut_at_the_page(index):
     assert res.total > 300
     assert len({h.score for h in res.hits}) == 1
     assert len(added) < 60
+
+
+def test_date_order_reads_proximity_for_page_candidates_only(monkeypatch, index):
+    # In date order only the newest groups can be on the page: proximity is read for those
+    # of its window alone, and the pages are as when it is read for the whole window.
+    def run(restrict: bool):
+        asked, kept = [], []
+        original = CollapsingTop.date_candidates
+        real_positions = SegmentScorer._positions
+
+        def candidates(self, scores):
+            got = original(self, scores) if restrict else None
+            kept.append(got)
+            return got
+
+        def positions(self, field, term, docs):
+            asked.append(len(docs))
+            return real_positions(self, field, term, docs)
+
+        monkeypatch.setattr(CollapsingTop, "date_candidates", candidates)
+        monkeypatch.setattr(SegmentScorer, "_positions", positions)
+        out = []
+        with Searcher(index) as s:
+            for collapse in (True, False):
+                for page, limit in ((1, 10), (2, 10), (4, 10), (1, 30)):
+                    res = s.search(
+                        "crane tide",
+                        sort="date",
+                        limit=limit,
+                        page=page,
+                        collapse=collapse,
+                        suggest=False,
+                    )
+                    out.append((res.total, [(h.id, h.score, h.matched) for h in res.hits]))
+        monkeypatch.undo()
+        return out, sum(asked), kept
+
+    fast, fast_asked, kept = run(True)
+    slow, slow_asked, _ = run(False)
+    assert any(k is not None for k in kept)  # the page's candidates were known
+    assert fast == slow
+    assert fast_asked < slow_asked

@@ -96,6 +96,45 @@ def test_pruned_pages_are_exact(monkeypatch, index, query, collapse):
         assert [h.id for h in res.hits] == [h[0] for h in fast[0][1]]
 
 
+@pytest.mark.parametrize("query", ["crane tide", "harbour shipping", "tide lighthouse crane"])
+@pytest.mark.parametrize("collapse", [True, False])
+def test_two_common_words_pruned_exactly(monkeypatch, index, query, collapse):
+    # Every word but lighthouse is in most articles, none twice as common as the others
+    # together: the articles with one common word alone are counted, not scored.
+    fast, pruned = pages(index, query, collapse, True, monkeypatch)
+    slow, unpruned = pages(index, query, collapse, False, monkeypatch)
+    assert pruned and not unpruned
+    assert fast == slow
+
+
+def test_a_declined_pruning_scores_every_match(monkeypatch, index):
+    # Declining after the common words were scored where two of them stand: the rest of
+    # their articles are scored then, and the pages are as when nothing is pruned.
+    declined = []
+    original = SegmentScorer._ranked_pruned
+
+    def strict(self, q):
+        self.page_groups, wanted = 10**6, self.page_groups  # more groups than there are
+        got = original(self, q)
+        self.page_groups = wanted
+        declined.append((got[0] is None, got[1] is not None))
+        return got
+
+    slow, _ = pages(index, "crane tide", True, False, monkeypatch)
+    monkeypatch.setattr(SegmentScorer, "_ranked_pruned", strict)
+    with Searcher(index) as s:
+        res = s.search("crane tide", limit=10, suggest=False)
+        got = (
+            res.total,
+            [(h.id, h.score, h.similar, h.similar_ids, h.matched, h.missing) for h in res.hits],
+        )
+    # never pruned; declined after scoring in a segment where both words are common
+    # (how a two-process build splits the articles decides the segments' sizes)
+    assert declined and all(none for none, _ in declined)
+    assert any(scored for _, scored in declined)
+    assert got == slow[0]
+
+
 def test_no_pruning_without_a_common_word(monkeypatch, index):
     # lighthouse and storm: neither is twice as common as the other
     _pages, pruned = pages(index, "lighthouse storm", True, True, monkeypatch)
