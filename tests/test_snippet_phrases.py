@@ -161,6 +161,8 @@ WORDS = [
     "é",
     "s",
     "asean's",
+    "ta'han",  # a Malay key (aha) only once the apostrophe is gone
+    "menteri’s",
 ]
 
 
@@ -178,5 +180,7 @@ def test_judging_new_words_at_once_agrees_with_one_word_at_a_time(en, ms, surfac
     en_stem = stemmer_for("en") if en else None
     ms_stem = stemmer_for("ms") if ms else None
     expected = [w for w in WORDS if _matches(w, needles, en_stem, ms_stem, _keys(needles.ms))]
-    assert _judge(WORDS, needles, en_stem, ms_stem) == expected
+    # a set: the English side is looked up through a memo of every word judged before
+    # (_EnglishTerms), across the examples, so the later ones read it warm
+    assert _judge(set(WORDS), needles, en_stem, ms_stem) == set(expected)
     assert needles.seen == {w: w in expected for w in WORDS}
