@@ -37,6 +37,9 @@ _SPACE = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
 _IS_DIGIT = re.compile(r"\d").match
 _IS_LETTER = re.compile(LETTER).match
+# PART_RE on ASCII text: its classes as ASCII ranges, which the re module tests by a
+# bitmap rather than by Unicode category (half the time over an English body)
+ASCII_PART_RE = re.compile(r"[0-9]+|[A-Za-z]+(?:'[A-Za-z]+)*")
 
 
 @dataclass
@@ -169,7 +172,7 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
         # Sastrawi costs ~1 ms a new word: only words sharing a piece of a query stem can
         # stem to it (affixes and sound changes touch the edges: menyampaikan -> sampai).
         seen = needles.seen
-        present = set(PART_RE.findall(s))
+        present = set((ASCII_PART_RE if s.isascii() else PART_RE).findall(s))
         new = present.difference(seen)
         if new:
             needles.hits.update(_judge(new, needles, en_stem, ms_stem))

@@ -184,3 +184,15 @@ def test_judging_new_words_at_once_agrees_with_one_word_at_a_time(en, ms, surfac
     # (_EnglishTerms), across the examples, so the later ones read it warm
     assert _judge(set(WORDS), needles, en_stem, ms_stem) == set(expected)
     assert needles.seen == {w: w in expected for w in WORDS}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_ascii_words_cut_as_part_re_cuts_them(text):
+    from indexer.analyse.latin import PART_RE
+    from search.snippets import ASCII_PART_RE
+
+    assert ASCII_PART_RE.findall(text) == PART_RE.findall(text)
+    assert ASCII_PART_RE.findall(text.lower() + " o'neil 1mdb x_1 ") == PART_RE.findall(
+        text.lower() + " o'neil 1mdb x_1 "
+    )
