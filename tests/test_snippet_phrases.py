@@ -196,3 +196,23 @@ def test_ascii_words_cut_as_part_re_cuts_them(text):
     assert ASCII_PART_RE.findall(text.lower() + " o'neil 1mdb x_1 ") == PART_RE.findall(
         text.lower() + " o'neil 1mdb x_1 "
     )
+
+
+def test_judging_past_the_memo_of_english_terms(monkeypatch):
+    """Once the memo of words' English terms is full, new words are judged afresh: the
+    same verdicts, nothing more remembered."""
+    import search.snippets as snippets
+
+    monkeypatch.setattr(snippets, "_english", None)
+    monkeypatch.setattr(snippets, "_CACHE_WORDS", 3)
+    needles = Needles(en={"minist", "16"}, ms={"tahan"})
+    en_stem, ms_stem = stemmer_for("en"), stemmer_for("ms")
+    expected = {
+        w
+        for w in WORDS
+        if snippets._matches(w, needles, en_stem, ms_stem, snippets._keys({"tahan"}))
+    }
+    assert expected and snippets._judge(set(WORDS), needles, en_stem, ms_stem) == expected
+    assert len(snippets._english.term) == 3
+    again = Needles(en={"minist", "16"}, ms={"tahan"})
+    assert snippets._judge(set(WORDS), again, en_stem, ms_stem) == expected
