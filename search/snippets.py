@@ -9,6 +9,7 @@ the normalisation, so highlights cover the original characters.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -29,13 +30,16 @@ from indexer.analyse.latin import (
 from indexer.analyse.normalize import HAS_HAN, normalize
 from indexer.schema import split_field
 
-from .textwidth import advance, char_width
+from .textwidth import advance, column_width
 
 SCAN_LIMIT = 60_000  # characters of a body scanned for matches
 _SPACE = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
 _IS_DIGIT = re.compile(r"\d").match
 _IS_LETTER = re.compile(LETTER).match
+# PART_RE on ASCII text: its classes as ASCII ranges, which the re module tests by a
+# bitmap rather than by Unicode category (half the time over an English body)
+ASCII_PART_RE = re.compile(r"[0-9]+|[A-Za-z]+(?:'[A-Za-z]+)*")
 
 
 @dataclass
@@ -66,6 +70,8 @@ class Needles:
     )
     hits: set[str] = field(default_factory=set, repr=False, compare=False)  # seen, matching
     compiled: re.Pattern | None = field(default=None, repr=False, compare=False)
+    # ``_judge``'s patterns of the keys of ``ms`` (``_keys``): with an apostrophe, and alone
+    ms_keys: tuple | None = field(default=None, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return bool(
@@ -166,7 +172,7 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
         # Sastrawi costs ~1 ms a new word: only words sharing a piece of a query stem can
         # stem to it (affixes and sound changes touch the edges: menyampaikan -> sampai).
         seen = needles.seen
-        present = set(PART_RE.findall(s))
+        present = set((ASCII_PART_RE if s.isascii() else PART_RE).findall(s))
         new = present.difference(seen)
         if new:
             needles.hits.update(_judge(new, needles, en_stem, ms_stem))
@@ -320,43 +326,104 @@ def _phrase_spans(s, norm, lang, phrases, needles, stem, present) -> list[tuple[
     return [norm.span(x, y) for x, y in found]
 
 
-def _judge(words, needles: Needles, en_stem, ms_stem) -> list[str]:
+# words whose English term is remembered: ~290 bytes each with the reverse map (the 85
+# bench queries in both matchings learn 19k words, 5.5 MB); past it, words are judged afresh
+_CACHE_WORDS = 50_000
+
+
+class _EnglishTerms:
+    """Each word (as PART_RE cuts it from a normalised text) and the term the English side
+    of ``_matches`` compares, remembered across queries with the reverse map: the words of
+    a query's hits that become one of its English terms are then set intersections, not a
+    Python test per word."""
+
+    def __init__(self, stem):
+        self.stem = stem
+        self.term: dict[str, str] = {}
+        self.words: dict[str, set[str]] = {}  # term -> its words
+
+    def of(self, word: str) -> str:
+        w = word
+        if "'" in w or "’" in w:
+            w = w.replace("’", "'")
+            if w.endswith("'s"):
+                w = w[:-2]
+            w = w.replace("'", "")
+        return w if w.isdigit() else self.stem(w)
+
+    def matching(self, words: set[str], en: set[str]) -> set[str]:
+        """The ``words`` whose English term is in ``en``."""
+        term, by_term = self.term, self.words
+        out: set[str] = set()
+        unknown = words.difference(term)
+        for word in unknown:
+            t = self.of(word)
+            if t in en:
+                out.add(word)
+            if len(term) < _CACHE_WORDS:
+                term[word] = t
+                by_term.setdefault(t, set()).add(word)
+        for t in en:
+            have = by_term.get(t)
+            if have:
+                out.update(have.intersection(words))
+        return out
+
+
+_english: _EnglishTerms | None = None
+
+
+def _line_end(s: str, i: int) -> int:
+    end = s.find("\n", i)
+    return len(s) if end == -1 else end
+
+
+def _english_terms(stem) -> _EnglishTerms:
+    global _english
+    if _english is None or _english.stem is not stem:
+        _english = _EnglishTerms(stem)
+    return _english
+
+
+def _judge(words: set[str], needles: Needles, en_stem, ms_stem) -> set[str]:
     """The ``words`` (not judged before) that the needles match, each judged as
-    ``_matches`` judges it and remembered in ``needles.seen``: one loop with what every
-    word needs looked up once (the stem caches read directly, Malay's key test one
-    regular expression), where a call per word cost 4-5 µs over some 750 new words a
-    query."""
-    seen, out = needles.seen, []
+    ``_matches`` judges it, all remembered in ``needles.seen``. Set operations in C where a
+    test per word cost ~1 µs over some 750 new words a query: the surface forms by
+    intersection, the English side through ``_EnglishTerms``, the Malay side tested only
+    on the words that can pass it (with an apostrophe, a key of a Malay term, or a
+    Malay term themselves), found by one regular expression over the words joined."""
+    seen = needles.seen
     surface, en, ms = needles.surface, needles.en, needles.ms
     pattern = needles.pattern_re()
-    stops = stop_words()
-    en_stem = en_stem if en_stem is not None and en else None
-    en_cached = getattr(en_stem, "_cache", {}).get
-    keys = _keys(ms) if ms_stem is not None else ()
-    has_key = re.compile("|".join(re.escape(k) for k in sorted(keys))).search if keys else None
-    for word in words:
-        if word[0] > "\u2fff":  # Han and other CJK are found as substrings
-            hit = False
-        elif word in surface or (
-            pattern is not None and pattern.fullmatch(word) and word not in stops
-        ):
-            hit = True
-        else:
+    out = words.intersection(surface)
+    if pattern is not None:
+        stops = stop_words()
+        out.update(w for w in words if pattern.fullmatch(w) and w not in stops)
+    if en_stem is not None and en:
+        out |= _english_terms(en_stem).matching(words, en)
+    if ms_stem is not None and ms:
+        if needles.ms_keys is None:
+            keys = "|".join(re.escape(k) for k in sorted(_keys(ms)))
+            needles.ms_keys = (re.compile(f"['’]|{keys}").finditer, re.compile(keys).search)
+        either, has_key = needles.ms_keys
+        joined = "\n".join(words)
+        maybe = {
+            joined[joined.rfind("\n", 0, m.start()) + 1 : _line_end(joined, m.end())]
+            for m in either(joined)
+        }
+        maybe.update(words.intersection(ms))
+        for word in maybe.difference(out):
             w = word
             if "'" in w or "’" in w:
                 w = w.replace("’", "'")
                 if w.endswith("'s"):
                     w = w[:-2]
                 w = w.replace("'", "")
-            if w.isdigit():
-                hit = w in en or w in ms
-            else:
-                hit = (en_stem is not None and (en_cached(w) or en_stem(w)) in en) or (
-                    has_key is not None and has_key(w) is not None and ms_stem(w) in ms
-                )
-        seen[word] = hit
-        if hit:
-            out.append(word)
+            if w in ms if w.isdigit() else has_key(w) is not None and ms_stem(w) in ms:
+                out.add(word)
+    out = {w for w in out if w[0] <= "\u2fff"}  # Han and other CJK are found as substrings
+    seen.update(dict.fromkeys(words, False))
+    seen.update(dict.fromkeys(out, True))
     return out
 
 
@@ -429,9 +496,15 @@ def _back(text: str, end: int, columns: int) -> int:
     behind = text[max(end - columns, 0) : end] if columns > 0 else ""
     if behind.isascii():  # every ASCII character takes one column: skip them at once
         used, i = len(behind), end - len(behind)
-    while i > 0 and used + char_width(text[i - 1]) <= columns:
-        used += char_width(text[i - 1])
-        i -= 1
+    while i > 0:
+        # as ``advance`` does forwards: the widths of the characters before i summed in C
+        chunk = text[max(i - (columns - used + 1), 0) : i][::-1]
+        sums = list(itertools.accumulate(map(column_width, chunk), initial=used))
+        fit = bisect.bisect_right(sums, columns) - 1  # characters of the chunk that fit
+        i -= fit
+        if fit < len(chunk):
+            break
+        used = sums[-1]
     return i
 
 

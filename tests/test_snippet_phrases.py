@@ -161,6 +161,8 @@ WORDS = [
     "é",
     "s",
     "asean's",
+    "ta'han",  # a Malay key (aha) only once the apostrophe is gone
+    "menteri’s",
 ]
 
 
@@ -178,5 +180,39 @@ def test_judging_new_words_at_once_agrees_with_one_word_at_a_time(en, ms, surfac
     en_stem = stemmer_for("en") if en else None
     ms_stem = stemmer_for("ms") if ms else None
     expected = [w for w in WORDS if _matches(w, needles, en_stem, ms_stem, _keys(needles.ms))]
-    assert _judge(WORDS, needles, en_stem, ms_stem) == expected
+    # a set: the English side is looked up through a memo of every word judged before
+    # (_EnglishTerms), across the examples, so the later ones read it warm
+    assert _judge(set(WORDS), needles, en_stem, ms_stem) == set(expected)
     assert needles.seen == {w: w in expected for w in WORDS}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_ascii_words_cut_as_part_re_cuts_them(text):
+    from indexer.analyse.latin import PART_RE
+    from search.snippets import ASCII_PART_RE
+
+    assert ASCII_PART_RE.findall(text) == PART_RE.findall(text)
+    assert ASCII_PART_RE.findall(text.lower() + " o'neil 1mdb x_1 ") == PART_RE.findall(
+        text.lower() + " o'neil 1mdb x_1 "
+    )
+
+
+def test_judging_past_the_memo_of_english_terms(monkeypatch):
+    """Once the memo of words' English terms is full, new words are judged afresh: the
+    same verdicts, nothing more remembered."""
+    import search.snippets as snippets
+
+    monkeypatch.setattr(snippets, "_english", None)
+    monkeypatch.setattr(snippets, "_CACHE_WORDS", 3)
+    needles = Needles(en={"minist", "16"}, ms={"tahan"})
+    en_stem, ms_stem = stemmer_for("en"), stemmer_for("ms")
+    expected = {
+        w
+        for w in WORDS
+        if snippets._matches(w, needles, en_stem, ms_stem, snippets._keys({"tahan"}))
+    }
+    assert expected and snippets._judge(set(WORDS), needles, en_stem, ms_stem) == expected
+    assert len(snippets._english.term) == 3
+    again = Needles(en={"minist", "16"}, ms={"tahan"})
+    assert snippets._judge(set(WORDS), again, en_stem, ms_stem) == expected

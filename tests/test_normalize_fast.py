@@ -1,0 +1,121 @@
+"""normalize's combining-character test and folding by regular expressions
+(indexer.analyse.unicode_tables): the same answers, and the same normalised text and
+offsets, as the call of unicodedata.combining and the translation per character they
+replaced."""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.analyse import normalize as norm
+from indexer.analyse.unicode_tables import COMBINING, FOLDED, UNIDATA_VERSION
+
+
+@pytest.fixture(autouse=True, scope="module")
+def compiled():
+    """The patterns in use, as in a process that has normalised enough text."""
+    norm._compile()
+
+
+def _derived_ranges(test, top=sys.maxunicode) -> list[str]:
+    out: list[list[int]] = []
+    for c in range(top + 1):
+        if test(chr(c)):
+            if out and out[-1][1] == c - 1:
+                out[-1][1] = c
+            else:
+                out.append([c, c])
+    return [f"{a:x}" if a == b else f"{a:x}-{b:x}" for a, b in out]
+
+
+@pytest.mark.skipif(
+    unicodedata.unidata_version != UNIDATA_VERSION, reason="table of another Unicode version"
+)
+def test_table_is_unicodedata_combining():
+    assert COMBINING.split() == _derived_ranges(unicodedata.combining)
+    folded = _derived_ranges(lambda c: unicodedata.normalize("NFKC", c).casefold() != c, 0xFFFF)
+    assert FOLDED.split() == folded
+    norm._compile()
+    assert norm._combining and norm._folding  # the fast paths are the ones in use
+
+
+def _per_character(text: str):
+    """normalize as it was: the call of unicodedata.combining per character."""
+    saved = norm._combining, norm._folding
+    norm._combining = norm._folding = False
+    try:
+        return norm.normalize(text)
+    finally:
+        norm._combining, norm._folding = saved
+
+
+# Text that reaches every branch: ASCII, Latin with precomposed and combining accents,
+# full width, ligatures and ß (folding changes the length), Traditional Chinese, astral
+# Han and astral combining marks (U+1E94A, U+1D167), emoji.
+_ALPHABET = st.sampled_from(
+    list("aZ é\u0301\u0323ÅﬁßＡ１，體後臺云\u3007\u212aİΣς㎏")
+    + [
+        "\U00020000",
+        "\U0001d400",
+        "\U0001e94a",
+        "\U0001d167",
+        "\U0001f600",
+        "\u0345",
+        "\u302a",
+        "\u3099",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(_ALPHABET, max_size=40) | st.text(max_size=40))
+def test_same_answers_as_the_call_per_character(text):
+    assert norm._combining
+    assert norm._has_combining(text) == any(map(unicodedata.combining, text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_ALPHABET, max_size=40) | st.text(max_size=40))
+def test_normalize_output_unchanged(text):
+    assert norm._combining and norm._folding
+    new = norm.normalize(text)
+    old = _per_character(text)
+    assert (new.text, new._starts, new._ends) == (old.text, old._starts, old._ends)
+
+
+def test_fallback_on_another_unicode_version(monkeypatch):
+    import indexer.analyse.unicode_tables as table
+
+    monkeypatch.setattr(table, "UNIDATA_VERSION", "0.0.0")
+    monkeypatch.setattr(norm, "_combining", None)
+    monkeypatch.setattr(norm, "_folding", None)
+    norm._compile()
+    assert norm._combining is False and norm._folding is False
+    assert norm._has_combining("e\u0301") and not norm._has_combining("abc")
+    assert norm._fold("ＡbＣ，") == "abc,"
+
+
+def test_patterns_compiled_once_enough_text_was_normalised(monkeypatch):
+    monkeypatch.setattr(norm, "_combining", None)
+    monkeypatch.setattr(norm, "_folding", None)
+    monkeypatch.setattr(norm, "_slow_chars", 0)
+    text = "南海，Ａ" * 1000
+    before = norm.normalize(text)
+    assert norm._combining is None  # 4,000 characters: a cold command line's few snippets
+    for _ in range(norm._COMPILE_AFTER // len(text)):
+        norm.normalize(text)
+    assert norm._combining and norm._folding
+    after = norm.normalize(text)
+    assert (after.text, after._starts) == (before.text, before._starts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_ALPHABET, max_size=40) | st.text(max_size=40))
+def test_folding_by_runs_is_the_translation(text):
+    assert norm._folding
+    assert norm._fold(text) == text.translate(norm._FOLD)
