@@ -167,6 +167,14 @@ def test_watch_stops_at_once_when_asked(docs, tmp_path):
     assert not w.thread.is_alive() and w.events[-1].kind == "stopped"
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """In the child, before it starts Python: SIGINT back to its default. A test run started
+    in the background (``pytest &`` in a script, ``nohup``) ignores SIGINT, the child would
+    inherit that, and Python then installs no KeyboardInterrupt handler: the Ctrl-C the
+    test sends would do nothing (the watcher ran on until the 60 s timeout)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_index_watch_command_prints_changes_and_stops_cleanly_on_ctrl_c(docs, tmp_path):
     index = tmp_path / "ix"
     env = {**os.environ, "MLSEARCH_WATCH_DEBOUNCE": str(DEBOUNCE)}
@@ -177,6 +185,7 @@ def test_index_watch_command_prints_changes_and_stops_cleanly_on_ctrl_c(docs, tm
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
     err_lines: list[str] = []
     out_lines: list[str] = []
