@@ -109,3 +109,34 @@ def test_gated_stemmer_skips_rules():
     assert not any(isinstance(v, latin._GatedRule) for v in plain.visitor_provider.prefix_visitors)
     assert latin.stemmer_for("ms")("pertahanan") == "pertahanan"  # protected
     assert latin.stemmer_for("ms")("mempelajari") == plain.stem_word("mempelajari")
+
+
+def test_sastrawis_stem_as_pattern_is_replaced_by_the_same_literal_removal():
+    """Sastrawi notes a removal as ``re.sub(stem, "", word, count=1)``; mlsearch's stemmer
+    gives those modules ``_LiteralStemRe``, whose ``sub`` is ``re.sub``'s result for any
+    pattern, replacing without compiling when the pattern is letters, digits, hyphens."""
+    import importlib
+    import random
+    import re
+
+    from indexer.analyse import latin
+
+    latin.stemmer_for("ms")("mempertahankan")
+    for name in latin._STEM_AS_PATTERN:
+        module = importlib.import_module(f"Sastrawi.Stemmer.Context.Visitor.{name}")
+        assert isinstance(module.re, latin._LiteralStemRe)
+    sub = latin._LiteralStemRe().sub
+    rng = random.Random(1)
+    alpha = "abcdeélmn-2½.*()+"
+    for _ in range(20_000):
+        word = "".join(rng.choice(alpha) for _ in range(rng.randint(0, 9)))
+        pattern = "".join(rng.choice(alpha[:11]) for _ in range(rng.randint(1, 5)))
+        if rng.random() < 0.5 and word:
+            i = rng.randrange(len(word))
+            pattern = word[i : i + rng.randint(1, 6)]
+        try:
+            expected = re.sub(pattern, "", word, count=1)
+        except re.error:
+            continue
+        assert sub(pattern, "", word, count=1) == expected, (pattern, word)
+    assert sub(r"(i|kan|an)$", "", "makan", count=1) == "ma"

@@ -172,3 +172,111 @@ def test_runs_out_of_doc_order_still_come_back_sorted(tmp_path):
         pool.add(item)
     assert len(pool.runs) > 3
     assert list(pool.iter_postings()) == sorted(items)
+
+
+def test_terms_come_whole_from_runs_too(tmp_path, monkeypatch):
+    """With runs written, ``iter_postings().groups()`` still gives each term once, sorted,
+    its postings from every run joined in doc-number order: the same postings as whoosh's
+    sorted tuples, also after ``reduce_to`` merged runs out of doc order."""
+    from whoosh.filedb.filestore import FileStorage
+
+    rng = random.Random(11)
+    items = []
+    for d in range(500):
+        for t in rng.sample(range(40), 5):
+            items.append(("body_en" if t % 3 else "spell", b"t%d" % t, d, float(t % 4 + 1), b"x"))
+    for maxfiles in (128, 3):
+        pool = runs.ChunkedPostingPool(FileStorage(str(tmp_path)).create(), None, limitmb=1)
+        pool.limit = 15_000
+        for item in items:
+            pool.add(item)
+        assert len(pool.runs) > 5
+        groups = list(pool._merged_groups(maxfiles))
+        keys = [(f, t) for f, t, *_ in groups]
+        assert keys == sorted(set(keys))
+        flat = [
+            (f, t, d, w, v)
+            for f, t, ids, ws, vs in groups
+            for d, w, v in zip(ids, ws, vs, strict=True)
+        ]
+        assert flat == sorted(items)
+    assert not list(tmp_path.glob("*.run"))
+
+
+def test_add_terms_holds_what_add_holds(tmp_path):
+    """A document's postings in one field at once (``add_terms``: str terms encoded, or
+    bytes as ``FieldType.index`` gives them; weights times the boost; the frequencies
+    summed) are the postings ``add`` takes one at a time."""
+    from whoosh.filedb.filestore import FileStorage
+
+    store = FileStorage(str(tmp_path)).create()
+    one = runs.ChunkedPostingPool(store, None, limitmb=1)
+    whole = runs.ChunkedPostingPool(store, None, limitmb=1)
+    rng = random.Random(2)
+    for d in range(50):
+        words = rng.sample(["ala", "bé", "东盟", "z"], 3)
+        items = [(w, i + 1, float(i + 1), bytes((0, i))) for i, w in enumerate(words)]
+        for w, _f, weight, v in items:
+            one.add(("body_en", w.encode("utf-8"), d, weight * 2.0, v))
+        assert whole.add_terms("body_en", d, items, 2.0, True) == 6
+        b_items = [(w.encode("utf-8"), f, wt, v) for w, f, wt, v in items]
+        for w, _f, weight, v in b_items:
+            one.add(("spell", w, d, weight, v))
+        assert whole.add_terms("spell", d, b_items, 1.0, False) == 6
+    assert list(whole.items()) == list(one.items())
+
+
+def _mlsearch_segment(folder, writer_class, pool_limit):
+    """Every file of one segment (not compound) written with mlsearch's schema and codec
+    from documents made of the repository's corpus and the test articles, by
+    ``writer_class`` with whoosh's own pool (``pool_limit`` None) or mlsearch's, whose
+    ``pool_limit`` makes it write runs or not. Returns ``({suffix: bytes}, runs)``."""
+    from pathlib import Path
+
+    from whoosh import index
+
+    from indexer.article import Article
+    from indexer.schema import make_codec, make_schema
+    from indexer.write.document import article_document
+
+    here = Path(__file__).parent
+    texts = sorted(here.parent.glob("corpus/*.txt")) + sorted(here.glob("fixtures/news/*/*.txt"))
+    paras = [p for f in texts for p in f.read_text(encoding="utf-8").split("\n") if p.strip()]
+    rng = random.Random(7)
+    ix = index.create_in(folder, make_schema())
+    w = writer_class(ix, codec=make_codec(), compound=False)
+    if pool_limit is not None:
+        runs.set_pool(w, runs.ChunkedPostingPool).pool.limit = pool_limit
+    for n in range(120):
+        title = rng.choice(paras)[:80]
+        body = "\n".join(rng.sample(paras, 4))
+        a = Article(id=f"a{n}", title=title, body=body, path=f"a{n}.txt")
+        w.add_document(**article_document(a, "/corpus", f"h{n}"))
+    nruns = len(w.pool.runs)
+    w.commit()
+    ix.close()
+    out = {}
+    for path in folder.iterdir():
+        if path.suffix not in (".toc", ".seg") and not path.name.endswith("LOCK"):
+            out[path.name.split(".", 1)[1] if "." in path.name else path.name] = path.read_bytes()
+    return out, nruns
+
+
+def test_term_segment_writer_writes_the_segment_whooshs_add_document_writes(tmp_path):
+    """``mpwriter.TermSegmentWriter`` (each field's postings to the pool at once) and the
+    pool's runs of whole terms write the very files whoosh's ``SegmentWriter`` with its
+    own pool writes: term dictionary, postings, lengths, stored fields, columns."""
+    from whoosh.writing import SegmentWriter
+
+    from indexer.whoosh_internals.mpwriter import TermSegmentWriter
+
+    for name in ("whoosh", "terms", "runs"):
+        (tmp_path / name).mkdir()
+    expected, _ = _mlsearch_segment(tmp_path / "whoosh", SegmentWriter, None)
+    assert {".trm", ".pst"} <= {"." + k.rsplit(".", 1)[-1] for k in expected}
+    got, nruns = _mlsearch_segment(tmp_path / "terms", TermSegmentWriter, 1 << 30)
+    assert nruns == 0
+    assert got == expected
+    got, nruns = _mlsearch_segment(tmp_path / "runs", TermSegmentWriter, 60_000)
+    assert nruns > 3
+    assert got == expected

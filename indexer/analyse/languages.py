@@ -39,6 +39,17 @@ def _function_support(line: str, lang: str) -> int:
     return sum(1 for w in _FUNCTION_RE.findall(line.lower()) if w in words)
 
 
+def _other_has_more(line: str, main: str) -> bool:
+    """``_function_support(line, other) > _function_support(line, main)``, the line's
+    words found once for both."""
+    if not _function_words:
+        _function_support("", main)
+    found = _FUNCTION_RE.findall(line.lower())
+    mine = _function_words[main]
+    theirs = _function_words[_OTHER[main]]
+    return sum(1 for w in found if w in theirs) > sum(1 for w in found if w in mine)
+
+
 def _detect_latin(text: str) -> str | None:
     global _detector
     if _detector is None:
@@ -139,9 +150,7 @@ def split_languages(
         item = [line, words, None]
         if words < _MIN_WORDS_TO_DETECT:
             pass
-        elif main is not None and _function_support(line, _OTHER[main]) <= _function_support(
-            line, main
-        ):
+        elif main is not None and not _other_has_more(line, main):
             item[2] = main
             assumed.append(item)
         else:
@@ -157,7 +166,7 @@ def split_languages(
         other = "ms" if main == "en" else "en"
         for item in routed:
             line, words, lang = item
-            if lang == other and _function_support(line, other) <= _function_support(line, main):
+            if lang == other and not _other_has_more(line, main):
                 item[2] = main
                 counts[other] -= words
                 counts[main] += words

@@ -24,6 +24,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from whoosh import multiproc
+from whoosh.fields import FieldType
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
@@ -32,11 +34,78 @@ from .merging import merge_beside, raw_merge_applies
 from .pool import set_pool, use_in_this_process
 
 
+class TermSegmentWriter(SegmentWriter):
+    """Whoosh's ``SegmentWriter`` whose ``add_document`` hands its pool each field's
+    postings at once (``pool.ChunkedPostingPool.add_terms``) instead of a tuple per
+    posting through ``pool.add``: the same postings, lengths, stored fields and columns.
+    Documents with boosts (``_boost``, ``_<field>_boost``) or custom stored values
+    (``_stored_<field>``), fields with spelling words or term vectors, and a pool without
+    ``add_terms`` go through whoosh's own ``add_document``."""
+
+    def add_document(self, **fields):
+        add_terms = getattr(self.pool, "add_terms", None)
+        plan = self._plan()
+        if add_terms is None or plan is None or any(name[0] == "_" for name in fields):
+            return super().add_document(**fields)
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        docnum = self.docnum
+        fieldnames = sorted(fields)
+        self._check_fields(self.schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field, direct = plan.get(fieldname) or (self.schema[fieldname], False)
+                length = 0
+                if field.indexed:
+                    if direct and isinstance(value, str):
+                        items = field.format.word_values(value, field.analyzer, mode="index")
+                        length = add_terms(fieldname, docnum, items, 1.0, True)
+                    else:
+                        length = add_terms(fieldname, docnum, field.index(value), 1.0, False)
+                    if not field.scorable:
+                        length = 0
+                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+                column = field.column_type
+                if column:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+        except ValueError:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    _fieldplan: dict | None = None
+    _planned = False
+
+    def _plan(self) -> dict | None:
+        """Each field and whether its format's ``word_values`` can be called directly (what
+        ``FieldType.index`` does for a str, without encoding each term in a generator);
+        None when a field has spelling words or vectors (whoosh's own path)."""
+        if not self._planned:
+            self._planned = True
+            plan = {}
+            for name, field in self.schema.items():
+                if field.separate_spelling() or field.vector:
+                    return None
+                direct = type(field).index is FieldType.index and field.format is not None
+                plan[name] = (field, direct)
+            self._fieldplan = plan
+        return self._fieldplan
+
+
 def run_subwriter(storage, indexname, jobqueue, resultqueue, kwargs, multisegment) -> None:
     """Whoosh's sub-writer, in this (forked) process: takes jobs until told to finish, then
-    puts its segment on ``resultqueue``. ``kwargs["poolclass"]`` is honoured (pool.py)."""
+    puts its segment on ``resultqueue``. ``kwargs["poolclass"]`` is honoured (pool.py), and
+    the writer is a ``TermSegmentWriter`` (``SubWriterTask.run`` builds whoosh's
+    ``SegmentWriter``, named in ``whoosh.multiproc``: this process exists to run it)."""
     if kwargs.get("poolclass") is not None:
         use_in_this_process(kwargs["poolclass"])
+    multiproc.SegmentWriter = TermSegmentWriter
     SubWriterTask(storage, indexname, jobqueue, resultqueue, kwargs, multisegment).run()
 
 

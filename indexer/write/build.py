@@ -127,9 +127,11 @@ def _created_without_meta(index_dir: Path) -> bool:
 def _writer(ix, index_dir: Path, procs: int = 1, on_phase=None):
     from whoosh.index import LockError
 
+    from ..whoosh_internals.mpwriter import TermSegmentWriter
     from ..whoosh_internals.pool import ChunkedPostingPool, set_pool
 
-    # Runs of postings written in chunks (whoosh_internals/pool.py).
+    # Runs of postings written in chunks, each field's postings of a document added at
+    # once (whoosh_internals/pool.py, mpwriter.py).
     options = {"limitmb": 64, "timeout": 30.0, "delay": 0.25, "poolclass": ChunkedPostingPool}
     options["codec"] = make_codec()  # compact postings and term entries (schema.py)
     try:
@@ -139,7 +141,7 @@ def _writer(ix, index_dir: Path, procs: int = 1, on_phase=None):
             writer = ParallelWriter(ix, index_dir, procs, **options)
             writer.on_phase = on_phase  # what its commit is doing
             return writer
-        return set_pool(ix.writer(**options), ChunkedPostingPool)
+        return set_pool(TermSegmentWriter(ix, **options), ChunkedPostingPool)
     except LockError as exc:
         raise IndexLockedError(
             f"another mlsearch process is writing to {index_dir}",
