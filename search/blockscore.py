@@ -29,7 +29,13 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 from whoosh.util.numeric import length_to_byte
 
-from indexer.whoosh_internals.postings import all_scores, matches_at, posting_blocks, term_matcher
+from indexer.whoosh_internals.postings import (
+    all_scores,
+    matches_at,
+    posting_blocks,
+    term_blocks,
+    term_matcher,
+)
 
 from .cache import IndexCache
 from .exact import ExactPhrase
@@ -481,13 +487,10 @@ class SegmentScorer:
         """A term's documents here, deleted ones too; its decoded blocks are kept for
         ``_postings`` to score them without reading them again."""
         reader = self.reader
-        try:
-            btext = self.sub.schema[fieldname].to_bytes(text)
-        except (KeyError, ValueError):
+        found = term_blocks(reader, fieldname, text, self.sub.schema)
+        if found is None:
             return set()
-        if (fieldname, btext) not in reader:
-            return set()
-        blocks = posting_blocks(term_matcher(reader, fieldname, btext))
+        btext, blocks = found
         if blocks is None:
             return _term_docs(reader, fieldname, text, deleted=True)
         kept = []

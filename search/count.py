@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from whoosh import query as wq
 
-from indexer.whoosh_internals.postings import posting_blocks, term_matcher
+from indexer.whoosh_internals.postings import term_blocks
 
 from .matching import Ranked, _term_docs
 
@@ -37,13 +37,10 @@ _FEW = 512  # documents looked for few enough to skip the posting blocks without
 def _term_docs_within(reader, fieldname: str, text, only: set) -> set:
     """``_term_docs(...) & only``, decoding only the posting blocks whose range of ids
     holds one of ``only``."""
-    try:
-        btext = reader.schema[fieldname].to_bytes(text)
-    except (KeyError, ValueError):
+    found = term_blocks(reader, fieldname, text)
+    if found is None:
         return set()
-    if (fieldname, btext) not in reader:
-        return set()
-    blocks = posting_blocks(term_matcher(reader, fieldname, btext))
+    _btext, blocks = found
     if blocks is None:
         return _term_docs(reader, fieldname, text) & only
     wanted = sorted(only)

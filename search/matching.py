@@ -30,7 +30,12 @@ from collections.abc import Callable
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
-from indexer.whoosh_internals.postings import all_scores, matches_at, posting_blocks, term_matcher
+from indexer.whoosh_internals.postings import (
+    all_scores,
+    matches_at,
+    term_blocks,
+    term_matcher,
+)
 
 DEFAULT_MODE = "ranked"
 # Proximity: score * (1 + NEAR_WEIGHT * closeness + WHOLE_WEIGHT * whole), closeness the
@@ -418,13 +423,10 @@ def _term_docs(reader, field: str, text, deleted: bool = False) -> set:
     """The live documents of segment ``reader`` with ``text`` in ``field``, united a
     posting block at a time (whoosh's ``all_ids`` steps one posting a call); with
     ``deleted``, the deleted ones too."""
-    try:
-        btext = reader.schema[field].to_bytes(text)
-    except (KeyError, ValueError):
+    found = term_blocks(reader, field, text)
+    if found is None:
         return set()
-    if (field, btext) not in reader:
-        return set()
-    blocks = posting_blocks(term_matcher(reader, field, btext))
+    btext, blocks = found
     if blocks is None:
         if deleted:
             return set(term_matcher(reader, field, btext).all_ids())

@@ -331,6 +331,17 @@ def _phrase_spans(s, norm, lang, phrases, needles, stem, present) -> list[tuple[
 _CACHE_WORDS = 50_000
 
 
+def _without_apostrophes(word: str) -> str:
+    """A word as the Latin analysis takes it before stemming: ’ as ', a final 's dropped,
+    the other apostrophes removed (``latin._word_term``)."""
+    if "'" in word or "’" in word:
+        word = word.replace("’", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        word = word.replace("'", "")
+    return word
+
+
 class _EnglishTerms:
     """Each word (as PART_RE cuts it from a normalised text) and the term the English side
     of ``_matches`` compares, remembered across queries with the reverse map: the words of
@@ -343,12 +354,7 @@ class _EnglishTerms:
         self.words: dict[str, set[str]] = {}  # term -> its words
 
     def of(self, word: str) -> str:
-        w = word
-        if "'" in w or "’" in w:
-            w = w.replace("’", "'")
-            if w.endswith("'s"):
-                w = w[:-2]
-            w = w.replace("'", "")
+        w = _without_apostrophes(word)
         return w if w.isdigit() else self.stem(w)
 
     def matching(self, words: set[str], en: set[str]) -> set[str]:
@@ -413,12 +419,7 @@ def _judge(words: set[str], needles: Needles, en_stem, ms_stem) -> set[str]:
         }
         maybe.update(words.intersection(ms))
         for word in maybe.difference(out):
-            w = word
-            if "'" in w or "’" in w:
-                w = w.replace("’", "'")
-                if w.endswith("'s"):
-                    w = w[:-2]
-                w = w.replace("'", "")
+            w = _without_apostrophes(word)
             if w in ms if w.isdigit() else has_key(w) is not None and ms_stem(w) in ms:
                 out.add(word)
     out = {w for w in out if w[0] <= "\u2fff"}  # Han and other CJK are found as substrings

@@ -66,6 +66,21 @@ def posting_blocks(matcher) -> PostingBlocks | None:
     return PostingBlocks(matcher)
 
 
+def term_blocks(reader, fieldname: str, text, schema=None):
+    """``(btext, blocks)`` of term ``text`` of ``fieldname`` in segment ``reader``: the
+    term as the field encodes it and the ``posting_blocks`` of its ``term_matcher`` (None
+    where only the matcher can read them), deleted documents included; None when the
+    segment lacks the term or the field cannot encode ``text``. ``schema``: the one that
+    encodes it (default the reader's)."""
+    try:
+        btext = (schema or reader.schema)[fieldname].to_bytes(text)
+    except (KeyError, ValueError):
+        return None
+    if (fieldname, btext) not in reader:
+        return None
+    return btext, posting_blocks(term_matcher(reader, fieldname, btext))
+
+
 def term_bytes(reader, fieldname: str, text) -> bytes:
     """``text`` (str or bytes) as ``fieldname`` encodes its terms."""
     return reader._text_to_bytes(fieldname, text)
