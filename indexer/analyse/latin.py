@@ -321,7 +321,7 @@ class _Roots:
             return self._set
         roots = set(self._sorted.split("\n"))
         roots.discard("")
-        roots.difference_update([w for w in _BLANK_LINE.findall(self._sorted)])
+        roots.difference_update(_BLANK_LINE.findall(self._sorted))
         return roots | self._extra
 
 
