@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from bench.naive import iter_records
 from bench.run import (
     LANGS,
+    Shuffler,
     make_queries,
     prepare_corpus,
     strip_filters,
@@ -169,6 +171,25 @@ def test_scaled_corpus_has_fresh_ids_and_shuffled_words(tmp_path):
     added = list(iter_records(new))
     assert len(added) == k >= 1
     assert not {r["id"] for r in added} & {r["id"] for r in records}
+
+
+def test_scaled_copies_keep_each_line_and_its_words():
+    # A copy's words are shuffled within their line: the lines (and each one's language,
+    # which the indexer decides line by line) stay as in the original.
+    body = "\n".join(
+        [
+            "东盟防长会议今天在吉隆坡举行",
+            "The ASEAN defence ministers met today",
+            "",
+            "Mesyuarat menteri",
+        ]
+    )
+    copy = Shuffler()(body, random.Random(7))
+    lines, copied = body.split("\n"), copy.split("\n")
+    assert len(copied) == len(lines) and copied[2] == ""
+    assert sorted(copied[1].split()) == sorted(lines[1].split()) != copied[1].split()
+    assert sorted(copied[3].split()) == sorted(lines[3].split())
+    assert sorted(copied[0].replace(" ", "")) == sorted(lines[0])
 
 
 def test_query_set_covers_languages_phrases_filters_and_date_sort(tmp_path):
