@@ -282,6 +282,43 @@ def test_term_table_lookups_before_and_after_listing_first_keys(monkeypatch, lis
     assert isinstance(t._firsts, list) == (listed_after <= 2 * 2 * len(probes))
 
 
+def test_term_table_reads_long_keys_and_values_by_scan_and_by_decoded_block():
+    """A lookup in a block not decoded reads its entries in order up to the key; one in a
+    decoded block bisects it: the same answers, with keys, shared prefixes and values past
+    127 bytes (varints of two bytes) and keys before, between and after the stored ones."""
+    import io
+
+    rng = random.Random(11)
+    stems = [bytes(rng.choices(b"abc", k=rng.choice([1, 5, 130, 300]))) for _ in range(40)]
+    keys = sorted(
+        {s + bytes(rng.choices(b"xyz\x00\xff", k=rng.randint(0, 140))) for s in stems * 9}
+    )
+    values = {k: bytes(rng.choices(range(256), k=rng.choice([0, 3, 127, 128, 400]))) for k in keys}
+
+    class File(io.BytesIO):
+        def get(self, position, length):
+            return self.getvalue()[position : position + length]
+
+        def close(self):
+            pass
+
+    f = File()
+    w = mlcodec.TermTableWriter(f)
+    for k in keys:
+        w.add(k, values[k])
+    w.close()
+    probes = (
+        keys + [k + b"\x00" for k in keys[::3]] + [k[:-1] for k in keys if k] + [b"", b"\xff" * 400]
+    )
+    scanned = mlcodec.TermTable(f, len(f.getvalue()))
+    decoded = mlcodec.TermTable(f, len(f.getvalue()))
+    assert list(decoded.items()) == [(k, values[k]) for k in keys]  # every block decoded
+    assert not scanned._blocks
+    for k in probes:
+        assert scanned._lookup(k) == decoded._lookup(k) == values.get(k)
+    assert not scanned._blocks  # the scans kept no block
+
+
 def _segment_files(folder, pool_limit):
     """The term dictionary and postings (bytes) of one segment written with mlsearch's
     codec from ``_docs``: through whoosh's own pool (``pool_limit`` None) or mlsearch's,

@@ -1012,15 +1012,23 @@ class TermTable:
         i, n = 0, len(data)
         try:
             while i < n:
-                shared, i = _read_varint(data, i)
-                size, i = _read_varint(data, i)
-                key = prev[:shared] + data[i : i + size]
+                shared = data[i]  # three varints an entry, nearly always one byte each
+                i += 1
+                if shared >= 0x80:
+                    shared, i = _read_varint(data, i - 1)
+                size = data[i]
+                i += 1
+                if size >= 0x80:
+                    size, i = _read_varint(data, i - 1)
+                prev = prev[:shared] + data[i : i + size]
+                keys.append(prev)
                 i += size
-                size, i = _read_varint(data, i)
+                size = data[i]
+                i += 1
+                if size >= 0x80:
+                    size, i = _read_varint(data, i - 1)
                 values.append(data[i : i + size])
                 i += size
-                keys.append(key)
-                prev = key
         except IndexError:
             raise CorruptIndexError(f"damaged term dictionary block {b}") from None
         if i != n or len(keys) != (TABLE_BLOCK if b + 1 < self._nblocks else len(keys)):
@@ -1052,13 +1060,42 @@ class TermTable:
         return got
 
     def _lookup(self, key: bytes):
+        """The value of ``key`` in its block, None without one. A block decoded already is
+        bisected; else its entries are read in order up to ``key`` or past it, keys only,
+        without keeping the block (a query's terms rarely share one)."""
         b = self._block_of(key)
         if b < 0:
             return None
-        keys, values = self._block(b)
-        i = bisect_left(keys, key)
-        if i < len(keys) and keys[i] == key:
-            return values[i]
+        got = self._blocks.get(b)
+        if got is not None:
+            keys, values = got
+            i = bisect_left(keys, key)
+            return values[i] if i < len(keys) and keys[i] == key else None
+        start = self._offsets[b]
+        data = self.dbfile.get(start, self._offsets[b + 1] - start)
+        prev = b""
+        i, n = 0, len(data)
+        try:
+            while i < n:
+                shared = data[i]  # three varints an entry, nearly always one byte each
+                i += 1
+                if shared >= 0x80:
+                    shared, i = _read_varint(data, i - 1)
+                size = data[i]
+                i += 1
+                if size >= 0x80:
+                    size, i = _read_varint(data, i - 1)
+                prev = prev[:shared] + data[i : i + size]
+                i += size
+                size = data[i]
+                i += 1
+                if size >= 0x80:
+                    size, i = _read_varint(data, i - 1)
+                if prev >= key:
+                    return data[i : i + size] if prev == key else None
+                i += size
+        except IndexError:
+            raise CorruptIndexError(f"damaged term dictionary block {b}") from None
         return None
 
     def __contains__(self, key: bytes) -> bool:
