@@ -293,7 +293,12 @@ def _results(scale: int = 1, **mlsearch) -> dict:
     """A run's results with round figures: mlsearch beside the naive pipeline."""
     m = {
         "build": {"articles_per_s": 330.0, "index_x_raw": 3.9, "segments": 3, "peak_rss_mb": 650},
-        "warm": {"p50_ms": 7.5, "p95_ms": 31.0},
+        "warm": {
+            "p50_ms": 7.5,
+            "p95_ms": 31.0,
+            "first_sight_p50_ms": 9.0,
+            "first_sight_p95_ms": 29,
+        },
         "reindex_no_change": {"seconds": 0.4},
         "cold": {"median_s": {"zh": 0.2, "ms": 0.26, "en": 0.25}},
         "cold_server": {"median_all_s": 0.09, "direct_median_all_s": 0.3, "server_used": True},
@@ -302,7 +307,7 @@ def _results(scale: int = 1, **mlsearch) -> dict:
         m[key] = {**m.get(key, {}), **value}
     naive = {
         "build": {"articles_per_s": 100.0, "index_x_raw": 2.5},
-        "warm": {"p50_ms": 5.0, "p95_ms": 28.0},
+        "warm": {"p50_ms": 5.0, "p95_ms": 28.0, "first_sight_p50_ms": 6.0},
         "cold": {"median_s": {"zh": 2.5, "ms": 2.6, "en": 2.8}},
     }
     return {"args": {"scale": scale}, "systems": {"mlsearch": m, "naive": naive}}
@@ -316,6 +321,10 @@ def test_targets_are_met_or_missed_by_the_numbers():
     assert rows["warm p50 ≤ 8 ms"].status == "met"
     assert rows["warm p95 ≤ 30 ms"].status == "missed"  # 31 ms
     assert rows["warm p95 ≤ 30 ms"].baseline == 28.0
+    # each query's first run has targets of its own, beside the repeats' median
+    first50 = rows["warm p50 ≤ 8 ms, each query's first run"]
+    assert (first50.value, first50.baseline, first50.status) == (9.0, 6.0, "missed")
+    assert rows["warm p95 ≤ 30 ms, each query's first run"].status == "met"
     assert rows["reindex, no change < 1 s"].status == "met"
     cold = {lang: t for name, t in rows.items() for lang in LANGS if f", {lang} (" in name}
     assert [cold[lang].status for lang in LANGS] == ["met", "missed", "met"]  # 0.25 is met
@@ -350,6 +359,7 @@ def test_scale_targets_compare_with_the_15k_run():
     rate = rows["10×: build articles/s within 20% of the 15k rate"]
     assert rate.status == "n/a" and rate.baseline_label == "no 15k run given"
     assert rows["10×: warm p95 ≤ 100 ms"].status == "met"
+    assert rows["10×: warm p95 ≤ 100 ms, each query's first run"].status == "met"  # 29 ms
     assert rows["10×: segments after the full build ≤ 3"].status == "missed"
     assert rows["10×: peak memory of all processes ≤ 700 MB"].status == "met"
     assert rows["warm p95 ≤ 30 ms"].status == "n/a"  # a 15k target, not a 10× one
