@@ -27,6 +27,10 @@ from indexer.analyse.latin import LETTER, PART_RE, stop_words, surface_words
 from indexer.analyse.normalize import _FOLD, HAN_CLASS, HAS_HAN, normalize
 from indexer.schema import split_field, unpack_body
 
+from .regexcache import memoize_charsets
+
+memoize_charsets()  # a phrase names the letter class four times a word (_token_pattern)
+
 # A token of a phrase as written: one Han character, or one part of a Latin word.
 _TOKEN_RE = re.compile(f"[{HAN_CLASS}]|{PART_RE.pattern}")
 _APOSTROPHE = "['’]"

@@ -37,6 +37,7 @@ def install() -> None:
     if _installed:
         return
     _installed = True
+    memoize_charsets()
     try:
         import _sre
         import re._compiler as compiler
@@ -90,6 +91,54 @@ def install() -> None:
     import atexit
 
     atexit.register(save)
+
+
+_charsets_memoized = False
+CHARSETS_KEPT = 256
+
+
+def memoize_charsets() -> None:
+    """Compile each character class once per process (in memory, for this process).
+
+    Python's compiler lays every class out afresh, character by character over its
+    ranges: a class holding the Han ranges (27,000 code points) costs 1.5-7 ms each time.
+    A phrase's pattern names such a class four times a word (a letter, not Han, on either
+    side: ``exact._token_pattern``), so a three-word phrase took 20-40 ms to compile,
+    every time a process first met it. The classes are few; their layout depends only on
+    the class, so it is kept by the class (case-insensitive classes, whose layout depends
+    on the compiler's case tables too, are compiled as before)."""
+    global _charsets_memoized
+    if _charsets_memoized:
+        return
+    _charsets_memoized = True
+    try:
+        import re._compiler as compiler
+
+        plain = compiler._optimize_charset
+        code = plain.__code__
+        if code.co_varnames[: code.co_argcount] != ("charset", "iscased", "fixup", "fixes"):
+            return  # another Python's internals: compile as usual
+    except Exception:
+        return
+    kept: dict = {}
+
+    def optimize(charset, iscased=None, fixup=None, fixes=None):
+        if fixup is not None or fixes is not None:
+            return plain(charset, iscased, fixup, fixes)
+        try:
+            key = (tuple(charset), iscased)
+            got = kept.get(key)
+        except TypeError:  # an unhashable item: compiled as usual
+            return plain(charset, iscased, fixup, fixes)
+        if got is None:
+            got = plain(charset, iscased, fixup, fixes)
+            if len(kept) >= CHARSETS_KEPT:
+                kept.clear()
+            kept[key] = got
+        out, hascased = got
+        return list(out), hascased
+
+    compiler._optimize_charset = optimize
 
 
 def _written_in_code(pattern) -> bool:

@@ -137,3 +137,55 @@ def test_patterns_made_at_run_time_are_not_kept(tmp_path):
     patterns = {p for _type, p, _flags in table}
     assert "module level (kept)" in patterns
     assert "secret|query" not in patterns
+
+
+CHARSETS = r"""
+import re, sys
+import re._compiler as c
+original = c._optimize_charset
+laid_out = []
+def counting(charset, iscased=None, fixup=None, fixes=None):
+    laid_out.append(tuple(charset))
+    return original(charset, iscased, fixup, fixes)
+c._optimize_charset = counting
+from search.exact import _token_pattern
+from indexer.analyse.latin import LETTER
+from indexer.analyse.normalize import HAN_CLASS
+assert c._optimize_charset is not counting  # importing exact.py installed the memo
+patterns = [
+    (_token_pattern("laut") + r"[\W_]*" + _token_pattern("selatan"), 0),
+    (f"x(?<!{LETTER}x)[^{HAN_CLASS}a-z]+", 0),
+    (f"[{HAN_CLASS}]+|[^\\W\\d_]+", 0),
+    ("[a-zé]+[^0-9]", re.IGNORECASE),  # case tables: laid out as before
+    (b"[\\x00-\\x1f\\x7f]+", 0),
+    ("[ab][ab]", 0),
+]
+memo = c._optimize_charset
+for p, flags in patterns:
+    for _ in range(2):
+        c._optimize_charset = memo
+        got = c.compile(p, flags)
+        c._optimize_charset = original
+        fresh = c.compile(p, flags)
+        assert got == fresh and got.flags == fresh.flags, p
+c._optimize_charset = memo
+text = "Laut China Selatan, laut-selatan 东盟x防长 Ékonomi xyz"
+for p, flags in patterns[:4]:
+    assert c.compile(p, flags).findall(text) == re.compile(p, flags).findall(text)
+# A phrase met for the first time: its letter class (eight times in two words) is not
+# laid out again.
+del laid_out[:]
+c.compile(_token_pattern("perlu") + r"[\W_]*" + _token_pattern("perlindungan"), 0)
+assert len(laid_out) <= 1, len(laid_out)
+print("ok")
+"""
+
+
+def test_character_classes_are_laid_out_once_and_compile_as_before():
+    """search.regexcache.memoize_charsets: patterns compile to the very code Python's own
+    compiler gives (Pattern.__eq__ compares it), and a class is laid out once per process:
+    a new phrase does not lay out the letter class again for each of its words."""
+    out = subprocess.run(
+        [sys.executable, "-c", CHARSETS], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
