@@ -551,12 +551,38 @@ class SegmentScorer:
         return out
 
     def _positions(self, field: str, term, docs) -> dict:
-        """Positions of ``term`` in ``field`` for the documents ``docs``."""
-        found = self._postings(field, term, docs, values=True)
+        """Positions of ``term`` in ``field`` for the documents ``docs``: the posting
+        blocks whose range of ids holds one of them have their ids decoded, and their
+        values only when one is there; nothing is scored (proximity's window asks each
+        field for all its documents, most of them without the term there)."""
+        found = term_blocks(self.reader, field, term, self.sub.schema)
         if found is None:
+            return {}
+        blocks = found[1]
+        if blocks is None:
             return whoosh_positions(self.sub, field, term, docs)
         decode = self.sub.schema[field].format.decode_positions
-        return {d: decode(v) for d, v in found[1].items()}
+        wanted = sorted(docs)
+        out: dict = {}
+        j, n = 0, len(wanted)
+        while blocks.active() and j < n:
+            top = blocks.max_id()
+            if wanted[j] <= top:
+                end = bisect.bisect_right(wanted, top, j)
+                ids = blocks.ids()
+                size = len(ids)
+                here = []
+                for d in wanted[j:end]:
+                    k = bisect.bisect_left(ids, d)
+                    if k < size and ids[k] == d:
+                        here.append((d, k))
+                if here:
+                    values = blocks.values()
+                    for d, k in here:
+                        out[d] = decode(values[k])
+                j = end
+            blocks.next()
+        return out
 
     def _exact(self, q, only) -> Scores:
         """A quoted phrase as written (``search.exact``): its field's matches among the
