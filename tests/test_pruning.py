@@ -177,3 +177,84 @@ def test_the_full_order_is_what_scoring_everything_gives(index, query):
             for i in split.ids:  # each common word's articles as its scores list them
                 clause = q.subqueries[i]
                 assert list(scorer._keys(clause)) == list(full._eval(clause, None))
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory):
+    """1,200 dated English articles (a feed, several a day) in two segments, words as in
+    ``index``, and ``storm`` and ``flood`` each in ~60% of them: many articles on the
+    newest pages have one of them alone."""
+    import datetime
+    import json
+
+    root = tmp_path_factory.mktemp("pruning-dated")
+    docs = root / "docs"
+    docs.mkdir()
+    rng = random.Random(16)
+    lines = []
+    for i in range(1200):
+        words = [rng.choice(VOCAB) for _ in range(rng.randrange(20, 160))]
+        rng.shuffle(words)
+        if i % 3 == 0:
+            words += ["crane", "tide"]  # side by side: proximity counts
+        for word in ("storm", "flood"):  # each in ~60%, both in ~36%
+            if rng.random() < 0.6:
+                words.insert(rng.randrange(len(words) + 1), word)
+        body = " ".join(words) + f" report number {i}."
+        day = datetime.date(2022, 1, 1) + datetime.timedelta(days=i // 2)  # two a day
+        lines.append(
+            json.dumps(
+                {
+                    "id": f"d{i:04d}",
+                    "lang": "en",
+                    "title": f"Port report {i} " + " ".join(words[:4]),
+                    "date": day.isoformat(),
+                    "body": body if i % 50 else body + " " + body,  # some copies' bodies
+                }
+            )
+        )
+    (docs / "feed.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    build_in_two_processes([docs], root / "ix")
+    return root / "ix"
+
+
+def date_pages(index, query: str, collapse: bool, prune: bool, monkeypatch) -> tuple:
+    """Pages 1-2 of 10 (and one of 25) in date order, ``_ranked_by_date`` on or off; how
+    often it pruned."""
+    pruned = []
+    original = SegmentScorer._ranked_by_date
+
+    def recorded(self, q):
+        got = original(self, q) if prune else (None, None)
+        pruned.append(got[0] is not None)
+        return got
+
+    monkeypatch.setattr(SegmentScorer, "_ranked_by_date", recorded)
+    out = []
+    with Searcher(index) as s:
+        for page, limit in ((1, 10), (2, 10), (1, 25)):
+            res = s.search(
+                query, limit=limit, page=page, sort="date", collapse=collapse, suggest=False
+            )
+            out.append(
+                (
+                    res.total,
+                    [
+                        (h.id, h.score, h.date, h.similar, h.similar_ids, h.matched, h.missing)
+                        for h in res.hits
+                    ],
+                )
+            )
+    monkeypatch.undo()
+    return out, any(pruned)
+
+
+@pytest.mark.parametrize("query", ["storm flood", "crane tide", "flood storm pier"])
+@pytest.mark.parametrize("collapse", [True, False])
+def test_date_pages_pruned_exactly(monkeypatch, dated, query, collapse):
+    # In date order the articles with a common word alone are scored only where they
+    # can be on the page, when the proximity window stands above what they can score.
+    fast, pruned = date_pages(dated, query, collapse, True, monkeypatch)
+    slow, unpruned = date_pages(dated, query, collapse, False, monkeypatch)
+    assert pruned and not unpruned
+    assert fast == slow
