@@ -458,14 +458,10 @@ class SegmentScorer:
             seen |= docs
         wanted = others | multi
         if window:
-            # an article without a common word scores at most the other clauses' best
-            # scores summed, times their share of the query's weight squared
-            rest = [i for i in range(len(sizes)) if i not in common]
-            best = [max(parts[i].values(), default=0.0) for i in rest]
-            share = sum(weights[i] for i in rest) / total_weight
-            alone = sum(best) * share**COVERAGE_POWER * q.boost
-            weak = min(best, default=0.0) >= 0 and alone < bound
-            strong = (others & seen) | multi if weak else wanted
+            # an article without a common word scores at most its clauses' bounds summed
+            rest = [self._bound(sub) for i, sub in enumerate(q.subqueries) if i not in common]
+            alone = None if None in rest else sum(rest) * q.boost
+            strong = (others & seen) | multi if alone is not None and alone < bound else wanted
             if len(strong) < RESCORE_WINDOW:
                 return _Split(weights, bound, parts, ids, seen, None)
         for i in common:
