@@ -296,12 +296,8 @@ class SegmentScorer:
         """The clauses scored one by one and combined by the matching model
         (``Ranked.combine``). Required clauses go first and narrow the others."""
         known = None  # clauses _ranked_pruned scored everywhere, when it declined after
-        if only is None and q.mode == "ranked" and not any(q.required):
-            pruned = None
-            if self.page_groups:
-                pruned, known = self._ranked_pruned(q)
-            elif q is self.page_query and self.page_among is not None:
-                pruned, known = self._ranked_by_date(q)
+        if self.page_groups and only is None and q.mode == "ranked" and not any(q.required):
+            pruned, known = self._ranked_pruned(q)
             if pruned is not None:
                 return pruned
         parts: list = [None] * len(q.subqueries)
@@ -383,53 +379,11 @@ class SegmentScorer:
             scores[d] = 0.0  # counted, never on the page: below every article above
         return scores, None
 
-    def _ranked_by_date(self, q: Ranked) -> tuple[Scores | None, list | None]:
-        """``_ranked`` for a page in date order (``page_query``), with common words read
-        as ids first (``_split``): when the proximity window's articles all score above
-        what an article with a common word alone can (``bound``), the window is what
-        scoring every match gives, and of the articles with a common word alone only
-        those that can be on the page (``page_among``: by date) need a score, which
-        proximity leaves as it is. The others are counted with score 0. Returns as
-        ``_ranked_pruned`` does."""
-        split = self._split(q, window=True)
-        if split is None:
-            return None, None
-        if split.wanted is None:
-            return None, split.parts  # too few can score above the bound
-        parts, weights, bound = split.parts, split.weights, split.bound
-        edge = RESCORE_WINDOW
-        ordered = heapq.nlargest(edge, q.combine(parts, weights, None).values())
-        if len(ordered) < edge or ordered[-1] <= bound:
-            return self._declined(q, split)  # the window reaches the unscored ones
-        everything = dict.fromkeys(split.seen)
-        for part in parts:
-            everything.update(dict.fromkeys(part))
-        keep = self.page_among(everything)
-        if keep is None:
-            return self._declined(q, split)
-        for i, docs in split.ids.items():
-            alone = (docs & keep) - split.wanted  # on the page by date, unscored
-            if alone:
-                parts[i].update(self._eval(q.subqueries[i], alone))
-        before = q.combine(parts, weights, None)
-        ordered = heapq.nlargest(edge + 1, before.values())
-        if len(ordered) > edge and ordered[edge - 1] == ordered[edge]:
-            before = self._in_full_order(q, split, before)  # ties at the window's edge
-        scores = before
-        if q.proximity and (q.near or q.whole):
-            scores = q._near(before, self._positions, lambda _scores: keep)
-        q.remember(self.reader, parts, None)
-        for d in split.seen.difference(scores):
-            scores[d] = 0.0  # counted, never on the page: older than its articles
-        return scores, None
-
-    def _split(self, q: Ranked, window: bool = False) -> _Split | None:
+    def _split(self, q: Ranked) -> _Split | None:
         """The start of ``_ranked_pruned``: the common word clauses
         (``E``: word clauses with ``RESCORE_WINDOW`` articles or more here and a bound)
         read as ids, every other clause scored everywhere, those of ``E`` where another
-        clause matched; None without such a clause. With ``window``: when fewer than
-        ``RESCORE_WINDOW`` articles can score above the bound, the common clauses are
-        left unscored (None in ``parts``; ``wanted`` None)."""
+        clause matched; None without such a clause."""
         sizes = [self._size(s) for s in q.subqueries]
         weights = q.weights(self.top, self.cache)
         total_weight = sum(weights) or 1.0
@@ -457,13 +411,6 @@ class SegmentScorer:
             multi |= seen & docs
             seen |= docs
         wanted = others | multi
-        if window:
-            # an article without a common word scores at most its clauses' bounds summed
-            rest = [self._bound(sub) for i, sub in enumerate(q.subqueries) if i not in common]
-            alone = None if None in rest else sum(rest) * q.boost
-            strong = (others & seen) | multi if alone is not None and alone < bound else wanted
-            if len(strong) < RESCORE_WINDOW:
-                return _Split(weights, bound, parts, ids, seen, None)
         for i in common:
             parts[i] = self._eval(q.subqueries[i], wanted & ids[i]) if wanted else {}
         return _Split(weights, bound, parts, ids, seen, wanted)
