@@ -348,7 +348,9 @@ class SegmentScorer:
         ordered = sorted(before.values(), reverse=True)
         edge = RESCORE_WINDOW
         if len(ordered) > edge and bound < ordered[edge - 1] == ordered[edge]:
-            return self._declined(q, split)  # the window's pick among tied articles: set order
+            # the window's pick among tied articles goes by the order of the documents when
+            # everything is scored (a set's): taken from the clauses' ids alone
+            before = self._in_full_order(q, split, before)
         deleted = self.deleted or ()
         # Only an article above the bound before proximity can end above ``floor``: too
         # few of them, and proximity need not be read to decline.
@@ -412,6 +414,51 @@ class SegmentScorer:
         for i in common:
             parts[i] = self._eval(q.subqueries[i], wanted & ids[i]) if wanted else {}
         return _Split(weights, bound, parts, ids, seen, wanted)
+
+    def _in_full_order(self, q: Ranked, split: _Split, before: Scores) -> Scores:
+        """``before`` in the order ``combine`` gives the documents when every clause is
+        scored everywhere (``_ranked``): the set of them all, made from each clause's
+        documents in the order its scores would list them (``_keys``), so that the
+        proximity window takes the same ones of articles that tie."""
+        parts = [
+            self._keys(sub) if i in split.ids else part
+            for i, (sub, part) in enumerate(zip(q.subqueries, split.parts, strict=True))
+        ]
+        return {d: before[d] for d in set().union(*parts) if d in before}
+
+    def _keys(self, q) -> dict:
+        """The documents of a word clause (``_is_word``) in the order ``_eval(q, None)``
+        lists them (its keys, valued None): a term's in posting order, an OR's as
+        ``_union`` merges its parts."""
+        if type(q) is wq.Term:
+            try:
+                btext = self.sub.schema[q.fieldname].to_bytes(q.text)
+            except (KeyError, ValueError):
+                btext = None
+            kept = self._decoded.get((q.fieldname, btext))
+            if kept is None:
+                return dict.fromkeys(self._eval(q, None))
+            out: dict = {}
+            for _top, ids, _weights in kept:
+                out.update(dict.fromkeys(ids))
+            return out
+        if len(q.subqueries) == 1:
+            return self._keys(q.subqueries[0])
+        return self._union_keys([self._keys(sub) for sub in q.subqueries])
+
+    @classmethod
+    def _union_keys(cls, parts: list[dict]) -> dict:
+        """``_union``'s order of keys: the larger half's first, then the other's new ones."""
+        if not parts:
+            return {}
+        if len(parts) == 1:
+            return parts[0]
+        half = len(parts) // 2
+        a = cls._union_keys(parts[:half])
+        b = cls._union_keys(parts[half:])
+        out = dict(b) if len(a) < len(b) else dict(a)
+        out.update(a if len(a) < len(b) else b)
+        return out
 
     def _declined(self, q: Ranked, split: _Split) -> tuple[None, list]:
         """Every clause of a ``_split`` scored everywhere, for ``_ranked``: the common ones
@@ -504,12 +551,38 @@ class SegmentScorer:
         return out
 
     def _positions(self, field: str, term, docs) -> dict:
-        """Positions of ``term`` in ``field`` for the documents ``docs``."""
-        found = self._postings(field, term, docs, values=True)
+        """Positions of ``term`` in ``field`` for the documents ``docs``: the posting
+        blocks whose range of ids holds one of them have their ids decoded, and their
+        values only when one is there; nothing is scored (proximity's window asks each
+        field for all its documents, most of them without the term there)."""
+        found = term_blocks(self.reader, field, term, self.sub.schema)
         if found is None:
+            return {}
+        blocks = found[1]
+        if blocks is None:
             return whoosh_positions(self.sub, field, term, docs)
         decode = self.sub.schema[field].format.decode_positions
-        return {d: decode(v) for d, v in found[1].items()}
+        wanted = sorted(docs)
+        out: dict = {}
+        j, n = 0, len(wanted)
+        while blocks.active() and j < n:
+            top = blocks.max_id()
+            if wanted[j] <= top:
+                end = bisect.bisect_right(wanted, top, j)
+                ids = blocks.ids()
+                size = len(ids)
+                here = []
+                for d in wanted[j:end]:
+                    k = bisect.bisect_left(ids, d)
+                    if k < size and ids[k] == d:
+                        here.append((d, k))
+                if here:
+                    values = blocks.values()
+                    for d, k in here:
+                        out[d] = decode(values[k])
+                j = end
+            blocks.next()
+        return out
 
     def _exact(self, q, only) -> Scores:
         """A quoted phrase as written (``search.exact``): its field's matches among the

@@ -104,3 +104,37 @@ def test_the_cross_hint_skips_the_parse_when_the_glossary_knows_no_word(searcher
     assert built == []
     searcher._cross_hint(snap, "South China Sea", None, True, 0)
     assert built == ["all"]
+
+
+def test_a_unions_phrase_is_not_read_where_an_earlier_part_matched(searcher, monkeypatch):
+    """A phrase in a union (a translation beside the word as typed) is checked only in
+    the articles holding its words that no earlier part matched: its positions are not
+    decoded where the count has the article already."""
+    from whoosh import query as wq
+
+    asked: list = []
+    phrase = SegmentScorer._phrase
+
+    def recording(self, q, only):
+        asked.append(set(only) if only is not None else None)
+        return phrase(self, q, only)
+
+    monkeypatch.setattr(SegmentScorer, "_phrase", recording)
+    snap = searcher._snapshot()
+    context = snap.searcher.context()
+    word = wq.Term("body_en", "minist")
+    q = wq.Or(
+        [word, wq.Phrase("body_en", ["joint", "exercis"]), wq.Phrase("body_en", ["china", "said"])]
+    )
+    checked = 0
+    for sub, _offset in snap.searcher.leaf_searchers():
+        scorer = SegmentScorer(snap.searcher, sub, context, snap.cache)
+        words = set(SegmentScorer(snap.searcher, sub, context, snap.cache).scores(word))
+        assert words, "the corpus has the word"
+        asked.clear()
+        found = matching_set(scorer, q)
+        for only in asked:
+            assert only is not None and not only & words
+            checked += len(only)
+        assert found == set(SegmentScorer(snap.searcher, sub, context, snap.cache).scores(q))
+    assert checked  # "China" and "said" without "ministers" somewhere: read there

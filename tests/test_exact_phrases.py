@@ -299,3 +299,29 @@ def test_explain_on_the_command_line(index):
     res = invoke("search", "--index", index, "--explain", '"Menteri Pertahanan"')
     assert res.exit_code == 0
     assert 'exact:      "Menteri Pertahanan" matched as written: menteri pertahanan' in res.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+@example("Kuala Lumpur – ‘menteri’ ﬁnal Straße ＡＢＣ 国防")
+@example("café crème")
+def test_folds_as_lower_is_the_character_by_character_reading(text):
+    # ``_folds_as_lower`` finds the non-ASCII characters by regex and remembers each
+    # one's answer: the same as asking every character of the text in turn.
+    import unicodedata
+
+    from indexer.analyse.normalize import _FOLD
+    from search.exact import _folds_as_lower
+
+    def by_hand(t: str) -> bool:
+        return all(
+            not (
+                c > "\x7f"
+                and (_FOLD[ord(c)] != c.lower() or unicodedata.combining(c))
+                and not HAS_HAN.match(c)
+            )
+            for c in t
+        )
+
+    assert _folds_as_lower(text) == by_hand(text)
+    assert _folds_as_lower(text) == by_hand(text)  # the remembered answers too

@@ -151,3 +151,29 @@ def test_date_order_and_every_match_are_not_pruned(monkeypatch, index):
         ids = s.ids("lighthouse shipping")
         assert s.count("lighthouse shipping") == len(ids) > 500
     assert not calls
+
+
+@pytest.mark.parametrize("query", ["crane tide", "harbour shipping", "tide lighthouse crane"])
+def test_the_full_order_is_what_scoring_everything_gives(index, query):
+    # Articles that tie at the proximity window's edge are taken in the order scoring
+    # every match lists them (a set's): ``_in_full_order`` rebuilds it from ids alone.
+    from search.plan import QueryPlan
+
+    with Searcher(index) as s:
+        snap = s._snapshot()
+        q = QueryPlan.build(snap, s._parsers, query, False, None).matching()
+        context = snap.searcher.context()
+        for sub, _offset in snap.searcher.leaf_searchers():
+            full = SegmentScorer(snap.searcher, sub, context, snap.cache)
+            weights = q.weights(snap.searcher, snap.cache)
+            everything = q.combine([full._eval(c, None) for c in q.subqueries], weights)
+            scorer = SegmentScorer(snap.searcher, sub, context, snap.cache)
+            split = scorer._split(q)
+            assert split is not None
+            before = q.combine(split.parts, weights)
+            got = scorer._in_full_order(q, split, before)
+            assert got == before
+            assert list(got) == [d for d in everything if d in before]
+            for i in split.ids:  # each common word's articles as its scores list them
+                clause = q.subqueries[i]
+                assert list(scorer._keys(clause)) == list(full._eval(clause, None))
