@@ -119,3 +119,20 @@ def test_patterns_compiled_once_enough_text_was_normalised(monkeypatch):
 def test_folding_by_runs_is_the_translation(text):
     assert norm._folding
     assert norm._fold(text) == text.translate(norm._FOLD)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_ALPHABET, max_size=60) | st.text(max_size=60))
+def test_folding_with_offsets_by_runs_is_the_call_per_character(text):
+    """``_fold_chars`` looks up only the runs that change; the offset maps are those of
+    the lookup per character (``_fold_each``), also where folding changes the length."""
+    assert norm._folding
+    assert norm._fold_chars(text) == norm._fold_each(text)
+
+
+def test_folding_with_offsets_between_runs():
+    text = "Straße ﬁnal 體後 ＡＢ x" * 3 + "tail"
+    folded, starts, ends = norm._fold_chars(text)
+    assert (folded, starts, ends) == norm._fold_each(text)
+    assert folded.startswith("strasse final 體後 ab x")  # (t2s comes after)
+    assert starts[:8] == [0, 1, 2, 3, 4, 4, 5, 6] and ends[:8] == [1, 2, 3, 4, 5, 5, 6, 7]

@@ -71,6 +71,7 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]").search
 # that shows a page of snippets does not pay for them, a server or an index build soon does.
 _combining = None  # (bmp, astral): ``search`` of the combining characters below/past U+FFFF
 _folding = None  # ``sub`` of the runs of characters that NFKC and case folding change
+_folded_runs = None  # ``finditer`` of the same runs
 _COMPILE_AFTER = 200_000
 _slow_chars = 0
 
@@ -85,7 +86,7 @@ def _compile() -> None:
     """Two patterns of combining characters: the re module tests a class of BMP characters
     with one table lookup, a class reaching past U+FFFF range by range (one class of all
     188 ranges was four times slower than the call per character)."""
-    global _combining, _folding
+    global _combining, _folding, _folded_runs
     from .unicode_tables import COMBINING, FOLDED, UNIDATA_VERSION
 
     if unicodedata.unidata_version != UNIDATA_VERSION:
@@ -95,7 +96,8 @@ def _compile() -> None:
         re.compile(f"[{_class(COMBINING, lambda c: c <= 0xFFFF)}]").search,
         re.compile(f"[{_class(COMBINING, lambda c: c > 0xFFFF)}]").search,
     )
-    _folding = re.compile(f"[{_class(FOLDED)}]+").sub
+    runs = re.compile(f"[{_class(FOLDED)}]+")
+    _folding, _folded_runs = runs.sub, runs.finditer
 
 
 def _has_combining(text: str) -> bool:
@@ -151,6 +153,39 @@ def normalize(text: str) -> Normalized:
 
 
 def _fold_chars(text: str):
+    """``text`` folded as ``_FOLD`` folds each character, and the offset maps. Only the
+    runs of characters that change are looked up (found as ``_fold`` finds them); the
+    text between them maps one to one. A text with characters past U+FFFF goes character
+    by character (``_fold_each``)."""
+    if not _folding or _ASTRAL(text) is not None:
+        return _fold_each(text)
+    parts, starts, ends = [], [], []
+    done = 0
+    for m in _folded_runs(text):
+        a, b = m.span()
+        if a > done:
+            parts.append(text[done:a])
+            starts.extend(range(done, a))
+            ends.extend(range(done + 1, a + 1))
+        run = m.group().translate(_FOLD)
+        parts.append(run)
+        if len(run) == b - a:
+            starts.extend(range(a, b))
+            ends.extend(range(a + 1, b + 1))
+        else:
+            for i in range(a, b):
+                size = len(_FOLD[ord(text[i])])
+                starts.extend([i] * size)
+                ends.extend([i + 1] * size)
+        done = b
+    if done < len(text):
+        parts.append(text[done:])
+        starts.extend(range(done, len(text)))
+        ends.extend(range(done + 1, len(text) + 1))
+    return "".join(parts), starts, ends
+
+
+def _fold_each(text: str):
     parts, starts, ends = [], [], []
     for i, c in enumerate(text):
         out = _FOLD[ord(c)]
