@@ -464,13 +464,17 @@ def _best_window(text: str, spans, width: int) -> tuple[int, int]:
     Latin one."""
     if not spans:
         return 0, advance(text, 0, width)
+    if text.isascii():
+        back, ahead = _ascii_back, _ascii_advance
+    else:
+        back, ahead = _columns_of(text, spans, width) or (_back, advance)
     best, best_score = spans[0][0], -1.0
     # find_spans' spans are sorted and disjoint: once one ends past the window, every
     # later one does too
     ordered = all(spans[k][1] <= spans[k + 1][1] for k in range(len(spans) - 1))
     for i, (a, _b) in enumerate(spans):
-        start = _back(text, a, width // 5)
-        end = advance(text, start, width)
+        start = back(text, a, width // 5)
+        end = ahead(text, start, width)
         inside = []
         for x, y in itertools.islice(spans, i, None):
             if y <= end:
@@ -481,14 +485,54 @@ def _best_window(text: str, spans, width: int) -> tuple[int, int]:
         if score > best_score:
             best, best_score = start, score
     start = best
-    end = advance(text, start, width)
-    stop = advance(text, start, width + 20)
+    end = ahead(text, start, width)
+    stop = ahead(text, start, width + 20)
     # Widen to word boundaries (Latin text); Han text can be cut anywhere.
     while start > 0 and start > best - 20 and text[start - 1].isalnum() and text[start].isascii():
         start -= 1
     while end < len(text) and end < stop and text[end].isalnum() and text[end].isascii():
         end += 1
     return start, end
+
+
+def _ascii_back(text: str, end: int, columns: int) -> int:
+    """``_back`` of an ASCII text: every character takes one column."""
+    return max(end - max(columns, 0), 0)
+
+
+def _ascii_advance(text: str, start: int, columns: int) -> int:
+    """``advance`` of an ASCII text."""
+    return min(start + max(columns, 0), len(text))
+
+
+def _columns_of(text: str, spans, width: int) -> tuple | None:
+    """``_back`` and ``advance`` over ``text`` as bisections of a running column count,
+    summed once over the stretch the windows at ``spans`` can reach (two walks over the
+    widths per span before). Where an answer reaches the stretch's edge (zero-width
+    characters can lengthen a walk) the walk is taken as before."""
+    n = len(text)
+    lo = max(spans[0][0] - width, 0)
+    hi = min(max(a for a, _b in spans) + 2 * width + 40, n)
+    if hi - lo > len(spans) * width:
+        return None  # spans far apart: the walks cover less than the stretch
+    cum = list(itertools.accumulate(map(column_width, text[lo:hi]), initial=0))
+    size = hi - lo
+
+    def back(text: str, end: int, columns: int) -> int:
+        k = end - lo
+        if columns <= 0 or not 0 <= k <= size:
+            return _back(text, end, columns)
+        i = bisect.bisect_left(cum, cum[k] - columns, 0, k)
+        return i + lo if i or not lo else _back(text, end, columns)
+
+    def ahead(text: str, start: int, columns: int) -> int:
+        k = start - lo
+        if not 0 <= k <= size:
+            return advance(text, start, columns)
+        j = bisect.bisect_right(cum, cum[k] + columns, k) - 1
+        return j + lo if j < size or hi == n else advance(text, start, columns)
+
+    return back, ahead
 
 
 def _back(text: str, end: int, columns: int) -> int:

@@ -1,13 +1,15 @@
 """The snippet window's column arithmetic (``search.textwidth.advance``,
-``search.snippets._back``, ``_best_window``) skips runs of ASCII at once: the same
-results as walking character by character, zero-width marks after a full window too."""
+``search.snippets._back``, ``_best_window``, and the bisections of ``_columns_of``) skips
+runs of ASCII at once: the same results as walking character by character, zero-width
+marks after a full window too."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.snippets import _back, _best_window, _merge, make_snippet
+from search import snippets
+from search.snippets import _back, _best_window, _columns_of, _merge, make_snippet
 from search.textwidth import advance, char_width
 
 # ASCII, wide Han characters and punctuation, a combining accent, a soft hyphen (Cf)
@@ -82,3 +84,35 @@ def test_the_window_holds_the_most_matches_as_before(text, data):
     if spans:
         assert _best_window(text, spans, width) == full_look(text, spans, width)
         make_snippet(text, spans, width)  # and cut without error
+
+
+# wide, zero-width (combining, soft hyphen) and ASCII characters, zero-width ones often
+_WIDTHS = "南海，a b\u0301\u0301\u00ad\u00ad"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_WIDTHS, min_size=1, max_size=600), st.data())
+def test_the_bisections_of_running_columns_walk_as_each_character(text, data):
+    """``_columns_of``'s walks over a stretch of running column counts give what the walk
+    per character gives, at the stretch's edges (where a run of zero-width characters
+    leads past them) too."""
+    starts = data.draw(st.lists(st.integers(0, len(text) - 1), min_size=1, max_size=8))
+    spans = [(a, a + 1) for a in sorted(set(starts))]
+    width = data.draw(st.sampled_from([5, 20, 220]))
+    walks = _columns_of(text, spans, width)
+    if walks is None:  # spans too far apart for one stretch: the walks as they were
+        return
+    back, ahead = walks
+    for a in range(len(text) + 1):
+        for columns in (0, 1, width // 5, width, width + 20):
+            assert back(text, a, columns) == back_by_char(text, a, columns), (a, columns)
+            assert ahead(text, a, columns) == advance_by_char(text, a, columns), (a, columns)
+
+
+def test_a_window_in_a_long_wide_text_from_its_running_columns(monkeypatch):
+    text = "东盟" * 3000 + "南海" + "东盟" * 3000
+    spans = [(6000, 6002), (6004, 6006), (6008, 6010), (6012, 6014)]
+    assert _columns_of(text, spans, 220) is not None
+    got = _best_window(text, spans, 220)
+    monkeypatch.setattr(snippets, "_columns_of", lambda *args: None)  # the walks as before
+    assert got == _best_window(text, spans, 220) == (5978, 6088)
