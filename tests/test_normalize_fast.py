@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.analyse import normalize as norm
-from indexer.analyse.unicode_tables import COMBINING, FOLDED, UNIDATA_VERSION
+from indexer.analyse.unicode_tables import COMBINING, FOLDED, LOWER_ONLY, UNIDATA_VERSION
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -40,6 +40,10 @@ def test_table_is_unicodedata_combining():
     assert COMBINING.split() == _derived_ranges(unicodedata.combining)
     folded = _derived_ranges(lambda c: unicodedata.normalize("NFKC", c).casefold() != c, 0xFFFF)
     assert FOLDED.split() == folded
+    lower_only = _derived_ranges(
+        lambda c: c.lower() != c and unicodedata.normalize("NFKC", c).casefold() == c, 0xFFFF
+    )
+    assert LOWER_ONLY.split() == lower_only
     norm._compile()
     assert norm._combining and norm._folding  # the fast paths are the ones in use
 
@@ -58,7 +62,7 @@ def _per_character(text: str):
 # full width, ligatures and ß (folding changes the length), Traditional Chinese, astral
 # Han and astral combining marks (U+1E94A, U+1D167), emoji.
 _ALPHABET = st.sampled_from(
-    list("aZ é\u0301\u0323ÅﬁßＡ１，體後臺云\u3007\u212aİΣς㎏")
+    list("aZ é\u0301\u0323ÅﬁßＡ１，體後臺云\u3007\u212aİΣς㎏\u13a0\uab70")
     + [
         "\U00020000",
         "\U0001d400",
@@ -136,3 +140,17 @@ def test_folding_with_offsets_between_runs():
     assert (folded, starts, ends) == norm._fold_each(text)
     assert folded.startswith("strasse final 體後 ab x")  # (t2s comes after)
     assert starts[:8] == [0, 1, 2, 3, 4, 4, 5, 6] and ends[:8] == [1, 2, 3, 4, 5, 5, 6, 7]
+
+
+def test_folding_by_replacing_and_lowering():
+    """Few distinct non-ASCII characters to fold: ``str.replace`` each, then ``lower``;
+    a Cherokee letter (``lower`` changes the capital, folding the small letter) or many
+    distinct characters: the runs one by one."""
+    assert norm._folding
+    text = "Kata ＡＢＣ，Σ ΣΑΣ “Quoted”，體育 Straße ﬁ"
+    assert norm._fold_by_replacing(text) == text.translate(norm._FOLD)
+    assert norm._fold_by_replacing("Ꭰ and ꭰ") is None
+    assert norm._fold("Ꭰ and ꭰ A") == "Ꭰ and Ꭰ a" == "Ꭰ and ꭰ A".translate(norm._FOLD)
+    many = "".join(chr(0xFF21 + i) for i in range(norm._REPLACED_AT_MOST + 1))
+    assert norm._fold_by_replacing(many) is None
+    assert norm._fold(many) == many.translate(norm._FOLD) == many.translate(norm._FOLD).lower()

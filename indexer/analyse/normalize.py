@@ -72,6 +72,10 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]").search
 _combining = None  # (bmp, astral): ``search`` of the combining characters below/past U+FFFF
 _folding = None  # ``sub`` of the runs of characters that NFKC and case folding change
 _folded_runs = None  # ``finditer`` of the same runs
+# ``findall`` of the non-ASCII characters folding changes and of those ``str.lower``
+# changes and folding does not: ``_fold`` by ``str.replace`` and ``str.lower``
+_non_ascii_folded = None
+_REPLACED_AT_MOST = 12  # distinct non-ASCII characters to fold by str.replace
 _COMPILE_AFTER = 200_000
 _slow_chars = 0
 
@@ -86,8 +90,8 @@ def _compile() -> None:
     """Two patterns of combining characters: the re module tests a class of BMP characters
     with one table lookup, a class reaching past U+FFFF range by range (one class of all
     188 ranges was four times slower than the call per character)."""
-    global _combining, _folding, _folded_runs
-    from .unicode_tables import COMBINING, FOLDED, UNIDATA_VERSION
+    global _combining, _folding, _folded_runs, _non_ascii_folded
+    from .unicode_tables import COMBINING, FOLDED, LOWER_ONLY, UNIDATA_VERSION
 
     if unicodedata.unidata_version != UNIDATA_VERSION:
         _combining = _folding = False
@@ -98,6 +102,8 @@ def _compile() -> None:
     )
     runs = re.compile(f"[{_class(FOLDED)}]+")
     _folding, _folded_runs = runs.sub, runs.finditer
+    non_ascii = _class(FOLDED, lambda c: c > 0x7F) + _class(LOWER_ONLY)
+    _non_ascii_folded = re.compile(f"[{non_ascii}]").findall
 
 
 def _has_combining(text: str) -> bool:
@@ -117,10 +123,39 @@ def _fold(text: str) -> str:
     """``text.translate(_FOLD)``: only the runs of characters that change are translated
     (the full-width punctuation of Chinese, the capitals of Latin text), found by one
     regular expression; the translation looked every character up in ``_FOLD`` (half of
-    normalising a Chinese body). Text with characters past U+FFFF is translated whole."""
+    normalising a Chinese body). Text with characters past U+FFFF is translated whole.
+
+    Most texts are folded without a call per run (``_fold_by_replacing``)."""
     if not _folding or _ASTRAL(text) is not None:
         return text.translate(_FOLD)
-    return _folding(_fold_run, text)
+    folded = _fold_by_replacing(text)
+    return _folding(_fold_run, text) if folded is None else folded
+
+
+def _fold_by_replacing(text: str) -> str | None:
+    """``text`` folded by one ``str.replace`` for each distinct non-ASCII character that
+    folding changes, then ``str.lower`` for ASCII capitals; None where that would not be
+    ``_FOLD``'s answer or would take many passes.
+
+    ``str.lower`` changes nothing else here: no character it changes is left other than
+    ASCII capitals. Each non-ASCII character it would change either folds (Σ too, whose
+    lowering depends on its neighbours) or is a ``LOWER_ONLY`` one, found with them, that
+    folds to itself, and no fold may hold a character that ``lower`` or folding changes
+    (a ``LOWER_ONLY`` one: None). So no replacement makes a character that a later one
+    replaces either."""
+    chars = set(_non_ascii_folded(text))
+    if len(chars) > _REPLACED_AT_MOST:
+        return None
+    for c in chars:
+        out = _FOLD[ord(c)]
+        if out.lower() != out or _any_folded(out):
+            return None
+        text = text.replace(c, out)
+    return text.lower()
+
+
+def _any_folded(text: str) -> bool:
+    return next(_folded_runs(text), None) is not None
 
 
 def normalize(text: str) -> Normalized:

@@ -6,7 +6,9 @@ to the call per character.
 
 ``COMBINING``: the characters with a non-zero canonical combining class
 (``unicodedata.combining``). ``FOLDED``: the characters below U+10000 that NFKC and case
-folding change (``unicodedata.normalize("NFKC", c).casefold() != c``)."""
+folding change (``unicodedata.normalize("NFKC", c).casefold() != c``). ``LOWER_ONLY``: the
+characters below U+10000 that ``str.lower`` changes and folding does not (Cherokee
+capitals, which case folding keeps)."""
 
 UNIDATA_VERSION = "14.0.0"
 
@@ -83,3 +85,5 @@ FOLDED = (
     "fe47-fe52 fe54-fe66 fe68-fe6b fe70-fe72 fe74 fe76-fefc ff01-ffbe ffc2-ffc7 ffca-ffcf "
     "ffd2-ffd7 ffda-ffdc ffe0-ffe6 ffe8-ffee "
 )
+
+LOWER_ONLY = "13a0-13f5"
