@@ -226,3 +226,45 @@ def test_a_writer_whose_parent_died_before_it_started_exits(tmp_path):
         task.kill()
         task.join()
     assert not alive and task.exitcode == 1
+
+
+def index_content(index_dir) -> dict:
+    """Each document's stored fields and, per field, its terms with their weights and
+    values (positions)."""
+    from whoosh import index
+
+    ix = index.open_dir(str(index_dir))
+    try:
+        with ix.reader() as r:
+            docs = {n: dict(r.stored_fields(n)) for n in r.all_doc_ids()}
+            terms: dict[int, dict] = {n: {} for n in docs}
+            for field, text in r.all_terms():
+                m = r.postings(field, text)
+                while m.is_active():
+                    terms[m.id()].setdefault(field, []).append((text, m.weight(), m.value()))
+                    m.next()
+    finally:
+        ix.close()
+    return {d["id"]: (d, terms[n]) for n, d in docs.items()}
+
+
+def test_languages_detected_in_the_writer_processes_give_the_same_documents(tmp_path, monkeypatch):
+    """A parallel run's parent leaves language detection to its writers: every document's
+    stored fields (``lang`` among them) and terms of every field are those of a run in one
+    process, which detects them itself."""
+    from indexer.write import document
+
+    detected = []
+    real = document.language_texts
+    monkeypatch.setattr(document, "language_texts", lambda *a: detected.append(1) or real(*a))
+    build_index(ROOTS, tmp_path / "one")
+    assert len(detected) > 10  # here, in this process
+    detected.clear()
+    monkeypatch.setattr(build, "PARALLEL_BYTES", 0)
+    monkeypatch.setenv("MLSEARCH_PROCS", "2")
+    build_index(ROOTS, tmp_path / "two")
+    assert detected == []  # in the writers (forked: their calls are not seen here)
+    one, two = index_content(tmp_path / "one"), index_content(tmp_path / "two")
+    assert any(d["lang"] for d, _ in one.values())
+    assert any("body_zh" in t for _, t in one.values())
+    assert two == one
