@@ -42,13 +42,7 @@ class TermSegmentWriter(SegmentWriter):
     (``_stored_<field>``), fields with spelling words or term vectors, and a pool without
     ``add_terms`` go through whoosh's own ``add_document``."""
 
-    # Called on each document's fields before they are written (None: none): what a
-    # parallel run's sub-processes do for the parent (``write/parallel.py``).
-    prepare: Callable[[dict], dict] | None = None
-
     def add_document(self, **fields):
-        if self.prepare is not None:
-            fields = self.prepare(fields)
         add_terms = getattr(self.pool, "add_terms", None)
         plan = self._plan()
         if add_terms is None or plan is None or any(name[0] == "_" for name in fields):

@@ -528,8 +528,7 @@ class _IndexingPass:
             if old[1:3] != [root_key, rel]:
                 self.state.docs[item.id] = [digest, root_key, rel, path]
             return
-        # A parallel run's writer processes detect the languages (document.with_languages).
-        doc = article_document(item, root_key, digest, path, languages=self.procs == 1)
+        doc = article_document(item, root_key, digest, path)
         doc.update(self.dups.fields(item.id, item.title, item.body, doc.get("date")))
         if old is None:
             self._write().add_document(**doc)

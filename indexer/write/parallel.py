@@ -1,10 +1,9 @@
 """Indexing on several cores: mlsearch's policy for whoosh's multiprocess writer.
 
-Each sub-process detects the languages of its share of the articles
-(``document.with_languages``), analyses them and writes its own segment (whoosh's
-``multisegment`` mode); the parent reads files, finds near-duplicates and hands documents
-over in batches of ``BATCH``. The writer itself, made to fail loudly and stop its
-sub-processes on cancel, is ``whoosh_internals.mpwriter.SafeMpWriter``; here
+Each sub-process analyses its share of the articles and writes its own segment (whoosh's
+``multisegment`` mode); the parent reads files, detects languages, finds near-duplicates
+and hands documents over in batches of ``BATCH``. The writer itself, made to fail loudly
+and stop its sub-processes on cancel, is ``whoosh_internals.mpwriter.SafeMpWriter``; here
 is what mlsearch decides: how a sub-process behaves (interrupts are left to the parent,
 which cancels the writer, so the index stays at its last commit; it dies with its parent;
 a full disk is its exit status), and what a failure tells the user.
@@ -22,8 +21,7 @@ import time
 from pathlib import Path
 
 from ..errors import MlsearchError
-from ..whoosh_internals.mpwriter import SafeMpWriter, TermSegmentWriter, run_subwriter
-from .document import with_languages
+from ..whoosh_internals.mpwriter import SafeMpWriter, run_subwriter
 
 # Documents per job file handed to a sub-process.
 BATCH = 64
@@ -71,8 +69,6 @@ def _subwriter(parent, storage, indexname, jobqueue, resultqueue, kwargs, multis
     if os.getppid() != parent:  # died before the death signal was armed
         os._exit(1)
     threading.Thread(target=orphaned, daemon=True).start()
-    # The parent leaves each article's language detection to us (build._index_article).
-    TermSegmentWriter.prepare = staticmethod(with_languages)
     try:
         run_subwriter(storage, indexname, jobqueue, resultqueue, kwargs, multisegment)
     except Exception as exc:
