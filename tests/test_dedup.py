@@ -522,3 +522,89 @@ def test_pending_bands_take_less_memory_than_a_dict_of_lists():
         return table
 
     assert held(compact) < 0.7 * held(dict_of_lists)
+
+
+# --- the filter of band terms a run added ------------------------------------------------
+
+
+def test_band_bloom_answers_yes_for_every_term_added_and_rarely_otherwise(monkeypatch):
+    """No false "no" (a copy would be missed), across the filters it grows into."""
+    import random
+
+    monkeypatch.setattr(dedup.BandBloom, "FIRST_CAPACITY", 1000)
+    rng = random.Random(3)
+    keys = [rng.getrandbits(44) for _ in range(20000)]
+    bloom = dedup.BandBloom()
+    for n in range(0, len(keys), 16):
+        bloom.add(keys[n : n + 16])
+    assert len(bloom) > 3  # it grew
+    assert all(key in bloom for key in keys)
+    others = [rng.getrandbits(44) for _ in range(20000)]
+    assert sum(key in bloom for key in others) < 0.05 * len(others)
+    assert 5 not in dedup.BandBloom()  # empty
+
+
+def _spied_filter(monkeypatch) -> list[bool]:
+    answers: list[bool] = []
+    real = dedup.BandBloom.__contains__
+    monkeypatch.setattr(
+        dedup.BandBloom,
+        "__contains__",
+        lambda self, key: answers.append(real(self, key)) or answers[-1],
+    )
+    return answers
+
+
+@pytest.mark.parametrize("use_filter", [True, False])
+def test_copies_are_found_across_commits_and_runs(dups_copy, tmp_path, monkeypatch, use_filter):
+    """A commit after every article: each copy's candidates come from the committed index,
+    in segments of this run (the filter skips bands it never added) and of the run before
+    (always asked). The groups are the same with and without the filter."""
+    monkeypatch.setenv("MLSEARCH_COMMIT_EVERY", "1")
+    answers = _spied_filter(monkeypatch)
+    if not use_filter:
+        monkeypatch.setattr(dedup.DupFinder, "_readers_of_before", lambda self, reader: None)
+    index_dir = tmp_path / "index"
+    # first run: every copy but one; the second adds the last copy of each language
+    held = {
+        name: dups_copy.parent / f"held_{n}"
+        for n, name in enumerate(
+            ["en/star_hotline.md", "zh/zaobao_hotline.md", "ms/utusan_talian.md"]
+        )
+    }
+    for name, dest in held.items():
+        (dups_copy / name).rename(dest)
+    first = _build_groups(dups_copy, index_dir)
+    assert copies(first) == [s - {"dups/en/star_hotline.md"} for s in [EN_COPIES]]
+    for name, dest in held.items():
+        dest.rename(dups_copy / name)
+    groups = _build_groups(dups_copy, index_dir)
+    assert copies(groups) == sorted([EN_COPIES, ZH_COPIES, MS_COPIES], key=sorted)
+    assert {groups[i] for i in EN_COPIES} == {first["dups/en/bernama_hotline.md"]}
+    if use_filter:
+        assert False in answers  # look-ups were skipped
+    else:
+        assert answers == []
+
+
+def test_a_segment_of_before_merged_away_means_every_segment_is_asked(dups_copy, tmp_path):
+    """The filter knows only this run's bands: once a segment that was there when the run
+    started has been merged into a new one, no look-up is skipped."""
+    from whoosh import index
+
+    index_dir = tmp_path / "index"
+    build_index([dups_copy], index_dir)
+    ix = index.open_dir(str(index_dir))
+    try:
+        finder = dedup.DupFinder(ix)
+        finder._index_reader()
+        assert finder._old_readers is not None and len(finder._old_readers) == 1
+        finder.close()
+        writer = ix.writer()
+        writer.add_document(id="new", title="new")
+        writer.commit(optimize=True)  # the old segment and the new one, merged
+        finder._index_reader()
+        assert finder._old_readers is None
+        finder.close()
+    finally:
+        ix.close()

@@ -246,6 +246,63 @@ class PendingBands:
         return doc_id, self._groups[entry] or doc_id, sig, self._dates[entry]
 
 
+class BandBloom:
+    """The band terms a run has added, as a Bloom filter: a term it says no to is in no
+    segment the run wrote, so it is not looked up there (``DupFinder._candidates``).
+
+    A key is a band term's 44 bits (an 11-digit hex hash already: no hashing of its own);
+    ``PROBES`` bits per key from two halves of it (double hashing). Filters of
+    ``BITS_PER_KEY`` bits a key hold ``capacity`` keys each, the next one twice the last,
+    so a 153k-article build (2.5 million band terms) holds about 3 MB and no filter is
+    sized in advance. A false "yes" (about 1% a filter) only costs a look-up.
+    """
+
+    PROBES = 7
+    BITS_PER_KEY = 10
+    FIRST_CAPACITY = 1 << 17
+
+    def __init__(self):
+        self._filters: list[bytearray] = []
+        self._masks: list[int] = []
+        self._room = 0  # keys the newest filter takes before the next one
+
+    def __len__(self) -> int:
+        return len(self._filters)
+
+    def _new_filter(self) -> None:
+        capacity = self.FIRST_CAPACITY << len(self._filters)
+        bits = 1 << (capacity * self.BITS_PER_KEY - 1).bit_length()
+        self._filters.append(bytearray(bits >> 3))
+        self._masks.append(bits - 1)
+        self._room = capacity
+
+    def add(self, keys) -> None:
+        """Add band terms (given as ints)."""
+        for key in keys:
+            if self._room <= 0:
+                self._new_filter()
+            self._room -= 1
+            bits, mask = self._filters[-1], self._masks[-1]
+            h, step = key, (key >> 22) | 1
+            for _ in range(self.PROBES):
+                pos = h & mask
+                bits[pos >> 3] |= 1 << (pos & 7)
+                h += step
+
+    def __contains__(self, key: int) -> bool:
+        step = (key >> 22) | 1
+        for bits, mask in zip(self._filters, self._masks, strict=True):
+            h = key
+            for _ in range(self.PROBES):
+                pos = h & mask
+                if not bits[pos >> 3] & (1 << (pos & 7)):
+                    break
+                h += step
+            else:
+                return True
+        return False
+
+
 class DupFinder:
     """Assigns each article indexed in a run the group of the copy it duplicates.
 
@@ -266,6 +323,15 @@ class DupFinder:
         self._empty = False
         self._pending = PendingBands()
         self._starts: dict[str, datetime | None] = {}  # group label -> its first copy's date
+        # Band terms are looked up in the committed index for each article: 16 random keys,
+        # each decoding a block of a dictionary that grows with the run (at 60k articles
+        # ~1 ms an article). Almost every band is new, and one this run did not add can only
+        # be in the segments that were there when it started: ``_added`` holds what it
+        # added, ``_old`` those segments (None: unknown, every segment is asked).
+        self._added = BandBloom()
+        segments = getattr(ix, "_segments", None)
+        self._old = frozenset(seg.segment_id() for seg in segments()) if segments else None
+        self._old_readers: list[tuple[object, int]] | None = None  # of the open reader
 
     def fields(self, doc_id: str, title: str, body: str, when: datetime | None) -> dict:
         """The ``dup``, ``dupband`` and ``dupsig`` fields of an article's document."""
@@ -288,6 +354,7 @@ class DupFinder:
         if group == doc_id:
             self._starts[doc_id] = when
         self._pending.add(doc_id, group, sig, when, bands)
+        self._added.add(int(band, 16) for band in bands)
         return {"dup": group, "dupband": " ".join(bands), "dupsig": sig.tobytes()}
 
     def _candidates(self, bands: list[str]):
@@ -305,10 +372,19 @@ class DupFinder:
         # One posting list per band, read directly: a query ORing the 16 terms costs ~10 ms
         # (whoosh builds a doc-count-sized array for every union), this ~0.1 ms.
         docnums: set[int] = set()
+        added, old_readers = self._added, self._old_readers
         for band in bands:
-            if ("dupband", band) in reader:
+            if old_readers is not None and int(band, 16) not in added:
+                # Not written this run: only the segments of before can hold it.
+                ids = []
+                for sub, offset in old_readers:
+                    if ("dupband", band) in sub:
+                        ids.extend(offset + d for d in sub.postings("dupband", band).all_ids())
+            elif ("dupband", band) in reader:
                 ids = list(reader.postings("dupband", band).all_ids())
-                docnums.update(ids[-MAX_PER_BAND:])  # the newest
+            else:
+                continue
+            docnums.update(ids[-MAX_PER_BAND:])  # the newest
         for docnum in sorted(docnums):
             if reader.is_deleted(docnum):
                 continue
@@ -345,7 +421,23 @@ class DupFinder:
                 self._empty = True
                 return None
             self._reader = self.ix.reader()
+            self._old_readers = self._readers_of_before(self._reader)
         return self._reader
+
+    def _readers_of_before(self, reader) -> list[tuple[object, int]] | None:
+        """The sub-readers (with their doc number offsets) of the segments that were there
+        when the run started, when all of them still are; None when one is gone (merged
+        into a segment of this run, whose bands the filter does not hold) or unknown."""
+        if self._old is None:
+            return None
+        found = []
+        for sub, offset in reader.leaf_readers():
+            segment = sub.segment()
+            if segment is None:
+                return None
+            if segment.segment_id() in self._old:
+                found.append((sub, offset))
+        return found if len(found) == len(self._old) else None
 
     def committed(self) -> None:
         """The run committed: what was pending is in the index now, under its new version."""
@@ -354,6 +446,7 @@ class DupFinder:
 
     def close(self) -> None:
         self._empty = False
+        self._old_readers = None
         if self._reader is not None:
             self._reader.close()
             self._reader = None
