@@ -108,13 +108,10 @@ def segment_postings(storage, schema, segment, base: int, docmap) -> Iterator[tu
 def merge_beside() -> bool:
     """Whether a parallel run's parent merges old segments block by block while its
     sub-processes write theirs (``mpwriter.SafeMpWriter._commit``), rather than after they
-    exit; ``MLSEARCH_MERGE_BESIDE=0`` merges after them. On by default since a full 10x
-    build (153,210 articles, idle machine, one after the other) took 509 s with it against
-    577 s without (CPU 980 against 1,025 s): the last commit's merge no longer runs in the
-    parent alone after the writers exit. On a loaded machine with 6k articles it had not
-    paid (178/178 s with it, 179/155 s without); beside the writers it adds the merge's
-    memory to theirs."""
-    return os.environ.get("MLSEARCH_MERGE_BESIDE", "1") == "1"
+    exit: ``MLSEARCH_MERGE_BESIDE=1``. Off by default: on the shared 2-core machine (load
+    9-15) it did not pay (6k articles, last commit merging 3,000: 178/178 s with it,
+    179/155 s without), and beside the writers it adds the merge's memory to theirs."""
+    return os.environ.get("MLSEARCH_MERGE_BESIDE", "0") == "1"
 
 
 def raw_merge_applies(writer) -> bool:
