@@ -4,6 +4,7 @@ open an mlsearch index, damage is reported as damage, and the index is smaller."
 
 from __future__ import annotations
 
+import io
 import random
 
 import pytest
@@ -246,25 +247,27 @@ def test_spell_field_indexes_as_whoosh_token_path_does():
     assert sorted(fast) == sorted(slow) and fast
 
 
+class _TableFile(io.BytesIO):
+    """An in-memory file with the ``get`` a TermTable reads through."""
+
+    def get(self, position, length):
+        return self.getvalue()[position : position + length]
+
+    def close(self):
+        pass
+
+
 @pytest.mark.parametrize("listed_after", [1, 700, 10**9])
 def test_term_table_lookups_before_and_after_listing_first_keys(monkeypatch, listed_after):
     """A TermTable slices its blocks' first keys from the file's bytes when asked, and lists
     them all once it has looked up _LISTED_AFTER keys: every lookup answers the same."""
     import bisect
-    import io
 
     monkeypatch.setattr(mlcodec, "_LISTED_AFTER", listed_after)
     rng = random.Random(7)
     keys = sorted({bytes(rng.choices(b"abcdez\x00\xff", k=rng.randint(1, 9))) for _ in range(4000)})
 
-    class File(io.BytesIO):
-        def get(self, position, length):
-            return self.getvalue()[position : position + length]
-
-        def close(self):
-            pass
-
-    f = File()
+    f = _TableFile()
     w = mlcodec.TermTableWriter(f)
     for i, k in enumerate(keys):
         w.add(k, i.to_bytes(2, "little"))
@@ -286,8 +289,6 @@ def test_term_table_reads_long_keys_and_values_by_scan_and_by_decoded_block():
     """A lookup in a block not decoded reads its entries in order up to the key; one in a
     decoded block bisects it: the same answers, with keys, shared prefixes and values past
     127 bytes (varints of two bytes) and keys before, between and after the stored ones."""
-    import io
-
     rng = random.Random(11)
     stems = [bytes(rng.choices(b"abc", k=rng.choice([1, 5, 130, 300]))) for _ in range(40)]
     keys = sorted(
@@ -295,14 +296,7 @@ def test_term_table_reads_long_keys_and_values_by_scan_and_by_decoded_block():
     )
     values = {k: bytes(rng.choices(range(256), k=rng.choice([0, 3, 127, 128, 400]))) for k in keys}
 
-    class File(io.BytesIO):
-        def get(self, position, length):
-            return self.getvalue()[position : position + length]
-
-        def close(self):
-            pass
-
-    f = File()
+    f = _TableFile()
     w = mlcodec.TermTableWriter(f)
     for k in keys:
         w.add(k, values[k])
