@@ -140,3 +140,24 @@ def test_sastrawis_stem_as_pattern_is_replaced_by_the_same_literal_removal():
             continue
         assert sub(pattern, "", word, count=1) == expected, (pattern, word)
     assert sub(r"(i|kan|an)$", "", "makan", count=1) == "ma"
+
+
+def test_a_stem_of_four_letters_or_more_stands_in_its_word_but_for_its_first_letter():
+    """What ``search.snippets._keys`` relies on to stem only the words of a hit's body
+    that can stem to a Malay term of the query: affixes are stripped and a root's first
+    letter may be recoded (menulis -> tulis), the rest of the root stays in the word."""
+    from search.snippets import _keys
+
+    stem = latin.stemmer_for("ms")
+    words = _affixed_words() + ["menulis", "menyapu", "memperkenalkan", "kerajaannya"]
+    found = [(w, stem(w)) for w in words]
+    found = [(w, s) for w, s in found if len(s) >= 4]
+    assert len(found) > 10_000
+    assert [(w, s) for w, s in found if not any(k in w for k in _keys([s]))] == []
+
+
+def test_english_stems_of_many_words_are_each_words_stem():
+    words = ["colour", "ministers", "dying", "aeroplane", "running", "running", "x", ""]
+    batch, single = latin.EnglishStemmer(), latin.EnglishStemmer()
+    assert batch.many(words) == [single(w) for w in words]
+    assert batch.many(words) == [single(w) for w in words]  # from its cache

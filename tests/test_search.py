@@ -317,7 +317,7 @@ def _spans_word_by_word(text, needles):
             start = norm.text.find(needle, start + len(needle))
     en = stemmer_for("en") if needles.en else None
     ms = stemmer_for("ms") if needles.ms else None
-    keys = {n[1:4] if len(n) >= 4 else n for n in needles.ms}
+    keys = {""}  # every word stemmed: find_spans' keys (snippets._keys) must lose nothing
     for m in PART_RE.finditer(norm.text):
         if _matches(m.group(), needles, en, ms, keys):
             spans.append(norm.span(m.start(), m.end()))

@@ -80,6 +80,21 @@ class EnglishStemmer:
                 self._cache[word] = stem
         return stem
 
+    def many(self, words: list[str]) -> list[str]:
+        """``[self(w) for w in words]``, the words not cached stemmed in one call of the
+        Snowball stemmer (a snippet's body has hundreds of words not seen before)."""
+        cache = self._cache
+        missing = [w for w in dict.fromkeys(words) if w not in cache]
+        if missing:
+            spelling = self._spelling
+            stems = self._stemmer.stemWords([spelling.get(w, w) for w in missing])
+            found = dict(zip(missing, stems, strict=True))
+            room = _CACHE_WORDS - len(cache)
+            if room > 0:
+                cache.update(found if len(found) <= room else dict(list(found.items())[:room]))
+            return [found[w] if w in found else cache[w] for w in words]
+        return [cache[w] for w in words]
+
 
 # What each of Sastrawi's prefix rules (``DisambiguatorPrefixRule<N>``) needs a word to begin
 # with for its ``disambiguate`` to return anything: the literal start of its pattern
