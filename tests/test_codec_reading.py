@@ -83,3 +83,28 @@ def test_term_entries_kept_by_key_read_as_the_dictionary_has_them(ix, monkeypatc
                 1 for _ in r.postings(fieldname, text).all_ids()
             )
         assert r.doc_frequency("body", "nothere") == 0
+
+
+def test_positioned_reads_give_whoosh_reads(ix):
+    """``fast_get`` (one ``os.pread``) reads what whoosh's ``StructFile.get`` reads, at
+    any position of a compound segment's sub-file, clamped at its end alike."""
+    from whoosh.filedb.filestore import FileStorage
+
+    from indexer.whoosh_internals.codec import fast_get
+
+    with ix.reader() as r:  # whoosh's own storage maps the file: its reads are kept
+        assert fast_get(r._terms._postfile) == r._terms._postfile.get
+    rnd = random.Random(5)
+    plain = FileStorage(ix.storage.folder, supports_mmap=False).open_index()  # mlsearch's
+    with plain.reader() as r:
+        for f in (r._terms._postfile, r._terms._dbfile):
+            get = fast_get(f)
+            assert get is not f.get and get.__name__ == "got"  # the pread path
+            assert fast_get(f) is get  # made once per file
+            size = f.file._length
+            for _ in range(500):
+                at, n = rnd.randrange(size), rnd.randrange(300)
+                assert get(at, n) == f.get(at, n)
+            assert get(size - 3, 50) == f.get(size - 3, 50)
+            assert len(get(size - 3, 50)) == 3
+            assert get(size, 10) == f.get(size, 10) == b""

@@ -39,6 +39,9 @@ postings too. ``tests/test_codec.py`` checks that whoosh's reader, searcher and
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import pickle
 import sys
 import zlib
@@ -742,6 +745,43 @@ def _single_entry(docnum: int, weight, value, length) -> bytes:
 _HEAD_MAX = 5 * 10 + 2  # five varints (or four and a float) and two length bytes
 
 
+def fast_get(dbfile):
+    """``dbfile.get(position, length)`` as one ``os.pread`` of the file underneath, for the
+    term dictionary's blocks and the posting blocks: whoosh's ``StructFile.get`` over a
+    compound segment's ``SubFile`` is a seek and a read through four Python calls (about
+    270 of them a query on its first run at 15k, each term's entry and blocks). The same
+    bytes (a segment's files never change once written), clamped to the sub-file as its
+    ``read`` clamps; a file that is not a plain one, or one closed since, goes the slow
+    way (whoosh's error). Made once per file and kept on it. A positioned read also does
+    not move a file position shared by threads."""
+    got = getattr(dbfile, "_ml_get", None)
+    if got is not None:
+        return got
+    slow = got = dbfile.get
+    raw = getattr(dbfile, "file", None)
+    base, end = 0, None
+    if type(raw).__name__ == "SubFile" and hasattr(raw, "_offset"):
+        base, end, raw = raw._offset, raw._length, raw._file
+    if isinstance(raw, io.BufferedReader):
+        try:
+            fd = raw.fileno()
+        except (OSError, ValueError):
+            fd = None
+        if fd is not None:
+            pread = os.pread
+
+            def got(position: int, length: int) -> bytes:
+                if raw.closed or position < 0 or length < 0:
+                    return slow(position, length)
+                if end is not None and position + length > end:
+                    length = max(0, end - position)
+                return pread(fd, length, base + position)
+
+    with contextlib.suppress(AttributeError):
+        dbfile._ml_get = got
+    return got
+
+
 class MLLeafMatcher(W3LeafMatcher):
     """Whoosh3's leaf matcher (its block walk, ``skip_to``, block qualities) over the
     blocks above: the same ``_ids``, ``_weights``, ``_values`` per block."""
@@ -750,6 +790,7 @@ class MLLeafMatcher(W3LeafMatcher):
         self, postfile, startoffset, length, format_, term=None, byteids=None, scorer=None
     ):
         self._postfile = postfile
+        self._get = fast_get(postfile)
         self._startoffset = startoffset
         self._length = length
         self.format = format_
@@ -786,7 +827,7 @@ class MLLeafMatcher(W3LeafMatcher):
             raise CorruptIndexError(f"damaged posting block at {position}: {exc!r}") from None
 
     def _read_head(self, position):
-        head = self._postfile.get(position, _HEAD_MAX)
+        head = self._get(position, _HEAD_MAX)
         flags, i = _read_varint(head, 0)
         self._blocklength, i = _read_varint(head, i)
         span, i = _read_varint(head, i)
@@ -813,7 +854,7 @@ class MLLeafMatcher(W3LeafMatcher):
     def _read_data(self):
         """The block's ids and weights; its values are decoded when asked for
         (``_read_values``): ranking reads the positions of few blocks."""
-        b = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        b = self._get(self._dataoffset, self._nextoffset - self._dataoffset)
         try:
             if self._compression:
                 b = zlib.decompress(b)
@@ -1000,13 +1041,14 @@ class TermTable:
         self.extras = pickle.loads(dbfile.get(extras_at, length - _TRAILER.size - extras_at))
         self._blocks: dict = {}
         self._keys: dict = {}
+        self._get = fast_get(dbfile)
 
     def _block(self, b: int) -> tuple[list, list]:
         got = self._blocks.get(b)
         if got is not None:
             return got
         start = self._offsets[b]
-        data = self.dbfile.get(start, self._offsets[b + 1] - start)
+        data = self._get(start, self._offsets[b + 1] - start)
         keys, values = [], []
         prev = b""
         i, n = 0, len(data)
@@ -1072,7 +1114,7 @@ class TermTable:
             i = bisect_left(keys, key)
             return values[i] if i < len(keys) and keys[i] == key else None
         start = self._offsets[b]
-        data = self.dbfile.get(start, self._offsets[b + 1] - start)
+        data = self._get(start, self._offsets[b + 1] - start)
         prev = b""
         i, n = 0, len(data)
         try:
