@@ -384,3 +384,31 @@ def test_the_preceding_characters_table_is_kept_per_reader(sx, suggest_index):
         assert "来" in first and "马" in first["来"]  # 马来西亚: 马 comes before 来
         assert _preceding_chars(theirs) is not first
         assert _preceding_chars(mine) is first  # still kept after the other reader's turn
+
+
+def test_preceding_characters_are_kept_between_runs_under_the_segments(suggest_index, monkeypatch):
+    """The table of characters before each character in the Chinese words (for a typo at
+    a two-character word's start) is built once per index state, then read back by the
+    next process (a fresh reader here), and built again when the segments change."""
+    from search import Searcher
+    from search import suggest as sg
+    from search.tablecache import cache_dir
+
+    built = []
+    build = sg._build_preceding_chars
+    monkeypatch.setattr(sg, "_build_preceding_chars", lambda r: built.append(1) or build(r))
+    (cache_dir() / "zh-preceding-chars.pickle").unlink(missing_ok=True)
+    with Searcher(suggest_index) as s:
+        first = sg._preceding_chars(s._snapshot().reader)
+    assert built == [1] and first and all(isinstance(v, str) for v in first.values())
+    with Searcher(suggest_index) as s:  # another reader: from the cache
+        reader = s._snapshot().reader
+        assert sg._preceding_chars(reader) == first
+        assert sg._preceding_chars(reader) is sg._preceding_chars(reader)
+        assert first == build(reader)
+        key = sg._segments_key(reader)
+    assert built == [1] and key and len(key) >= 1
+    monkeypatch.setattr(sg, "_segments_key", lambda r: key + (("another segment", 1),))
+    with Searcher(suggest_index) as s:
+        assert sg._preceding_chars(s._snapshot().reader) == first
+    assert built == [1, 1]
