@@ -300,6 +300,7 @@ class SegmentScorer:
             pruned, known = self._ranked_pruned(q)
             if pruned is not None:
                 return pruned
+        self._weights(q)  # first: the blocks it decodes are scored from
         parts: list = [None] * len(q.subqueries)
         given = only
         order = sorted(
@@ -318,7 +319,16 @@ class SegmentScorer:
                     return {}
         q.remember(self.reader, parts, given)
         among = self.page_among if q is self.page_query and given is None else None
-        return q.combine(parts, q.weights(self.top, self.cache), self._positions, among)
+        return q.combine(parts, self._weights(q), self._positions, among)
+
+    def _weights(self, q: Ranked) -> list[float]:
+        """``q.weights``, and the posting blocks of this segment it decoded to count the
+        clauses' articles taken over (``Ranked.blocks_decoded``): ``_term_ids`` and
+        ``_postings`` read them from ``_decoded`` instead of decoding them again."""
+        weights = q.weights(self.top, self.cache)
+        for key, kept in q.blocks_decoded(self.reader).items():
+            self._decoded.setdefault(key, kept)
+        return weights
 
     def _ranked_pruned(self, q: Ranked) -> tuple[Scores | None, list | None]:
         """``_ranked`` for one page (``page_groups``) of a ranked query with common words
@@ -385,7 +395,7 @@ class SegmentScorer:
         read as ids, every other clause scored everywhere, those of ``E`` where another
         clause matched; None without such a clause."""
         sizes = [self._size(s) for s in q.subqueries]
-        weights = q.weights(self.top, self.cache)
+        weights = self._weights(q)
         total_weight = sum(weights) or 1.0
         common: dict = {}  # clause -> its bound alone
         for i, sub in enumerate(q.subqueries):
@@ -534,6 +544,15 @@ class SegmentScorer:
         """A term's documents here, deleted ones too; its decoded blocks are kept for
         ``_postings`` to score them without reading them again."""
         reader = self.reader
+        try:
+            kept = self._decoded.get((fieldname, self.sub.schema[fieldname].to_bytes(text)))
+        except (KeyError, ValueError):
+            kept = None
+        if kept is not None:  # decoded already (``_weights``)
+            out: set = set()
+            for _top, ids, _weights in kept:
+                out.update(ids)
+            return out
         found = term_blocks(reader, fieldname, text, self.sub.schema)
         if found is None:
             return set()
@@ -541,7 +560,7 @@ class SegmentScorer:
         if blocks is None:
             return _term_docs(reader, fieldname, text, deleted=True)
         kept = []
-        out: set = set()
+        out = set()
         while blocks.active():
             ids = blocks.ids()
             kept.append((blocks.max_id(), ids, blocks.weights()))

@@ -257,16 +257,28 @@ class Ranked(wq.CompoundQuery):
                 [r for r, _offset in reader.leaf_readers()] if not reader.is_atomic() else [reader]
             )
             counts = [cache.segment(leaf).clause_counts for leaf in leaves] if cache else None
+            # the posting blocks decoded for the counts, by segment: the block scorer
+            # scores from them instead of decoding them again (``blocks_decoded``)
+            kept = self.__dict__.setdefault("_blocks", {})
+            keeps = [kept.setdefault(id(leaf), {}) for leaf in leaves]
             got = []
             for sub in self.subqueries:
                 if counts is None:
                     n = sum(len(_clause_docs(leaf, sub)) for leaf in leaves)
                 else:
-                    pairs = zip(leaves, counts, strict=True)
-                    n = sum(_clause_count(leaf, sub, known) for leaf, known in pairs)
+                    rows = zip(leaves, counts, keeps, strict=True)
+                    n = sum(_clause_count(leaf, sub, known, keep) for leaf, known, keep in rows)
                 got.append(1.0 + math.log(n_docs / max(n, 1)))
             memo[id(reader)] = got
         return got
+
+    def blocks_decoded(self, reader) -> dict:
+        """``{(field, term bytes): [(max id, ids, weights), …]}``: the posting blocks of
+        segment ``reader`` that ``weights`` decoded to count the clauses' articles (the
+        first time a clause is counted there), handed over once: a query's first run read
+        each common word's postings twice, to count and to score (at 10×, 45 of the 198 ms
+        of `menteri pertahanan ASEAN`'s first run under cProfile)."""
+        return self.__dict__.get("_blocks", {}).pop(id(reader), None) or {}
 
     def _near(self, scores: dict, positions: Callable, among: Callable | None = None) -> dict:
         """``scores`` with those of the proximity window (the ``RESCORE_WINDOW`` best)
@@ -376,7 +388,7 @@ def _combined(parts: list[dict], weights, docs: set, total_weight: float, plain:
     return {d: found[d] for d in docs}
 
 
-def _clause_docs(reader, q) -> set:
+def _clause_docs(reader, q, keep: dict | None = None) -> set:
     """The documents of one segment that clause ``q`` can match, from postings alone: a
     term's, a phrase's words' intersected (an upper bound: positions are not read), an OR's
     and a Ranked's united, an AND's intersected, anything else (wildcards, ranges) by its
@@ -384,28 +396,28 @@ def _clause_docs(reader, q) -> set:
     if isinstance(q, wq.Term):
         if q.fieldname == "spell":
             return set()
-        return _term_docs(reader, q.fieldname, q.text)
+        return _term_docs(reader, q.fieldname, q.text, keep=keep)
     if isinstance(q, wq.Phrase):
-        sets = [_term_docs(reader, q.fieldname, w) for w in q.words]
+        sets = [_term_docs(reader, q.fieldname, w, keep=keep) for w in q.words]
         return set.intersection(*sets) if sets else set()
     if isinstance(q, (wq.Or, Ranked)):
         out: set = set()
         for sub in q.subqueries:
-            out |= _clause_docs(reader, sub)
+            out |= _clause_docs(reader, sub, keep)
         return out
     if isinstance(q, wq.And):
-        sets = [_clause_docs(reader, sub) for sub in q.subqueries]
+        sets = [_clause_docs(reader, sub, keep) for sub in q.subqueries]
         return set.intersection(*sets) if sets else set()
     child = getattr(q, "child", None)  # a wrapper (search.exact's ExactPhrase)
     if isinstance(child, wq.Query):
-        return _clause_docs(reader, child)
+        return _clause_docs(reader, child, keep)
     try:
         return set(q.docs(_Searching(reader)))
     except Exception:  # a query that cannot list its documents: weighs as rare
         return set()
 
 
-def _clause_count(reader, q, known: dict) -> int:
+def _clause_count(reader, q, known: dict, keep: dict | None = None) -> int:
     """``len(_clause_docs(reader, q))``, kept in ``known`` (the segment's counts by clause)."""
     try:
         key = (type(q), q)
@@ -415,11 +427,11 @@ def _clause_count(reader, q, known: dict) -> int:
     if n is None:
         if len(known) >= _CLAUSE_COUNTS:
             known.clear()  # a server's long life: keep the memory bounded
-        n = known[key] = len(_clause_docs(reader, q))
+        n = known[key] = len(_clause_docs(reader, q, keep))
     return n
 
 
-def _term_docs(reader, field: str, text, deleted: bool = False) -> set:
+def _term_docs(reader, field: str, text, deleted: bool = False, keep: dict | None = None) -> set:
     """The live documents of segment ``reader`` with ``text`` in ``field``, united a
     posting block at a time (whoosh's ``all_ids`` steps one posting a call); with
     ``deleted``, the deleted ones too."""
@@ -432,9 +444,17 @@ def _term_docs(reader, field: str, text, deleted: bool = False) -> set:
             return set(term_matcher(reader, field, btext).all_ids())
         return set(reader.postings(field, btext).all_ids())
     out: set = set()
-    while blocks.active():
-        out.update(blocks.ids())
-        blocks.next()
+    if keep is None:
+        while blocks.active():
+            out.update(blocks.ids())
+            blocks.next()
+    else:  # ``keep``: the decoded blocks too, by (field, term bytes)
+        kept = keep[(field, btext)] = []
+        while blocks.active():
+            ids = blocks.ids()
+            kept.append((blocks.max_id(), ids, blocks.weights()))
+            out.update(ids)
+            blocks.next()
     if not deleted and reader.has_deletions():
         out.difference_update(reader.deleted_docs_set)
     return out

@@ -225,7 +225,9 @@ def test_clause_weights_are_counted_once_per_segment_and_match_a_fresh_count(ind
         fresh = ranked.weights(snap.searcher)
         calls = []
         real = matching._clause_docs
-        monkeypatch.setattr(matching, "_clause_docs", lambda r, q: calls.append(q) or real(r, q))
+        monkeypatch.setattr(
+            matching, "_clause_docs", lambda r, q, keep=None: calls.append(q) or real(r, q, keep)
+        )
         again = find_ranked(matching.shape(s.parse("latihan maritim"), "latihan maritim"))
         assert again.weights(snap.searcher, snap.cache) == pytest.approx(fresh, rel=1e-12)
         counted = len(calls)
@@ -309,3 +311,32 @@ def test_a_plan_counted_without_ranking_has_the_total_of_its_page(index, query, 
             expected = ranked.page(1, 1, "relevance", collapse)[1]
             assert counted.total(collapse) == expected
             assert counted.count() == len(s.ids(query, match=mode))
+
+
+def test_blocks_decoded_to_count_are_handed_to_the_scorer_once(index):
+    """The posting blocks ``Ranked.weights`` decodes to count a clause's articles (the
+    first time it is counted in a segment) are handed over once per segment, each term's
+    blocks holding its postings as the scorer would read them."""
+    import search.matching as matching
+    from indexer.whoosh_internals.postings import posting_blocks, term_matcher
+    from search.cache import IndexCache
+    from search.matching import find_ranked
+
+    with Searcher(index) as s:
+        snap = s._snapshot()
+        ranked = find_ranked(matching.shape(s.parse("latihan maritim"), "latihan maritim"))
+        ranked.weights(snap.searcher, IndexCache())  # a fresh cache: every clause counted
+        leaves = [r for r, _o in snap.searcher.reader().leaf_readers()]
+        handed = 0
+        for leaf in leaves:
+            blocks = ranked.blocks_decoded(leaf)
+            for (field, btext), kept in blocks.items():
+                handed += 1
+                m = posting_blocks(term_matcher(leaf, field, btext))
+                expected = []
+                while m.active():
+                    expected.append((m.max_id(), tuple(m.ids()), list(m.weights())))
+                    m.next()
+                assert [(t, tuple(i), list(w)) for t, i, w in kept] == expected
+            assert ranked.blocks_decoded(leaf) == {}  # once
+        assert handed > 0
