@@ -300,7 +300,9 @@ class SegmentScorer:
             pruned, known = self._ranked_pruned(q)
             if pruned is not None:
                 return pruned
-        self._weights(q)  # first: the blocks it decodes are scored from
+        # The weights first when every clause is scored (the blocks they decode are scored
+        # from); with a required word, after it is found (a segment without it needs none).
+        weights = None if any(q.required) else self._weights(q)
         parts: list = [None] * len(q.subqueries)
         given = only
         order = sorted(
@@ -319,7 +321,9 @@ class SegmentScorer:
                     return {}
         q.remember(self.reader, parts, given)
         among = self.page_among if q is self.page_query and given is None else None
-        return q.combine(parts, self._weights(q), self._positions, among)
+        if weights is None:
+            weights = self._weights(q)
+        return q.combine(parts, weights, self._positions, among)
 
     def _weights(self, q: Ranked) -> list[float]:
         """``q.weights``, and the posting blocks of this segment it decoded to count the
@@ -543,30 +547,18 @@ class SegmentScorer:
     def _term_ids(self, fieldname: str, text) -> set:
         """A term's documents here, deleted ones too; its decoded blocks are kept for
         ``_postings`` to score them without reading them again."""
-        reader = self.reader
+        schema = self.sub.schema
         try:
-            kept = self._decoded.get((fieldname, self.sub.schema[fieldname].to_bytes(text)))
+            kept = self._decoded.get((fieldname, schema[fieldname].to_bytes(text)))
         except (KeyError, ValueError):
             kept = None
-        if kept is not None:  # decoded already (``_weights``)
-            out: set = set()
-            for _top, ids, _weights in kept:
-                out.update(ids)
-            return out
-        found = term_blocks(reader, fieldname, text, self.sub.schema)
-        if found is None:
-            return set()
-        btext, blocks = found
-        if blocks is None:
-            return _term_docs(reader, fieldname, text, deleted=True)
-        kept = []
-        out = set()
-        while blocks.active():
-            ids = blocks.ids()
-            kept.append((blocks.max_id(), ids, blocks.weights()))
+        if kept is None:  # decoded here, kept in ``_decoded`` by (field, term bytes)
+            return _term_docs(
+                self.reader, fieldname, text, deleted=True, keep=self._decoded, schema=schema
+            )
+        out: set = set()  # decoded already (``_weights``)
+        for _top, ids, _weights in kept:
             out.update(ids)
-            blocks.next()
-        self._decoded[(fieldname, btext)] = kept
         return out
 
     def _positions(self, field: str, term, docs) -> dict:

@@ -431,11 +431,15 @@ def _clause_count(reader, q, known: dict, keep: dict | None = None) -> int:
     return n
 
 
-def _term_docs(reader, field: str, text, deleted: bool = False, keep: dict | None = None) -> set:
+def _term_docs(
+    reader, field: str, text, deleted: bool = False, keep: dict | None = None, schema=None
+) -> set:
     """The live documents of segment ``reader`` with ``text`` in ``field``, united a
     posting block at a time (whoosh's ``all_ids`` steps one posting a call); with
-    ``deleted``, the deleted ones too."""
-    found = term_blocks(reader, field, text)
+    ``deleted``, the deleted ones too. ``keep``: the decoded blocks are put there too,
+    ``{(field, term bytes): [(max id, ids, weights), …]}``, as the block scorer scores
+    from them. ``schema``: the one that encodes ``text`` (default the reader's)."""
+    found = term_blocks(reader, field, text, schema)
     if found is None:
         return set()
     btext, blocks = found
@@ -448,7 +452,7 @@ def _term_docs(reader, field: str, text, deleted: bool = False, keep: dict | Non
         while blocks.active():
             out.update(blocks.ids())
             blocks.next()
-    else:  # ``keep``: the decoded blocks too, by (field, term bytes)
+    else:
         kept = keep[(field, btext)] = []
         while blocks.active():
             ids = blocks.ids()

@@ -65,6 +65,7 @@ from whoosh.codec.whoosh3 import (
     W3TermInfo,
     W3TermsReader,
 )
+from whoosh.filedb.compound import SubFile
 from whoosh.reading import CorruptIndexError, TermNotFound
 from whoosh.system import emptybytes, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -760,7 +761,7 @@ def fast_get(dbfile):
     slow = got = dbfile.get
     raw = getattr(dbfile, "file", None)
     base, end = 0, None
-    if type(raw).__name__ == "SubFile" and hasattr(raw, "_offset"):
+    if isinstance(raw, SubFile):
         base, end, raw = raw._offset, raw._length, raw._file
     if isinstance(raw, io.BufferedReader):
         try:
