@@ -257,13 +257,16 @@ class _TableFile(io.BytesIO):
         pass
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 1024])
 @pytest.mark.parametrize("listed_after", [1, 700, 10**9])
-def test_term_table_lookups_before_and_after_listing_first_keys(monkeypatch, listed_after):
-    """A TermTable slices its blocks' first keys from the file's bytes when asked, and lists
-    them all once it has looked up _LISTED_AFTER keys: every lookup answers the same."""
+def test_term_table_lookups_before_and_after_listing_first_keys(monkeypatch, listed_after, chunk):
+    """A TermTable slices its blocks' first keys from the file's bytes when asked (where
+    each begins summed a chunk of keys at a time), and lists them all once it has looked up
+    _LISTED_AFTER keys: every lookup answers the same."""
     import bisect
 
     monkeypatch.setattr(mlcodec, "_LISTED_AFTER", listed_after)
+    monkeypatch.setattr(mlcodec._FirstKeys, "_CHUNK", chunk)
     rng = random.Random(7)
     keys = sorted({bytes(rng.choices(b"abcdez\x00\xff", k=rng.randint(1, 9))) for _ in range(4000)})
 
@@ -283,6 +286,21 @@ def test_term_table_lookups_before_and_after_listing_first_keys(monkeypatch, lis
             at_or_after = bisect.bisect_left(keys, k)
             assert t.closest_key_pos(k) == (at_or_after if at_or_after < len(keys) else None)
     assert isinstance(t._firsts, list) == (listed_after <= 2 * 2 * len(probes))
+
+
+def test_term_table_whose_end_needs_wider_offsets_than_its_blocks():
+    """The blocks' offsets are stored in the narrowest type their largest fits; the table's
+    end (after the last block), which the reader appends to them, may not fit it."""
+    f = _TableFile()
+    w = mlcodec.TermTableWriter(f)
+    keys = [b"k%02d" % i for i in range(3)]
+    for k in keys:
+        w.add(k, k * 40)  # one block of about 370 bytes, starting at 0: offsets fit a byte
+    w.close()
+    t = mlcodec.TermTable(f, len(f.getvalue()))
+    assert t._nblocks == 1 and t._offsets[1] > 255
+    assert [t.get(k) for k in keys] == [k * 40 for k in keys]
+    assert t.get(b"k99") is None
 
 
 def test_term_table_reads_long_keys_and_values_by_scan_and_by_decoded_block():

@@ -987,23 +987,44 @@ _LISTED_AFTER = 1024  # lookups, after which a TermTable lists its blocks' first
 
 class _FirstKeys:
     """A term table's block first keys as a sequence ``bisect`` can search, each sliced
-    from the keys' bytes when asked (``ends``: where each one ends, after the first's start)."""
+    from the keys' bytes when asked. ``lengths``: each key's length; ``start``: where the
+    first begins in ``head``. Where each key begins is summed a chunk of ``_CHUNK`` keys at
+    a time, when a lookup first reaches the chunk: summing them all when the table opened
+    cost a cold query 8 ms per 150,000 blocks (10x, 345,000 blocks in 4 segments)."""
 
-    __slots__ = ("_head", "_ends")
+    __slots__ = ("_head", "_lengths", "_bases", "_chunks")
 
-    def __init__(self, head: bytes, ends: array):
-        self._head, self._ends = head, ends
+    _CHUNK = 1024
+
+    def __init__(self, head: bytes, lengths: array, start: int):
+        self._head, self._lengths = head, lengths
+        c = self._CHUNK
+        sums = (sum(lengths[a : a + c]) for a in range(0, len(lengths), c))
+        self._bases = list(accumulate(sums, initial=start))  # where each chunk begins
+        self._chunks: dict[int, array] = {}
 
     def __len__(self) -> int:
-        return len(self._ends) - 1
+        return len(self._lengths)
+
+    def _starts(self, chunk: int) -> array:
+        """Where each key of ``chunk`` begins, and where its last one ends."""
+        got = self._chunks.get(chunk)
+        if got is None:
+            a = chunk * self._CHUNK
+            part = self._lengths[a : a + self._CHUNK]
+            got = self._chunks[chunk] = array("Q", accumulate(part, initial=self._bases[chunk]))
+        return got
 
     def __getitem__(self, b: int) -> bytes:
-        if not 0 <= b < len(self._ends) - 1:
+        if not 0 <= b < len(self._lengths):
             raise IndexError(b)
-        return self._head[self._ends[b] : self._ends[b + 1]]
+        chunk, i = divmod(b, self._CHUNK)
+        starts = self._starts(chunk)
+        return self._head[starts[i] : starts[i + 1]]
 
     def as_list(self) -> list[bytes]:
-        head, ends = self._head, self._ends
+        head, lengths = self._head, self._lengths
+        ends = list(accumulate(lengths, initial=self._bases[0]))
         return [head[a:b] for a, b in zip(ends, ends[1:], strict=False)]
 
 
@@ -1031,13 +1052,17 @@ class TermTable:
             raise CorruptIndexError("damaged term dictionary index") from None
         if len(offsets) != nblocks or len(lengths) != nblocks:
             raise CorruptIndexError("damaged term dictionary index")
-        self._offsets = array("Q", offsets)
-        self._offsets.append(index_at)
+        try:
+            offsets.append(index_at)
+        except OverflowError:  # the end is past the largest a block's offset needed
+            offsets = array("Q", offsets)
+            offsets.append(index_at)
+        self._offsets = offsets
         # Each block's first key is sliced from ``head`` when a lookup bisects to it: a
         # list of them all cost a cold query 28 ms at 15k (3 segments, 57,572 blocks). A
         # reader that has looked up _LISTED_AFTER keys (a server's, after a few queries)
         # makes the list once, for lookups at C speed.
-        self._firsts = _FirstKeys(head, array("Q", accumulate(lengths, initial=i)))
+        self._firsts = _FirstKeys(head, lengths, i)
         self._lookups = 0
         self.extras = pickle.loads(dbfile.get(extras_at, length - _TRAILER.size - extras_at))
         self._blocks: dict = {}
