@@ -20,6 +20,41 @@ from indexer.whoosh_internals.columns import (
 _UNREAD = object()
 
 
+class GroupLabels(dict):
+    """A segment's group labels by docnum (``SegmentData.group_labels``), each sliced from
+    the column's bytes the first time it is looked up (``fill`` slices many at once): a
+    list of them all cost a cold query 17-28 ms at 10x (153,000 articles) when it
+    needed those of its 31,000 matches."""
+
+    __slots__ = ("_data", "_starts", "_lengths", "filled")
+
+    def __init__(self, data: bytes, starts, lengths):
+        super().__init__()
+        self._data, self._starts, self._lengths = data, starts, lengths
+        self.filled = False  # whether ``fill`` was called
+
+    def __missing__(self, d: int) -> bytes | None:
+        if not 0 <= d < len(self._lengths):
+            raise IndexError(d)
+        a, n = self._starts[d], self._lengths[d]
+        label = self[d] = self._data[a : a + n] if n else None
+        return label
+
+    def fill(self, docs) -> None:
+        """Slice the labels of ``docs`` (a set or dict keys of docnums) not sliced yet."""
+        data, starts, lengths = self._data, self._starts, self._lengths
+        missing = docs - self.keys() if self else docs
+        self.update({d: data[starts[d] : starts[d] + lengths[d]] or None for d in missing})
+        self.filled = True
+
+    def as_list(self) -> list[bytes | None]:
+        """Every document's label, in docnum order."""
+        data = self._data
+        return [
+            data[a : a + n] if n else None for a, n in zip(self._starts, self._lengths, strict=True)
+        ]
+
+
 class SegmentData:
     """One segment's columns, each read on first use: ``dates()``, ``groups()``,
     ``lengths(fieldname)``; and how many documents each query clause seen so far can
@@ -57,19 +92,19 @@ class SegmentData:
             self._groups = None if column is None else var_bytes(column)
         return self._groups
 
-    def group_labels(self) -> list[bytes | None] | None:
+    def group_labels(self) -> GroupLabels | list[bytes | None] | None:
         """Each document's group label (``groups()`` sliced), None for a document in no
-        group; None without the column."""
-        if self._labels is _UNREAD:
+        group; None without the column. The first query to ask gets a ``GroupLabels``,
+        which slices those it looks up; once a query has given it its matches
+        (``GroupLabels.fill``), the next gets a list of them all, read at C speed (a
+        server's, the bench's warm queries)."""
+        labels = self._labels
+        if labels is _UNREAD:
             groups = self.groups()
-            if groups is None:
-                self._labels = None
-            else:
-                data, starts, lengths = groups
-                self._labels = [
-                    data[a : a + n] if n else None for a, n in zip(starts, lengths, strict=True)
-                ]
-        return self._labels
+            labels = self._labels = None if groups is None else GroupLabels(*groups)
+        elif type(labels) is GroupLabels and labels.filled:
+            labels = self._labels = labels.as_list()
+        return labels
 
     def lengths(self, fieldname: str) -> bytes:
         """The length byte of ``fieldname`` for every document (``LENGTH_OF_BYTE``)."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from indexer.whoosh_internals.collector import ScoredMatchCollector
 
 from .blockscore import SegmentScorer
-from .cache import IndexCache
+from .cache import GroupLabels, IndexCache
 from .matching import RESCORE_WINDOW, Ranked
 
 
@@ -122,7 +122,7 @@ class CollapsingTop(ScoredMatchCollector):
         self.cache = IndexCache() if cache is None else cache
         self.best: dict = {}
         self.groups = self.dates = None
-        self.labels = None  # the current segment's group label of each document (or None)
+        self.labels = None  # the current segment's group labels (search.cache.GroupLabels)
         self.counted: set = set()  # group labels of matches given to collect_segment
         self.loose = 0  # and how many of those matches had no group
 
@@ -156,6 +156,8 @@ class CollapsingTop(ScoredMatchCollector):
         if labels is None:
             self.loose += len(scores)
         else:
+            if type(labels) is GroupLabels:  # a segment's first query: slice its matches'
+                labels.fill(scores.keys())
             found = set(map(labels.__getitem__, scores))
             if None in found:
                 found.discard(None)

@@ -608,3 +608,41 @@ def test_a_segment_of_before_merged_away_means_every_segment_is_asked(dups_copy,
         finder.close()
     finally:
         ix.close()
+
+
+def test_group_labels_are_sliced_when_looked_up_then_listed(dups_index):
+    """A segment's first query gets its group labels sliced one by one as it looks them
+    up (search.cache.GroupLabels), later queries a list of them all: the same labels, the
+    same pages."""
+    from search.cache import GroupLabels, SegmentData
+
+    with Searcher(dups_index) as s:
+        first = s.search("hotline OR 热线 OR talian", limit=2)
+        kinds = {type(seg._labels) for seg in s._cache._segments.values()}
+        pages = [s.search("hotline OR 热线 OR talian", limit=2, page=p) for p in (1, 2)]
+        later = {type(seg._labels) for seg in s._cache._segments.values()}
+    assert kinds == {GroupLabels} and later == {list}
+    assert [h.id for h in first.hits] == [h.id for h in pages[0].hits]
+    assert {p.total for p in [first, *pages]} == {4}
+    assert len({h.id for p in pages for h in p.hits}) == 4
+
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(dups_index))
+    with ix.reader() as r:
+        for sub, _offset in r.leaf_readers():
+            segment = SegmentData(sub)
+            data, starts, lengths = segment.groups()
+            expected = [data[a : a + n] or None for a, n in zip(starts, lengths, strict=True)]
+            lazy = segment.group_labels()
+            assert type(lazy) is GroupLabels and len(lazy) == 0
+            assert segment.group_labels() is lazy  # not filled: still sliced one by one
+            last = len(expected) - 1
+            assert lazy[last] == expected[last] and len(lazy) == 1
+            with pytest.raises(IndexError):
+                lazy[len(expected)]
+            lazy.fill({0, last})
+            assert dict(lazy) == {0: expected[0], last: expected[last]}
+            assert lazy.as_list() == expected
+            assert segment.group_labels() == expected  # after a fill: the list
+            assert type(segment.group_labels()) is list
