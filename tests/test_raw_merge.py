@@ -233,7 +233,7 @@ def test_a_rebased_entry_moves_its_postings_and_doc_numbers():
 @pytest.mark.parametrize("beside", ["1", "0"], ids=["beside-the-writers", "after-them"])
 def test_a_parallel_runs_last_merge_goes_by_blocks(tmp_path, monkeypatch, beside):
     """A parallel run's commits merge old segments in the parent, block by block, after
-    the sub-processes exit (or while they write, ``MLSEARCH_MERGE_BESIDE=1``): the index
+    the sub-processes write (or after they exit, ``MLSEARCH_MERGE_BESIDE=0``): the index
     answers as the one merged through the pool does (scores too: a merged segment keeps
     its documents' lengths as whoosh rounds them, either way)."""
     import indexer.write.build as build

@@ -108,10 +108,14 @@ def segment_postings(storage, schema, segment, base: int, docmap) -> Iterator[tu
 def merge_beside() -> bool:
     """Whether a parallel run's parent merges old segments block by block while its
     sub-processes write theirs (``mpwriter.SafeMpWriter._commit``), rather than after they
-    exit: ``MLSEARCH_MERGE_BESIDE=1``. Off by default: on the shared 2-core machine (load
-    9-15) it did not pay (6k articles, last commit merging 3,000: 178/178 s with it,
-    179/155 s without), and beside the writers it adds the merge's memory to theirs."""
-    return os.environ.get("MLSEARCH_MERGE_BESIDE", "0") == "1"
+    exit: on unless ``MLSEARCH_MERGE_BESIDE=0``. After the writers exit, the parent merged
+    alone, one core idle: at 10x the last commit's merge of 80k articles took 65 s after
+    the writers' 63 s (a traced build, 490 s in all); beside them the commit took 115 s on
+    a machine 15% slower (533 s), and a whole 10x bench built at 0.82 of its own 1x builds'
+    rate with a peak of 565 MB for all processes (0.76 and 566 MB after the writers, the
+    day before). A merge through the pool (not ``RawMerge``) still waits for the writers:
+    its memory beside theirs made a 10x build's peak 728 MB, over issue 15's 700."""
+    return os.environ.get("MLSEARCH_MERGE_BESIDE", "1") != "0"
 
 
 def raw_merge_applies(writer) -> bool:

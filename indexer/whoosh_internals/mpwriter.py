@@ -181,11 +181,11 @@ class SafeMpWriter(MpWriter):
         for _task in self.tasks:
             self._put(None)
         self._say("writing")
-        # Old segments are merged once the sub-processes have exited, not while they write:
-        # at 10x (153k articles) the pool's merge in the parent (127 -> 254 MB) beside the
-        # two writers (249 MB each) made the build's peak 728 MB, over issue 15's 700. A
-        # merge by blocks (merging.RawMerge: no pool) may go beside them when asked
-        # (MLSEARCH_MERGE_BESIDE=1, merging.merge_beside).
+        # Old segments merged by blocks (merging.RawMerge: no pool) are merged while the
+        # sub-processes write, on the core the parent leaves idle (merging.merge_beside;
+        # MLSEARCH_MERGE_BESIDE=0: after them). A merge through the pool waits until they
+        # have exited: at 10x (153k articles) its memory in the parent (127 -> 254 MB)
+        # beside the two writers (249 MB each) made the build's peak 728 MB, over 700.
         beside = merge_beside() and raw_merge_applies(self)
         if beside:
             finalsegments, merged = self._merge_old(mergetype, optimize, merge)
