@@ -361,6 +361,16 @@ class _EnglishTerms:
         self.stem = stem
         self.term: dict[str, str] = {}
         self.words: dict[str, set[str]] = {}  # term -> its words
+        # Snowball's English stem of a word begins with the word's first letter (it cuts
+        # and rewrites endings only; a leading apostrophe is gone before it): the words
+        # the spelling folds give another first letter (enquiry -> inquiri) are the
+        # others. None: a stemmer other than ``latin.EnglishStemmer``, every word stemmed.
+        spelling = getattr(stem, "spelling", None)
+        self.refolded = (
+            None
+            if spelling is None
+            else frozenset(w for w, f in spelling.items() if w[:1] != f[:1])
+        )
 
     def of(self, word: str) -> str:
         w = _without_apostrophes(word)
@@ -370,7 +380,17 @@ class _EnglishTerms:
         """The ``words`` whose English term is in ``en``."""
         term, by_term = self.term, self.words
         out: set[str] = set()
-        unknown = list(words.difference(term))
+        # Only a word beginning as a term of ``en`` does, or with an apostrophe, or one the
+        # spelling folds begin otherwise, can have its term in ``en``: the others need no
+        # stem now (a hit's body has hundreds of new words, a query's terms 2 or 3 letters).
+        unknown = words.difference(term)
+        refolded = self.refolded
+        if refolded is not None:
+            firsts = {t[:1] for t in en}
+            firsts.update("'’")
+            unknown = [w for w in unknown if w[:1] in firsts or w in refolded]
+        else:
+            unknown = list(unknown)
         many = getattr(self.stem, "many", None)
         if many is None or len(unknown) < 2:
             terms = [self.of(word) for word in unknown]

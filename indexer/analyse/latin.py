@@ -71,6 +71,11 @@ class EnglishStemmer:
         self._spelling = spelling_map()
         self._cache: dict[str, str] = {}
 
+    @property
+    def spelling(self) -> dict[str, str]:
+        """The British -> American folds applied before stemming."""
+        return self._spelling
+
     def __call__(self, word: str) -> str:
         stem = self._cache.get(word)
         if stem is None:
