@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import operator
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +79,18 @@ def run_page(
     else:
         searcher.search_with_collector(q, top)
     results = top.results()
-    return results[(page - 1) * limit : page * limit], top.count()
+    hits = Page(results[(page - 1) * limit : page * limit])
+    hits.repeated = top.repeated if snap.block_scoring else None
+    return hits, top.count()
+
+
+class Page(list):
+    """A page of whoosh hits (``run_page``). ``repeated``: the group labels that two or
+    more of the query's matches have, or None when not known (whoosh's matcher path):
+    a hit of another group has no copy among the matches, so ``search.hits`` need not
+    look for them."""
+
+    repeated: set | None = None
 
 
 def matching_docs(snap: Snapshot, q) -> list[tuple[float, int]]:
@@ -124,6 +136,7 @@ class CollapsingTop(ScoredMatchCollector):
         self.groups = self.dates = None
         self.labels = None  # the current segment's group labels (search.cache.GroupLabels)
         self.counted: set = set()  # group labels of matches given to collect_segment
+        self.repeated: set = set()  # and those that two or more of them have
         self.loose = 0  # and how many of those matches had no group
 
     def set_subsearcher(self, subsearcher, offset):
@@ -159,9 +172,15 @@ class CollapsingTop(ScoredMatchCollector):
             if type(labels) is GroupLabels:  # a segment's first query: slice its matches'
                 labels.fill(scores.keys())
             found = set(map(labels.__getitem__, scores))
+            loose = 0
             if None in found:
                 found.discard(None)
-                self.loose += operator.countOf(map(labels.__getitem__, scores), None)
+                loose = operator.countOf(map(labels.__getitem__, scores), None)
+                self.loose += loose
+            if len(found) + loose < len(scores):  # copies among this segment's matches
+                seen = Counter(map(labels.__getitem__, scores))
+                self.repeated.update(k for k, n in seen.items() if n > 1 and k is not None)
+            self.repeated |= self.counted & found  # and copies in segments before it
             self.counted |= found
         add, offset = self.add, self.offset
         if len(scores) <= self.limit:

@@ -23,6 +23,9 @@ def build_hits(snap: Snapshot, results, q, matching=None) -> list[Hit]:
     searcher = snap.searcher
     reader = searcher.reader()
     needles = needles_from(positive_terms(q), reader)
+    # the groups that two or more matches have (search.collect.Page): another hit has
+    # no copy among them, and is not looked up in every segment's dictionary for one
+    repeated = getattr(results, "repeated", None)
     hits = []
     for hit in results:
         stored = hit.fields()
@@ -31,7 +34,12 @@ def build_hits(snap: Snapshot, results, q, matching=None) -> list[Hit]:
         title = stored.get("title", "")
         group = stored.get("dup")
         others: list[str] = []
-        if matching is not None and group and reader.doc_frequency("dup", group) > 1:
+        if (
+            matching is not None
+            and group
+            and (repeated is None or group.encode("utf-8") in repeated)
+            and reader.doc_frequency("dup", group) > 1
+        ):
             # The copies collapsed into this hit: only a group of two or more has any.
             copies = matching_docs(snap, wq.And([wq.Term("dup", group), matching]))
             ids = (searcher.stored_fields(d)["id"] for _score, d in copies)

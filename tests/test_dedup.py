@@ -646,3 +646,24 @@ def test_group_labels_are_sliced_when_looked_up_then_listed(dups_index):
             assert lazy.as_list() == expected
             assert segment.group_labels() == expected  # after a fill: the list
             assert type(segment.group_labels()) is list
+
+
+def test_a_page_knows_which_groups_have_copies_among_the_matches(dups_index):
+    """``run_page`` hands ``search.hits`` the group labels two or more matches have
+    (``Page.repeated``): a hit of another group is not looked up for copies, and the
+    copies found are those of looking up every hit's group."""
+    from search.hits import build_hits
+    from search.plan import QueryPlan
+
+    with Searcher(dups_index) as s:
+        snap = s._snapshot()
+        plan = QueryPlan.build(snap, s._parsers, "hotline", False, "en", None)
+        page, total = plan.page(1, 10, "relevance", True)
+        assert total == 2 and page.repeated is not None
+        copies = {h.fields()["dup"] for h in page if h.fields()["id"] in EN_COPIES}
+        assert {label.decode("utf-8") for label in page.repeated} == copies
+        fast = build_hits(snap, page, plan.query, plan.matching())
+        page.repeated = None  # not known: every hit's group looked up, as before
+        slow = build_hits(snap, page, plan.query, plan.matching())
+    assert fast == slow
+    assert [(h.id in EN_COPIES, h.similar) for h in fast] == [(True, 3), (False, 0)]
