@@ -949,7 +949,8 @@ def build_phase(s: System, corpus_dir: Path, new_file: Path, info: CorpusInfo, r
 def base_build(work: Path, env: dict, src: Path, limit: int | None, when: str) -> dict:
     """A 1x build of mlsearch in this run (``--scale`` runs; ``when``: before or after the
     scaled one), for the build-rate row to compare with: a 15k rate from another run
-    (``--base-json``) came from a machine as much as 15% faster or slower."""
+    (``--base-json``) came from a machine in another state (on 2026-12-04, two 1x builds
+    of one run, 9 minutes apart, differed by 24%)."""
     folder = work / "base-1x"
     if folder.exists():
         shutil.rmtree(folder)

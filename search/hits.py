@@ -24,7 +24,8 @@ def build_hits(snap: Snapshot, results, q, matching=None) -> list[Hit]:
     reader = searcher.reader()
     needles = needles_from(positive_terms(q), reader)
     # the groups that two or more matches have (search.collect.Page): another hit has
-    # no copy among them, and is not looked up in every segment's dictionary for one
+    # no copy among them, and is not looked up in every segment's dictionary for one;
+    # None (whoosh's matcher path): a group of two or more articles is searched
     repeated = getattr(results, "repeated", None)
     hits = []
     for hit in results:
@@ -37,10 +38,13 @@ def build_hits(snap: Snapshot, results, q, matching=None) -> list[Hit]:
         if (
             matching is not None
             and group
-            and (repeated is None or group.encode("utf-8") in repeated)
-            and reader.doc_frequency("dup", group) > 1
+            and (
+                reader.doc_frequency("dup", group) > 1
+                if repeated is None
+                else group.encode("utf-8") in repeated
+            )
         ):
-            # The copies collapsed into this hit: only a group of two or more has any.
+            # The copies collapsed into this hit: only a group two or more matches have.
             copies = matching_docs(snap, wq.And([wq.Term("dup", group), matching]))
             ids = (searcher.stored_fields(d)["id"] for _score, d in copies)
             others = [i for i in ids if i != stored["id"]]
