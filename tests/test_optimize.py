@@ -183,11 +183,13 @@ def _commit_sizes(monkeypatch) -> list[int]:
 
 
 @pytest.mark.parametrize(
-    ("growth", "expected"), [("1", [10, 10, 20, 40, 20]), ("0", [10] * 10 + [0])]
+    ("growth", "expected"),
+    [("2", [10, 20, 60, 10]), ("1", [10, 10, 20, 40, 20]), ("0", [10] * 10 + [0])],
 )
 def test_commits_of_a_big_run_are_spaced_geometrically(tmp_path, monkeypatch, growth, expected):
-    """MLSEARCH_COMMIT_GROWTH=1: a commit once the run has written as many articles as the
-    index held (at least MLSEARCH_COMMIT_EVERY); 0: every MLSEARCH_COMMIT_EVERY."""
+    """MLSEARCH_COMMIT_GROWTH=2 (the default): a commit once the run has written twice as
+    many articles as the index held (at least MLSEARCH_COMMIT_EVERY); 1: as many; 0: every
+    MLSEARCH_COMMIT_EVERY."""
     from indexer.write.build import build_index
 
     docs = tmp_path / "docs"
@@ -222,11 +224,11 @@ def test_the_last_commit_merges_down_to_three_segments(tmp_path, monkeypatch, n)
 def test_commit_growth_defaults_to_geometric_unless_an_interval_is_set(monkeypatch):
     from indexer.config import commit_growth
 
-    assert commit_growth() == 1.0
+    assert commit_growth() == 2.0
     monkeypatch.setenv("MLSEARCH_COMMIT_EVERY", "500")
     assert commit_growth() == 0.0  # "every 500" means every 500, as before
-    monkeypatch.setenv("MLSEARCH_COMMIT_GROWTH", "2")
-    assert commit_growth() == 2.0
+    monkeypatch.setenv("MLSEARCH_COMMIT_GROWTH", "1")
+    assert commit_growth() == 1.0
 
 
 def test_a_big_parallel_run_ends_with_at_most_three_segments(tmp_path, monkeypatch):

@@ -36,8 +36,8 @@ would leave more than ``MAX_SEGMENTS`` (each process of a parallel run adds one)
 smallest old segments into one, as long as they hold at most ``MERGE_RATIO`` times the
 articles the run wrote; its earlier commits do the same above ``MAX_SEGMENTS_BEFORE_LAST``.
 With the run's commits spaced geometrically (``indexer.config.commit_growth``) a full
-build ends with 3 segments and merges about half of its articles once, at the end (a
-150k build: the 80k of its first three commits; merging 3,000 articles through the pool
+build ends with 3 segments and merges a third to all of its articles once, at the end (a
+150k build: the 60k of its first two commits; merging 3,000 articles through the pool
 cost 9.3 s of CPU against 31 s to index them); a small run never re-merges a big index.
 ``optimize(say)`` merges every segment into one when asked (``mlsearch index --optimize``).
 Both call ``say("merging")`` before the first segment they add and ``say("writing")``
