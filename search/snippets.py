@@ -40,6 +40,25 @@ _IS_LETTER = re.compile(LETTER).match
 # PART_RE on ASCII text: its classes as ASCII ranges, which the re module tests by a
 # bitmap rather than by Unicode category (half the time over an English body)
 ASCII_PART_RE = re.compile(r"[0-9]+|[A-Za-z]+(?:'[A-Za-z]+)*")
+# every ASCII character ASCII_PART_RE cannot take, as a space (``_ascii_words``)
+_ASCII_GAPS = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "'")}
+)
+
+
+def _ascii_words(s: str) -> set[str]:
+    """``set(ASCII_PART_RE.findall(s))`` for an ASCII ``s``: its characters outside the
+    regex's classes turned to spaces by ``str.translate`` (a table of 128 in C) and the
+    text split at them; only a piece mixing digits and letters or holding an apostrophe
+    is cut by the regex (it cannot match across a space). 35 against 61 µs over an ASCII
+    body of the shared corpus (285 of them, ~1,700 characters on average)."""
+    words = set(s.translate(_ASCII_GAPS).split())
+    odd = [w for w in words if not (w.isalpha() or w.isdigit())]
+    if odd:
+        words.difference_update(odd)
+        for w in odd:
+            words.update(ASCII_PART_RE.findall(w))
+    return words
 
 
 @dataclass
@@ -172,7 +191,7 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
         # Sastrawi costs ~1 ms a new word: only words sharing a piece of a query stem can
         # stem to it (affixes and sound changes touch the edges: menyampaikan -> sampai).
         seen = needles.seen
-        present = set((ASCII_PART_RE if s.isascii() else PART_RE).findall(s))
+        present = _ascii_words(s) if s.isascii() else set(PART_RE.findall(s))
         new = present.difference(seen)
         if new:
             needles.hits.update(_judge(new, needles, en_stem, ms_stem))

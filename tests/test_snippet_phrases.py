@@ -209,6 +209,21 @@ def test_ascii_words_cut_as_part_re_cuts_them(text):
     )
 
 
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=st.characters(max_codepoint=127), max_size=80)
+    | st.lists(st.sampled_from(["o'neil", "1mdb", "x_1", "'s", "a'", "''", "2'3", "ab", " "])).map(
+        "".join
+    )
+)
+def test_ascii_words_listed_as_the_regex_lists_them(text):
+    """``_ascii_words`` (translate and split) gives the words ``ASCII_PART_RE`` finds."""
+    from search.snippets import ASCII_PART_RE, _ascii_words
+
+    for t in (text, text.lower()):
+        assert _ascii_words(t) == set(ASCII_PART_RE.findall(t))
+
+
 def test_english_stems_keep_the_first_letter_but_for_spelling_folds():
     """``_EnglishTerms.matching`` stems only the words beginning as a query term does (or
     with an apostrophe, or folded to another first letter): Snowball's English stem of
