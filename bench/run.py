@@ -705,12 +705,34 @@ def prewarm_queries() -> list[Query]:
     return out
 
 
+def page_in(path: Path) -> int:
+    """Read every file under ``path`` once, so that its pages are in the OS's cache; the
+    bytes read."""
+    done = 0
+    for p in sorted(path.rglob("*")) if path.is_dir() else [path]:
+        if p.is_file():
+            with open(p, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    done += len(chunk)
+    return done
+
+
 def measure_warm(systems: list[System], queries: list[Query], runs: int) -> None:
     """Each system's searcher, opened once, runs every query ``runs`` times after a warm-up
     round; the median per query is its figure (``warm``). Before that, the searcher answers
     other queries (``prewarm_queries``), so the warm-up round is each query's first sight:
     timed too (``warm.first_sight_*``), since every repeat after it may be helped by what
-    the first run left in a cache."""
+    the first run left in a cache.
+
+    Every system's index files are read once first (``page_in``), so that the first runs
+    measure the engines, not which pages the machine evicted since each index was built:
+    this machine pages out file pages untouched for about a minute (DAMON), and the
+    mlsearch index, built first, waited two minutes for the others' builds. A first run
+    that reads its pages from the disk (the page cache dropped) took p50 8.5 -> 10.5 ms at
+    15k (2026-12-04)."""
+    for s in systems:
+        if hasattr(s, "open"):
+            s.results["paged_in_bytes"] = page_in(s.index_path())
     opened = {}
     for s in systems:
         if hasattr(s, "open"):

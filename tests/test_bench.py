@@ -113,6 +113,8 @@ def test_harness_end_to_end(tmp_path):
         assert len(s["warm"]["first_sight_per_query_ms"]) == len(data["queries"])
         assert s["warm"]["prewarm_queries"] == len(prewarm_queries()) > 0
         assert s["warm"]["first_sight_p95_ms"] >= s["warm"]["first_sight_p50_ms"] > 0
+        # its index files read once before the warm queries, as every system's
+        assert s["paged_in_bytes"] >= s["build"]["index_bytes"] // 2 > 0
         assert set(s["cold"]["median_s"]) == set(LANGS)
     assert systems["mlsearch"]["reindex_no_change"]["seconds"] > 0
     assert systems["mlsearch"]["add_report"]["added"] == data["corpus"]["new_articles_1pct"]
@@ -461,3 +463,14 @@ def test_cpu_seconds_include_the_processes_a_child_waited_for():
         Launcher.stop()
     assert p.rc == 0
     assert p.cpu_s >= 0.3
+
+
+def test_page_in_reads_every_file_of_an_index(tmp_path):
+    from bench.run import page_in
+
+    (tmp_path / "ix" / "sub").mkdir(parents=True)
+    (tmp_path / "ix" / "a.seg").write_bytes(b"x" * 3_000_000)
+    (tmp_path / "ix" / "sub" / "b").write_bytes(b"y" * 10)
+    (tmp_path / "one.db").write_bytes(b"z" * 7)
+    assert page_in(tmp_path / "ix") == 3_000_010
+    assert page_in(tmp_path / "one.db") == 7
