@@ -504,6 +504,8 @@ def _chars_before(reader, bigram: str) -> list[str]:
     return [ch for ch, _n in found.most_common(_MAX_CANDIDATES)]
 
 
+# Indexes whose table is kept between runs (one file each, the ones searched last).
+_TABLES_KEPT = 4
 # Per index reader, for as long as it is open: a cache of one reader was rebuilt (0.3-1 s)
 # at every turn when two Searchers took turns (the bench's ranked and --all-words ones).
 _PRECEDING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -515,8 +517,9 @@ def _preceding_chars(reader) -> dict[str, str]:
     character of a two-character word, where there is no article context to sample. Built
     once per index reader from the word lexicon (0.3-0.5 s for 47,000 words at 15k) and
     kept between runs (``search.tablecache``) under the index's segments (their ids and
-    sizes): a terminal user's every ``mlsearch search`` is a fresh process, and a Chinese
-    typo paid the whole build in each."""
+    sizes), a file for each of the ``_TABLES_KEPT`` indexes searched last: a terminal
+    user's every ``mlsearch search`` is a fresh process, and a Chinese typo paid the whole
+    build in each (and at every switch between two indexes, when one file held them)."""
     try:
         return _PRECEDING[reader]
     except (KeyError, TypeError):
@@ -527,7 +530,9 @@ def _preceding_chars(reader) -> dict[str, str]:
     else:
         from .tablecache import cached_table
 
-        out = cached_table("zh-preceding-chars", key, lambda: _build_preceding_chars(reader))
+        out = cached_table(
+            "zh-preceding-chars", key, lambda: _build_preceding_chars(reader), keep=_TABLES_KEPT
+        )
     with contextlib.suppress(TypeError):  # a reader that cannot be weakly referenced
         _PRECEDING[reader] = out
     return out

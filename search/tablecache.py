@@ -15,6 +15,7 @@ cache that cannot be read or written is ignored: the tables are then built as be
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pickle
 import sys
@@ -59,25 +60,51 @@ def _code_stamps() -> tuple:
     return (_FORMAT, sys.version, tuple(stamps))
 
 
-def cached_table(name: str, key: tuple, build: Callable[[], T]) -> T:
+def cached_table(name: str, key: tuple, build: Callable[[], T], keep: int = 1) -> T:
     """The table ``name`` for ``key`` (the stamps of the files it is built from): read
     from the cache when it was pickled under the same key and the same code, else
-    ``build()`` and written there for the next run."""
+    ``build()`` and written there for the next run.
+
+    ``keep``: 1, one file for the name (a new key replaces the old table); more, a file
+    per key (``name-<digest of key>.pickle``), the ``keep`` used last kept and the others
+    deleted: a table of an index, for a user who searches several indexes in turn (each
+    key is an index's segments) and would otherwise rebuild it at every switch."""
     folder = cache_dir()
     if folder is None:
         return build()
     full_key = (key, _code_stamps())
-    path = folder / f"{name}.pickle"
+    if keep > 1:
+        digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:16]
+        path = folder / f"{name}-{digest}.pickle"
+    else:
+        path = folder / f"{name}.pickle"
     try:
         with open(path, "rb") as f:
             stored_key, table = pickle.load(f)
         if stored_key == full_key:
+            if keep > 1:
+                with contextlib.suppress(OSError):
+                    os.utime(path)  # used last: kept longest
             return table
     except Exception:  # missing, truncated, from another version: built afresh
         pass
     table = build()
     write_pickle(path, (full_key, table))
+    if keep > 1:
+        _keep_newest(folder, f"{name}-*.pickle", keep)
     return table
+
+
+def _keep_newest(folder: Path, pattern: str, keep: int) -> None:
+    """Delete all but the ``keep`` files of ``folder`` matching ``pattern`` used last."""
+    found = []
+    for p in folder.glob(pattern):
+        with contextlib.suppress(OSError):
+            found.append((p.stat().st_mtime_ns, p))
+    found.sort(reverse=True)
+    for _mtime, p in found[keep:]:
+        with contextlib.suppress(OSError):
+            p.unlink()
 
 
 def write_pickle(path: Path, obj) -> None:

@@ -397,7 +397,8 @@ def test_preceding_characters_are_kept_between_runs_under_the_segments(suggest_i
     built = []
     build = sg._build_preceding_chars
     monkeypatch.setattr(sg, "_build_preceding_chars", lambda r: built.append(1) or build(r))
-    (cache_dir() / "zh-preceding-chars.pickle").unlink(missing_ok=True)
+    for old in cache_dir().glob("zh-preceding-chars*.pickle"):
+        old.unlink()
     with Searcher(suggest_index) as s:
         first = sg._preceding_chars(s._snapshot().reader)
     assert built == [1] and first and all(isinstance(v, str) for v in first.values())
@@ -412,3 +413,38 @@ def test_preceding_characters_are_kept_between_runs_under_the_segments(suggest_i
     with Searcher(suggest_index) as s:
         assert sg._preceding_chars(s._snapshot().reader) == first
     assert built == [1, 1]
+    # two indexes searched in turn (here: two index states) each keep their own table
+    monkeypatch.setattr(sg, "_segments_key", lambda r: key)
+    with Searcher(suggest_index) as s:
+        assert sg._preceding_chars(s._snapshot().reader) == first
+    assert built == [1, 1]
+    assert len(list(cache_dir().glob("zh-preceding-chars-*.pickle"))) == 2
+
+
+def test_tables_kept_per_key_keep_the_ones_used_last(monkeypatch, tmp_path):
+    """``cached_table(..., keep=N)``: a file per key, the N used last kept (reading one
+    counts as using it), the others deleted."""
+    import os
+    import time
+
+    from search import tablecache
+
+    monkeypatch.setenv("MLSEARCH_CACHE_DIR", str(tmp_path / "cache"))
+    built = []
+
+    def table(key):
+        return tablecache.cached_table("t", (key,), lambda: built.append(key) or key, keep=2)
+
+    assert [table("a"), table("b"), table("a")] == ["a", "b", "a"]
+    assert built == ["a", "b"]  # "a" read back, not rebuilt
+    files = sorted(tmp_path.joinpath("cache").glob("t-*.pickle"))
+    assert len(files) == 2
+    # make the times unambiguous: "b" used longest ago, then "a" read again
+    for i, p in enumerate(files):
+        os.utime(p, ns=(time.time_ns() - 10**10 * (i + 1),) * 2)
+    table("a")
+    table("c")  # a third key: the one used longest ago ("b") goes
+    assert built == ["a", "b", "c"]
+    assert len(list(tmp_path.joinpath("cache").glob("t-*.pickle"))) == 2
+    assert table("a") == "a" and built == ["a", "b", "c"]
+    assert table("b") == "b" and built == ["a", "b", "c", "b"]
