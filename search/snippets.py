@@ -41,9 +41,7 @@ _IS_LETTER = re.compile(LETTER).match
 # bitmap rather than by Unicode category (half the time over an English body)
 ASCII_PART_RE = re.compile(r"[0-9]+|[A-Za-z]+(?:'[A-Za-z]+)*")
 # every ASCII character ASCII_PART_RE cannot take, as a space (``_ascii_words``)
-_ASCII_GAPS = str.maketrans(
-    {c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "'")}
-)
+_ASCII_GAPS = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "'")})
 
 
 def _ascii_words(s: str) -> set[str]:
