@@ -92,6 +92,8 @@ def cached_table(name: str, key: tuple, build: Callable[[], T], keep: int = 1) -
     write_pickle(path, (full_key, table))
     if keep > 1:
         _keep_newest(folder, f"{name}-*.pickle", keep)
+        with contextlib.suppress(OSError):  # the one file of the name, before there were more
+            (folder / f"{name}.pickle").unlink(missing_ok=True)
     return table
 
 

@@ -430,6 +430,8 @@ def test_tables_kept_per_key_keep_the_ones_used_last(monkeypatch, tmp_path):
     from search import tablecache
 
     monkeypatch.setenv("MLSEARCH_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "t.pickle").write_bytes(b"the one file of before")
     built = []
 
     def table(key):
@@ -439,6 +441,7 @@ def test_tables_kept_per_key_keep_the_ones_used_last(monkeypatch, tmp_path):
     assert built == ["a", "b"]  # "a" read back, not rebuilt
     files = sorted(tmp_path.joinpath("cache").glob("t-*.pickle"))
     assert len(files) == 2
+    assert not (tmp_path / "cache" / "t.pickle").exists()  # not left behind
     # make the times unambiguous: "b" used longest ago, then "a" read again
     for i, p in enumerate(files):
         os.utime(p, ns=(time.time_ns() - 10**10 * (i + 1),) * 2)
