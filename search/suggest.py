@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
+import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -278,7 +279,7 @@ def _latin_suspects(ctx: _Context, query: str) -> list[_Suspect]:
         if not fixes:
             continue
         original = m.group()
-        texts = [_same_case(original, cand) for cand, _dist in fixes]
+        texts = [_as_written(reader, original, cand) for cand, _dist in fixes]
         suspects.append(
             _Suspect(
                 [
@@ -337,6 +338,49 @@ def _same_case(original: str, word: str) -> str:
     if original[:1].isupper():
         return word.capitalize()
     return word
+
+
+def _as_written(reader, original: str, word: str) -> str:
+    """``word`` (a ``spell`` term, lower-cased) in the case of ``original``, the word it
+    corrects; but in capitals when the articles write it so, an acronym (``unclosed`` ->
+    ``UNCLOS``, not ``unclos``), unless ``original`` was typed in capitals already."""
+    if not (original.isupper() and len(original) > 1):
+        written = _written_in_capitals(reader, word)
+        if written is not None:
+            return written
+    return _same_case(original, word)
+
+
+_WRITTEN_LOOKED_AT = 5  # articles whose bodies say how a suggested word is written
+
+
+def _written_in_capitals(reader, word: str) -> str | None:
+    """``word`` as the bodies of the first few articles with it write it, when most of
+    its occurrences there are in capitals (an acronym: UNCLOS, ASEAN); None otherwise,
+    or when it cannot be told. Bodies, not titles: headlines are often all capitals."""
+    if len(word) < 2 or not word.isascii() or not word.isalpha():
+        return None
+    try:
+        docs = []
+        postings = reader.postings("spell", word)
+        while postings.is_active() and len(docs) < _WRITTEN_LOOKED_AT:
+            docs.append(postings.id())
+            postings.next()
+    except Exception:  # no such term, or a reader without the field: as typed
+        return None
+    pattern = re.compile(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", re.IGNORECASE)
+    capitals = others = 0
+    for d in docs:
+        try:
+            body = reader.stored_fields(d).get("body")
+        except Exception:
+            continue
+        for found in pattern.findall(unpack_body(body) if body else ""):
+            if found.isupper():
+                capitals += 1
+            else:
+                others += 1
+    return word.upper() if capitals > others else None
 
 
 # --- Han runs ------------------------------------------------------------------------------

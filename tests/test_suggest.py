@@ -451,3 +451,35 @@ def test_tables_kept_per_key_keep_the_ones_used_last(monkeypatch, tmp_path):
     assert len(list(tmp_path.joinpath("cache").glob("t-*.pickle"))) == 2
     assert table("a") == "a" and built == ["a", "b", "c"]
     assert table("b") == "b" and built == ["a", "b", "c", "b"]
+
+
+def test_a_correction_is_written_as_the_articles_write_it(tmp_path_factory, tmp_path):
+    """A suggested word the articles' bodies write in capitals (an acronym) is offered in
+    capitals whatever the case typed (``unclosed`` -> ``UNCLOS``); a word only headlines
+    write in capitals keeps the case typed."""
+    import json
+
+    from search import Searcher
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    rows = [
+        {
+            "id": f"u-{i}",
+            "lang": "en",
+            "title": "MINISTERS MEET ON MARITIME LAW",
+            "body": "The ministers said UNCLOS sets the rules at sea. Under UNCLOS, coastal "
+            "states claim zones. The treaty was discussed by ministers again.",
+        }
+        for i in range(6)
+    ]
+    (docs / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    index = build_fixture_index(tmp_path_factory, "written", docs)
+    with Searcher(index) as s:
+        assert s.search("unclosed").suggestion == "UNCLOS"
+        assert s.search('"unclosed').suggestion == '"UNCLOS'
+        assert s.search("Unclosed").suggestion == "UNCLOS"
+        # MARITIME is in capitals in the headlines only: the case as typed
+        assert s.search("maritim").suggestion in (None, "maritime")
+        assert s.search("ministres").suggestion == "ministers"
+        assert s.search("Ministres").suggestion == "Ministers"
