@@ -87,6 +87,9 @@ class _Fix:
     end: int
     text: str
     cost: int
+    # a Latin correction: the ``spell`` term, whose written case is looked up only for
+    # the suggestion chosen (``_as_written``)
+    term: str | None = None
 
 
 @dataclass
@@ -160,10 +163,20 @@ def _best_trial(ctx: _Context, query: str, suspects: list[_Suspect], need: int) 
             continue
         try:
             if ctx.count(text) >= need:
-                return text
+                return _applied(ctx.reader, query, fixes)
         except MlsearchError:
             continue
     return None
+
+
+def _applied(reader, query: str, fixes: list[_Fix]) -> str:
+    """``query`` with ``fixes`` made, each Latin correction written as the articles write
+    it when they write it in capitals (``_as_written``: read from stored bodies, so only
+    for the suggestion chosen; case does not change what a query finds)."""
+    for f in sorted(fixes, key=lambda f: -f.start):
+        text = f.text if f.term is None else _as_written(reader, query[f.start : f.end], f.term)
+        query = query[: f.start] + text + query[f.end :]
+    return query
 
 
 # --- Latin words ---------------------------------------------------------------------------
@@ -279,12 +292,11 @@ def _latin_suspects(ctx: _Context, query: str) -> list[_Suspect]:
         if not fixes:
             continue
         original = m.group()
-        texts = [_as_written(reader, original, cand) for cand, _dist in fixes]
         suspects.append(
             _Suspect(
                 [
-                    _Fix(m.start(), m.end(), text, dist)
-                    for text, (_c, dist) in zip(texts, fixes, strict=True)
+                    _Fix(m.start(), m.end(), _same_case(original, cand), dist, cand)
+                    for cand, dist in fixes
                 ],
                 must_change=found == 0,
             )
@@ -368,19 +380,24 @@ def _written_in_capitals(reader, word: str) -> str | None:
             postings.next()
     except Exception:  # no such term, or a reader without the field: as typed
         return None
-    pattern = re.compile(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", re.IGNORECASE)
     capitals = others = 0
     for d in docs:
         try:
             body = reader.stored_fields(d).get("body")
         except Exception:
             continue
-        for found in pattern.findall(unpack_body(body) if body else ""):
-            if found.isupper():
-                capitals += 1
-            else:
-                others += 1
+        for found in _ASCII_WORD.findall(unpack_body(body) if body else ""):
+            if len(found) == len(word) and found.lower() == word:
+                if found.isupper():
+                    capitals += 1
+                else:
+                    others += 1
     return word.upper() if capitals > others else None
+
+
+# ASCII words as written; one pattern for every word looked up (a pattern of each word
+# with Unicode letter classes around it took 9-10 ms to compile)
+_ASCII_WORD = re.compile(r"[A-Za-z]+")
 
 
 # --- Han runs ------------------------------------------------------------------------------
