@@ -282,6 +282,82 @@ def test_undetected_lines_are_asked_after_all_when_an_unanswered_line_could_go_e
     assert split.values == {"en": malay}  # undecided, nothing judged: English, as before
 
 
+def _settle_by_asking(assumed, counts, main, default_latin):
+    """``languages._settle_assumed`` as it was before it skipped asking when nothing else
+    was judged: the reference the shortcut must agree with."""
+    from indexer.analyse import languages
+
+    worst = dict(counts)
+    worst[main] -= sum(item[1] for item in assumed)
+    for item in sorted(assumed, key=lambda item: len(item[0])):
+        if languages._fallback(worst) == main:
+            return
+        line, words, _ = item
+        counts[main] -= words
+        item[2] = languages._detect_latin(line)
+        if item[2] is not None:
+            counts[item[2]] += words
+            worst[main] += words
+
+
+_SPLIT_LINES = [
+    "Menteri pertahanan berkata kerjasama serantau akan diteruskan dengan negara jiran",
+    "Kenyataan itu dibuat selepas mesyuarat yang diadakan di ibu negara pada hari ini",
+    "The minister said that the regional cooperation will continue with the neighbours",
+    "Oper net loss 1,324,000 vs profit 4,067,000 in the year to June",
+    "CHEUNG KONG CHAIRMAN SEES STRONG RESULTS IN 1987 AND BEYOND THAT",
+    "Short line here",
+    "东盟防长会议 ASEAN defence ministers meeting in Kuala Lumpur this week with partners",
+]
+
+
+@given(
+    st.lists(st.sampled_from(_SPLIT_LINES), min_size=1, max_size=6),
+    st.dictionaries(st.sampled_from(_SPLIT_LINES), st.sampled_from(["en", "ms", None])),
+    st.sampled_from(["en", "ms"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_lines_taken_as_main_are_split_as_asking_every_line_would(lines, answers, main):
+    """Indexing passes the declared language as both ``prefer`` and ``default_latin``;
+    lines taken as main then need no detector call when no other line was judged (each
+    article of one language, most of the corpus). Whatever the detector answers (None
+    included), the split is the one the version that asked gives."""
+    from indexer.analyse import languages
+
+    asked = []
+
+    def detect(line):
+        asked.append(line)
+        return answers.get(line, "en" if line.startswith(("The", "Oper")) else "ms")
+
+    text = "\n".join(lines)
+    old = languages._settle_assumed
+    languages._detect_latin, saved = detect, languages._detect_latin
+    try:
+        fast = split_languages(text, default_latin=main, prefer=main)
+        languages._settle_assumed = _settle_by_asking
+        slow = split_languages(text, default_latin=main, prefer=main)
+    finally:
+        languages._detect_latin, languages._settle_assumed = saved, old
+    assert (fast.values, fast.counts) == (slow.values, slow.counts)
+
+
+def test_an_article_of_its_declared_language_asks_the_detector_nothing(monkeypatch):
+    """One language throughout, declared by the source: no line is asked (it was one
+    detector call an article, to learn what could not change the split)."""
+    from indexer.analyse import languages
+
+    asked = []
+    monkeypatch.setattr(languages, "_detect_latin", lambda line: asked.append(line) or "en")
+    malay = (
+        "Menteri pertahanan berkata kerjasama serantau akan diteruskan dengan negara jiran\n"
+        "Kenyataan itu dibuat selepas mesyuarat yang diadakan di ibu negara pada hari ini"
+    )
+    texts, langs = language_texts("Mesyuarat menteri pertahanan ASEAN", malay, "ms")
+    assert asked == []
+    assert langs == ["ms"] and texts["body_ms"] == malay
+
+
 _INDEX_TERM_TEXTS = [
     "ASEAN Defence Ministers' Meeting: the F-16 and U.S.-made jets, 2025/26",
     "Menteri-menteri pertahanan ASEAN bermesyuarat di Kuala Lumpur; kerja-kerja diteruskan",

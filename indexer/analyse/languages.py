@@ -73,15 +73,23 @@ def _fallback(counts: dict[str, int]) -> str | None:
     return None
 
 
-def _settle_assumed(assumed: list[list], counts: dict[str, int], main: str) -> None:
+def _settle_assumed(
+    assumed: list[list], counts: dict[str, int], main: str, default_latin: str | None
+) -> None:
     """Lines taken as ``main`` without asking the detector (``assumed``, counted as main)
     end up main whatever it answers, except that a line it has no answer for is left
     undecided, and undecided lines take the language most words were judged to be. Ask
     it about them, shortest first, until that language is ``main`` even if none of the
     lines not asked had an answer (an answered line ends up main); then the split is the
-    one asking every line gives. Usually one line is asked, or none."""
+    one asking every line gives. Usually no line is asked, or one."""
     worst = dict(counts)  # what was judged, leaving out every line not asked
     worst[main] -= sum(item[1] for item in assumed)
+    if _fallback(worst) is None and default_latin == main:
+        # No other line was judged: undecided lines would take the language of the lines
+        # answered (main, as every answered line ends up), or ``default_latin`` when none
+        # answered, which is main too. Asking could change nothing (it was one detector
+        # call an article, 0.5 ms, most of lingua's time while indexing).
+        return
     # shortest first: the detector's time grows with the text, and one answered line
     # settles an article all of one language
     for item in sorted(assumed, key=lambda item: len(item[0])):
@@ -159,7 +167,7 @@ def split_languages(
         if item[2] is not None:
             counts[item[2]] += words
     if assumed:
-        _settle_assumed(assumed, counts, main)
+        _settle_assumed(assumed, counts, main, default_latin)
     if main is None and (counts["en"] or counts["ms"]):
         main = "ms" if counts["ms"] > counts["en"] else "en"
     if main is not None:
