@@ -62,12 +62,20 @@ def tokens(text: str) -> list[str]:
     return _TOKEN_RE.findall(normalize_text(text))
 
 
+def _tokens_and_han(text: str) -> tuple[list[str], int]:
+    """``tokens(text)`` and how many of them are Chinese characters (each is a token of
+    its own, so that is the number of Han characters in the normalised text)."""
+    norm = normalize_text(text)
+    return _TOKEN_RE.findall(norm), len(_HAN_RE.findall(norm))
+
+
 def _shingle_tokens(title: str, body: str) -> tuple[list[str], int]:
     """The tokens shingles are cut from, and the shingle length for them."""
-    toks = tokens(body)
+    toks, han = _tokens_and_han(body)
     if len(toks) < MIN_TOKENS:
-        toks = tokens(title) + toks
-    han = sum(1 for t in toks if len(t) == 1 and _HAN_RE.match(t))
+        title_toks, title_han = _tokens_and_han(title)
+        toks = title_toks + toks
+        han += title_han
     return toks, HAN_SHINGLE if han * 2 > len(toks) else LATIN_SHINGLE
 
 
@@ -77,7 +85,9 @@ def shingles(title: str, body: str) -> set[str]:
     The title is left out otherwise: a copy with a rewritten headline is still a copy.
     """
     toks, n = _shingle_tokens(title, body)
-    return {" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1)}
+    # each run of n tokens, joined by spaces (zip and map: no slice per shingle); the
+    # shorter tails end it
+    return set(map(" ".join, zip(*(toks[k:] for k in range(n)), strict=False)))
 
 
 def signature(shingle_set: set[str]) -> array | None:
