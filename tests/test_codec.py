@@ -413,3 +413,25 @@ def formats_frequency():
     from whoosh.formats import Frequency
 
     return Frequency()
+
+
+def test_records_mostly_of_bytes_are_stored_without_deflating_them_again(tmp_path):
+    """An article's stored record is mostly its compressed body (and signature): it is
+    kept as pickled ("p"), not deflated again; a record of text is deflated ("z") when
+    that shrinks it; both read back."""
+    schema = fields.Schema(id=fields.ID(stored=True), note=fields.STORED(), blob=fields.STORED())
+    ix = index.create_in(tmp_path, schema)
+    rnd = random.Random(3)
+    docs = [
+        {"id": "packed", "note": "a headline, a path " * 10, "blob": rnd.randbytes(900)},
+        {"id": "text", "note": "words repeated " * 60, "blob": rnd.randbytes(40)},
+        {"id": "empty", "note": "", "blob": b""},
+    ]
+    with ix.writer(codec=MLCodec()) as w:
+        for doc in docs:
+            w.add_document(**doc)
+    with ix.reader() as r:  # one segment: the reader is the segment's
+        raw = mlcodec.stored_bytes_reader(r._perdoc)
+        kinds = {r.stored_fields(d)["id"]: raw[d][:1] for d in range(r.doc_count_all())}
+        assert kinds["packed"] == b"p" and kinds["text"] == b"z"
+        assert [r.stored_fields(d) for d in range(3)] == docs

@@ -1335,11 +1335,28 @@ class MLTermsReader(W3TermsReader):
 # --- stored fields -------------------------------------------------------------------------
 
 
+def _mostly_packed(fields, size: int) -> bool:
+    """Whether bytes values (a compressed body, a near-duplicate signature: nothing that
+    deflates) make up at least half of ``fields`` pickled in ``size`` bytes."""
+    if not isinstance(fields, dict):
+        return False
+    packed = 0
+    for v in fields.values():
+        if isinstance(v, bytes):
+            packed += len(v)
+    return packed * 2 >= size
+
+
 class CompactStoredColumn(columns.Column):
     """Each document's stored fields pickled with protocol 5 (whoosh3 uses protocol 2,
     which pickles bytes, such as the compressed bodies and near-duplicate signatures, as
     a latin-1 string: half again as long), then deflated when that shrinks them; a
-    first byte says which."""
+    first byte says which.
+
+    A record at least half of whose bytes are bytes values is kept as it is: an
+    article's is mostly its compressed body and signature, and deflating the 15k bench
+    corpus's records again saved 1.2% of them (30.62 -> 30.25 MB) for 95 us a record to
+    write and 13 us to read back."""
 
     def __init__(self, level: int = 6):
         self._level = level
@@ -1367,6 +1384,9 @@ class CompactStoredColumn(columns.Column):
                 self._child.add(docnum, b"")
                 return
             raw = pickle.dumps(v, 5)
+            if _mostly_packed(v, len(raw)):
+                self._child.add(docnum, b"p" + raw)
+                return
             packed = zlib.compress(raw, self._level)
             self._child.add(docnum, b"z" + packed if len(packed) < len(raw) else b"p" + raw)
 
