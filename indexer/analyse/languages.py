@@ -88,7 +88,7 @@ def _settle_assumed(
         # No other line was judged: undecided lines would take the language of the lines
         # answered (main, as every answered line ends up), or ``default_latin`` when none
         # answered, which is main too. Asking could change nothing (it was one detector
-        # call an article, 0.5 ms, most of lingua's time while indexing).
+        # call an article, about 0.2 ms, most of lingua's time while indexing).
         return
     # shortest first: the detector's time grows with the text, and one answered line
     # settles an article all of one language
