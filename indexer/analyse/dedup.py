@@ -57,14 +57,10 @@ _MASK64 = (1 << 64) - 1
 assert NUM_HASHES == 1 << _BIN_BITS and BANDS * ROWS <= NUM_HASHES
 
 
-def tokens(text: str) -> list[str]:
-    """Words of Latin text and single characters of Chinese, normalised, no punctuation."""
-    return _TOKEN_RE.findall(normalize_text(text))
-
-
 def _tokens_and_han(text: str) -> tuple[list[str], int]:
-    """``tokens(text)`` and how many of them are Chinese characters (each is a token of
-    its own, so that is the number of Han characters in the normalised text)."""
+    """The words of Latin text and single characters of Chinese, normalised, no
+    punctuation; and how many of them are Chinese characters (each is a token of its own,
+    so that is the number of Han characters in the normalised text)."""
     norm = normalize_text(text)
     return _TOKEN_RE.findall(norm), len(_HAN_RE.findall(norm))
 
