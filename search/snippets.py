@@ -89,6 +89,8 @@ class Needles:
     compiled: re.Pattern | None = field(default=None, repr=False, compare=False)
     # ``_judge``'s patterns of the keys of ``ms`` (``_keys``): with an apostrophe, and alone
     ms_keys: tuple | None = field(default=None, repr=False, compare=False)
+    # what a word that can match must contain (``_latin_keys``): () when it cannot be said
+    latin_keys: tuple | None = field(default=None, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return bool(
@@ -189,7 +191,7 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
         # Sastrawi costs ~1 ms a new word: only words sharing a piece of a query stem can
         # stem to it (affixes and sound changes touch the edges: menyampaikan -> sampai).
         seen = needles.seen
-        present = _ascii_words(s) if s.isascii() else set(PART_RE.findall(s))
+        present = _words_of(s, needles)
         new = present.difference(seen)
         if new:
             needles.hits.update(_judge(new, needles, en_stem, ms_stem))
@@ -198,9 +200,119 @@ def find_spans(text: str, needles: Needles, limit: int = SCAN_LIMIT) -> list[tup
     for lang, phrases in needles.phrases.items():
         stem = en_stem if lang == "en" else ms_stem
         if present is None:
-            present = set(PART_RE.findall(s))
+            present = _words_of(s, needles)
         spans.extend(_phrase_spans(s, norm, lang, phrases, needles, stem, present))
     return _merge(spans)
+
+
+def _words_of(s: str, needles: Needles) -> set[str]:
+    """The words of ``s`` (as ``PART_RE`` cuts them) that the Latin needles can match: those
+    around the places ``s`` holds a key of them (``_candidates``), or, where the needles
+    have no keys or ``s`` holds them too often, every word of ``s``."""
+    keys = needles.latin_keys
+    if keys is None:
+        keys = needles.latin_keys = _latin_keys(needles)
+    got = _candidates(s, keys) if keys else None
+    if got is None:
+        got = _ascii_words(s) if s.isascii() else set(PART_RE.findall(s))
+    return got
+
+
+# keys past which a text is cut into all its words instead (each key is one ``str.find``
+# over the text, each place it stands a word cut out)
+_MAX_KEYS = 48
+_MAX_PLACES = 160
+
+
+def _latin_keys(needles: Needles) -> tuple[str, ...]:
+    """What each word the Latin needles (``en``, ``ms``, ``surface`` and the phrases'
+    terms) can match contains, with the apostrophes (a word holding one can become a term
+    that it does not contain: o'neil -> oneil); () for needles with wildcard patterns,
+    which any word may match, or with too many keys to look for.
+
+    - a word as written (``surface``): itself;
+    - a digit term: itself;
+    - a Malay term: ``_keys``;
+    - an English term: ``_english_keys``.
+    """
+    if needles.patterns:
+        return ()
+    ms = set(needles.ms)
+    en = set(needles.en)
+    for lang, phrases in needles.phrases.items():
+        (en if lang == "en" else ms).update(w for p in phrases for w in p)
+    keys = set(needles.surface) | _keys(ms) | {"'", "’"}
+    if en:
+        keys |= _english_keys(en)
+    keys.discard("")
+    return tuple(sorted(keys)) if len(keys) <= _MAX_KEYS else ()
+
+
+def _english_keys(terms) -> set[str]:
+    """What a word contains when its English term (``_EnglishTerms.of``: Snowball after
+    the spelling folds) is one of ``terms``, unless it has an apostrophe: a digit term
+    itself; else the term without its last two letters (at least its first two), the
+    term's y-form for an -ie term (dying -> die), and the words the spelling folds that
+    become it (leukaemia -> leukemia). Snowball rewrites the last letter or two of a stem
+    at most (happy -> happi, sensibility -> sensibl): over the 81,924 words of the shared
+    corpus (2026-12-04), every one outside the spelling map and without an apostrophe
+    contains its term less its last letter, but for dying, lying, tying and vying;
+    ``tests/test_snippet_phrases.py`` checks this on the stemmer's own exceptions and
+    the words of the bundled corpus and the fixtures."""
+    sources = _spelling_sources()
+    out = set()
+    for t in terms:
+        if t.isdigit():
+            out.add(t)
+            continue
+        out.add(t[: max(2, len(t) - 2)])
+        if t.endswith("ie"):
+            out.add(t[:-2] + "y")
+        out.update(sources.get(t, ()))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _spelling_sources() -> dict[str, frozenset[str]]:
+    """English term -> the words of the spelling map (British forms) that become it."""
+    stem = stemmer_for("en")
+    spelling = getattr(stem, "spelling", None) or {}
+    got: dict[str, set[str]] = {}
+    for word in spelling:
+        got.setdefault(stem(word), set()).add(word)
+    return {t: frozenset(ws) for t, ws in got.items()}
+
+
+# a character no word of PART_RE holds is outside this class: a run of them holds whole words
+_WORDISH_RUN = re.compile(r"[\w'’]*").match
+_IS_WORDISH = re.compile(r"[\w'’]").match
+
+
+def _candidates(s: str, keys) -> set[str] | None:
+    """The words (``PART_RE``'s) of the runs of word characters and apostrophes of ``s``
+    that hold one of ``keys``; None where the keys stand in more than ``_MAX_PLACES``
+    places. A run is bounded by characters no word holds, so the regex cuts it as it cuts
+    the whole text. Cutting every word of a body (60-190 µs) took most of a Latin
+    snippet's time, and judging its new words most of a query's first run."""
+    places = []
+    for key in keys:
+        a = s.find(key)
+        while a != -1:
+            places.append((a, a + len(key)))
+            if len(places) > _MAX_PLACES:
+                return None
+            a = s.find(key, a + 1)
+    words: set[str] = set()
+    done = -1
+    for a, b in sorted(places):
+        if a < done:
+            continue  # inside the run just cut
+        while a > 0 and _IS_WORDISH(s, a - 1):
+            a -= 1
+        b = _WORDISH_RUN(s, b).end()
+        words.update(PART_RE.findall(s, a, b))
+        done = b
+    return words
 
 
 def _word_starts(s: str, word: str) -> list[int]:

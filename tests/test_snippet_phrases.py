@@ -269,3 +269,77 @@ def test_judging_past_the_memo_of_english_terms(monkeypatch):
     assert len(snippets._english.term) == 3
     again = Needles(en={"minist", "16"}, ms={"tahan"})
     assert snippets._judge(set(WORDS), again, en_stem, ms_stem) == expected
+
+
+def _every_word(needles: Needles) -> Needles:
+    """Needles that cut every word of a text (no keys), as find_spans did before."""
+    needles.latin_keys = ()
+    return needles
+
+
+@settings(max_examples=400, deadline=None)
+@example(pieces=["o'minister", " ", "dying"], en=["die", "minist"], ms=[], surface=[], picks=[])
+@example(pieces=["leukaemia", "’", "s"], en=["leukemia"], ms=[], surface=[], picks=[])
+@example(pieces=["ta'han", "东盟", "x16"], en=["16"], ms=["tahan"], surface=[], picks=[])
+@given(
+    pieces=st.lists(
+        st.sampled_from(PIECES + WORDS + ["dying", "leukaemia", "“", "”", "—", "东盟defence"]),
+        max_size=40,
+    ),
+    en=st.lists(st.sampled_from(["minist", "defens", "16", "asean", "inquiri", "die", "leukemia"])),
+    ms=st.lists(st.sampled_from(["menteri", "tahan", "ambil", "2016", "sama"])),
+    surface=st.lists(st.sampled_from(["defended", "akan", "menteri"])),
+    picks=st.lists(st.integers(0, 5), max_size=2),
+)
+def test_words_found_around_the_keys_give_the_spans_of_every_word(pieces, en, ms, surface, picks):
+    """find_spans cuts only the words around the places a text holds a key of the Latin
+    needles (``_candidates``): the same spans as cutting and judging every word."""
+    text = "".join(pieces)
+    phrases = {lang: {PHRASES[lang][i] for i in picks} for lang in ("en", "ms") if picks}
+
+    def needles():
+        return Needles(en=set(en), ms=set(ms), surface=set(surface), phrases=dict(phrases))
+
+    assert find_spans(text, needles()) == find_spans(text, _every_word(needles()))
+
+
+def test_a_text_holding_the_keys_too_often_is_cut_whole(monkeypatch):
+    import search.snippets as snippets
+
+    text = "Defence ministers, defended; the minister's defence " * 5
+    cut = []
+    whole = snippets._ascii_words
+    monkeypatch.setattr(snippets, "_ascii_words", lambda s: cut.append(s) or whole(s))
+    expected = find_spans(text, _every_word(Needles(en={"defens", "minist"})))
+    assert cut
+    cut.clear()
+    assert find_spans(text, Needles(en={"defens", "minist"})) == expected and not cut
+    monkeypatch.setattr(snippets, "_MAX_PLACES", 8)
+    assert find_spans(text, Needles(en={"defens", "minist"})) == expected and cut
+    # wildcards: any word can match, every word is cut
+    assert snippets._latin_keys(Needles(en={"defens"}, patterns={"min.*"})) == ()
+
+
+def test_a_word_contains_a_key_of_its_english_term():
+    """``_english_keys``: every word (without an apostrophe) of the bundled corpus, the
+    fixtures, the spelling map and the stemmer's exceptions holds a key of its English
+    term, so a word a query's English term matches is among those cut around the keys."""
+
+    from search.snippets import _english_keys, _EnglishTerms
+
+    stem = stemmer_for("en")
+    words = {"skis", "skies", "dying", "lying", "tying", "vying", "idly", "gently", "ugly"}
+    words |= {"early", "only", "singly", "sky", "news", "howe", "atlas", "cosmos", "bias"}
+    words |= {"andes", "yelling", "sensibility", "happiness", "relational", "generously"}
+    words |= set(stem.spelling) | set(stem.spelling.values())
+    texts = [*(ROOT / "corpus").iterdir(), *(ROOT / "tests" / "fixtures").rglob("*")]
+    for path in texts:
+        if path.is_file() and path.suffix in {".txt", ".md", ".html", ".json", ".jsonl"}:
+            text = normalize(path.read_text("utf-8", errors="replace")).text
+            words |= {w for w in PART_RE.findall(text) if w[0] <= "\u2fff"}
+    words = {w for w in words if "'" not in w and "’" not in w}
+    assert len(words) > 2000
+    terms = _EnglishTerms(stem)
+    for word in words:
+        term = terms.of(word)
+        assert any(k in word for k in _english_keys({term})), (word, term)
