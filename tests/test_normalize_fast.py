@@ -154,3 +154,49 @@ def test_folding_by_replacing_and_lowering():
     many = "".join(chr(0xFF21 + i) for i in range(norm._REPLACED_AT_MOST + 1))
     assert norm._fold_by_replacing(many) is None
     assert norm._fold(many) == many.translate(norm._FOLD) == many.translate(norm._FOLD).lower()
+
+
+def _without_few(text: str):
+    """normalize without ``_fold_few``: the regular expressions over the whole text."""
+    saved = norm._fold_few
+    norm._fold_few = lambda text: None
+    try:
+        return norm.normalize(text)
+    finally:
+        norm._fold_few = saved
+
+
+# Latin text with a few non-ASCII characters of every kind _plan sorts: kept, folded to
+# one character, folded longer (ß, ﬁ, İ), changed by lower only (Cherokee), combining,
+# Han (and a compatibility ideograph, which folds to another Han character), astral.
+_FEW_ALPHABET = st.sampled_from(
+    list("aZ x.'-")
+    + list("é’“”—ÅΣσςＡ１，ßﬁİ\u13a0\uab70\u0301體臺\uf900\u212a")
+    + ["\U00020000", "\U0001d400", "\U0001f600"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(_FEW_ALPHABET, max_size=60)
+    | st.tuples(st.text("ab ", min_size=64, max_size=70), st.text(_FEW_ALPHABET)).map("".join)
+    | st.text(max_size=30)
+)
+def test_folding_few_characters_by_replacing_is_normalize(text):
+    """``_fold_few`` (the distinct non-ASCII characters replaced, then ``lower``) gives
+    the text and offsets of the regular expressions' paths, or leaves the text to them."""
+    new = norm.normalize(text)
+    old = _without_few(text)
+    assert (new.text, new._starts, new._ends) == (old.text, old._starts, old._ends)
+
+
+def test_which_texts_fold_by_replacing_few_characters():
+    assert norm._fold_few("Kata “ΣΑΣ” ke ＡＢ，x") == ("kata “σασ” ke ab,x", False)
+    assert norm._fold_few("Straße") is None  # ß folds to ss: offsets to map
+    assert norm._fold_few("Ꭰ and") is None  # only lower() changes it
+    assert norm._fold_few("cafe\u0301") is None  # a combining mark
+    assert norm._fold_few("x" * 70 + "體育") == ("x" * 70 + "體育", True)  # t2s comes after
+    assert norm._fold_few("體育 x") is None  # Han at the start: a Chinese text
+    many = "".join(chr(0x100 + i) for i in range(norm._FEW + 1))
+    assert norm._fold_few(many) is None
+    assert norm.normalize("x" * 70 + "體育").text == "x" * 70 + "体育"
