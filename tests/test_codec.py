@@ -338,6 +338,54 @@ def test_term_table_reads_long_keys_and_values_by_scan_and_by_decoded_block():
     assert not scanned._blocks  # the scans kept no block
 
 
+@pytest.mark.parametrize("seed", [3, 4])
+def test_term_table_get_many_answers_as_get(seed):
+    """``get_many`` looks the keys of one block up together (the block decoded once),
+    a key alone in its block as ``get`` does, keys asked before from the cache: the same
+    answers as ``get`` one by one, in the order asked, repeats and absent keys too."""
+    rng = random.Random(seed)
+    keys = sorted({bytes(rng.choices(b"abcdez", k=rng.randint(1, 7))) for _ in range(3000)})
+    f = _TableFile()
+    w = mlcodec.TermTableWriter(f)
+    for i, k in enumerate(keys):
+        w.add(k, i.to_bytes(2, "little"))
+    w.close()
+    many = mlcodec.TermTable(f, len(f.getvalue()))
+    one = mlcodec.TermTable(f, len(f.getvalue()))
+    for _ in range(4):
+        asked = rng.sample(keys, 40) + [k + b"a" for k in rng.sample(keys, 40)]
+        asked += [b"", b"\xff", asked[0]] + [asked[3][:1] + c for c in (b"a", b"q", b"z")]
+        rng.shuffle(asked)
+        assert many.get_many(asked) == [one.get(k) for k in asked]
+    assert many._blocks  # blocks holding several of the keys were decoded
+
+
+def test_terms_present_in_any_segment(tmp_path):
+    """``terms_present``: the words a field has in some segment of a multi-segment index,
+    as ``doc_frequency`` finds them one by one."""
+    from whoosh import index as windex
+
+    from indexer.schema import make_schema
+    from indexer.whoosh_internals.postings import terms_present
+
+    ix = windex.create_in(str(tmp_path), make_schema())
+    texts = ("defence ministers meet", "menteri pertahanan", "south china sea")
+    for i, text in enumerate(texts):  # the last segment in whoosh's own codec
+        w = ix.writer(codec=MLCodec() if i < 2 else W3Codec())
+        w.add_document(id=text, spell=text)
+        w.commit(merge=False)
+    assert [type(s.codec()) for s in ix._segments()] == [MLCodec, MLCodec, W3Codec]
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        assert not reader.is_atomic()
+        words = ["defence", "menteri", "sea", "seas", "", "ministers", "pertahanan", "x"]
+        expected = {w for w in words if reader.doc_frequency("spell", w)}
+        assert terms_present(reader, "spell", words) == expected
+        assert expected == {"defence", "menteri", "sea", "ministers", "pertahanan"}
+        leaf = reader.leaf_readers()[0][0]
+        assert terms_present(leaf, "spell", words) == {"defence", "ministers"}
+
+
 def _segment_files(folder, pool_limit):
     """The term dictionary and postings (bytes) of one segment written with mlsearch's
     codec from ``_docs``: through whoosh's own pool (``pool_limit`` None) or mlsearch's,

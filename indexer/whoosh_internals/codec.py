@@ -1150,6 +1150,34 @@ class TermTable:
         keys[key] = got
         return got
 
+    def get_many(self, keys) -> list:
+        """``[self.get(k) for k in keys]``, the keys not asked before found a block at a
+        time: the keys that fall in one block decode it once (kept, as ``_block`` keeps
+        it) and are bisected there; a key alone in its block is looked up as ``get``
+        does. Did-you-mean asks for a word's few hundred one-edit variants, which share
+        blocks: one ``_lookup`` each read and scanned a block each (8 µs)."""
+        known = self._keys
+        out = [known.get(k, known) for k in keys]
+        todo: dict[int, list[int]] = {}  # block -> indexes into keys
+        for i, got in enumerate(out):
+            if got is known:
+                todo.setdefault(self._block_of(keys[i]), []).append(i)
+        for b, where in todo.items():
+            if b < 0 or len(where) == 1 and b not in self._blocks:
+                for i in where:
+                    out[i] = self.get(keys[i])
+                continue
+            bkeys, values = self._block(b)
+            n = len(bkeys)
+            for i in where:
+                key = keys[i]
+                j = bisect_left(bkeys, key)
+                got = values[j] if j < n and bkeys[j] == key else None
+                if len(known) >= self._KEYS:
+                    known.clear()
+                known[key] = out[i] = got
+        return out
+
     def _lookup(self, key: bytes):
         """The value of ``key`` in its block, None without one. A block decoded already is
         bisected; else its entries are read in order up to ``key`` or past it, keys only,
@@ -1330,6 +1358,13 @@ class MLTermsReader(W3TermsReader):
 
     def doc_frequency(self, fieldname, tbytes):
         return MLTermInfo.doc_frequency_of(self._tindex[self._keycoder(fieldname, tbytes)])
+
+    def doc_frequencies(self, fieldname, tbytes_list) -> list[int]:
+        """``doc_frequency`` of each term (0 for a missing one), looked up together
+        (``TermTable.get_many``)."""
+        keycoder, of = self._keycoder, MLTermInfo.doc_frequency_of
+        values = self._tindex.get_many([keycoder(fieldname, t) for t in tbytes_list])
+        return [0 if v is None else of(v) for v in values]
 
 
 # --- stored fields -------------------------------------------------------------------------

@@ -102,6 +102,28 @@ def live_doc_frequency(reader, fieldname: str, text) -> int:
     return total
 
 
+def terms_present(reader, fieldname: str, texts) -> set:
+    """The ``texts`` that ``fieldname`` has in some segment of ``reader``, deleted
+    documents counted (``live_doc_frequency`` tells whether a live one has it): a segment
+    of mlsearch's codec looks them up together (``MLTermsReader.doc_frequencies``),
+    another one by one."""
+    texts = list(dict.fromkeys(texts))
+    found: set = set()
+    leaves = [reader] if reader.is_atomic() else [r for r, _offset in reader.leaf_readers()]
+    for leaf in leaves:
+        rest = [t for t in texts if t not in found]
+        if not rest:
+            break
+        terms = getattr(leaf, "_terms", None)
+        many = getattr(terms, "doc_frequencies", None)
+        if many is None or fieldname not in leaf.schema:
+            found.update(t for t in rest if leaf.doc_frequency(fieldname, t))
+            continue
+        encoded = [term_bytes(leaf, fieldname, t) for t in rest]
+        found.update(t for t, n in zip(rest, many(fieldname, encoded), strict=True) if n)
+    return found
+
+
 def _deleted_with(leaf, fieldname: str, text) -> int:
     """Deleted documents of segment ``leaf`` that have the term, a posting block at a time."""
     deleted = leaf.deleted_docs_set
