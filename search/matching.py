@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import heapq
+import itertools
 import math
 from collections.abc import Callable
 
@@ -398,12 +399,17 @@ def _clause_docs(reader, q, keep: dict | None = None) -> set:
             return set()
         return _term_docs(reader, q.fieldname, q.text, keep=keep)
     if isinstance(q, wq.Phrase):
-        sets = [_term_docs(reader, q.fieldname, w, keep=keep) for w in q.words]
-        return set.intersection(*sets) if sets else set()
+        return _phrase_docs(reader, q, keep)
     if isinstance(q, (wq.Or, Ranked)):
-        out: set = set()
-        for sub in q.subqueries:
-            out |= _clause_docs(reader, sub, keep)
+        # the largest part is the union's start (each part is a new set): copying it into
+        # an empty one cost most of a common Chinese word's first count at 10x
+        parts = [_clause_docs(reader, sub, keep) for sub in q.subqueries]
+        if not parts:
+            return set()
+        out = max(parts, key=len)
+        for part in parts:
+            if part is not out:
+                out |= part
         return out
     if isinstance(q, wq.And):
         sets = [_clause_docs(reader, sub, keep) for sub in q.subqueries]
@@ -429,6 +435,56 @@ def _clause_count(reader, q, known: dict, keep: dict | None = None) -> int:
             known.clear()  # a server's long life: keep the memory bounded
         n = known[key] = len(_clause_docs(reader, q, keep))
     return n
+
+
+def _phrase_docs(reader, q, keep: dict | None = None) -> set:
+    """The live documents of segment ``reader`` with every word of phrase ``q`` (an upper
+    bound: positions are not read). The set is made of the rarest word's ids alone and
+    narrowed by the others' id arrays, without a set of each word's (two common bigrams
+    of a Chinese word at 10x: tens of thousands of ids each). Every word's blocks are
+    decoded (and kept) as ``_term_docs`` decodes them."""
+    lists = [_term_ids(reader, q.fieldname, w, keep) for w in q.words]
+    if not lists:
+        return set()
+    if any(ids is None for ids in lists):  # only the matcher reads some word's postings
+        sets = [_term_docs(reader, q.fieldname, w) for w in q.words]
+        return set.intersection(*sets)
+    if not all(lists):
+        return set()  # a word the segment lacks
+    lists.sort(key=lambda arrays: sum(map(len, arrays)))
+    out: set = set()
+    for ids in lists[0]:
+        out.update(ids)
+    for arrays in lists[1:]:
+        if not out:
+            break
+        out.intersection_update(itertools.chain.from_iterable(arrays))
+    if out and reader.has_deletions():
+        out.difference_update(reader.deleted_docs_set)
+    return out
+
+
+def _term_ids(reader, field: str, text, keep: dict | None = None, schema=None) -> list | None:
+    """The ids of each posting block of ``text`` in ``field`` of segment ``reader``,
+    deleted documents included, put in ``keep`` as ``_term_docs`` puts them: [] when the
+    segment lacks the term, None where only whoosh's matcher can read its postings."""
+    found = term_blocks(reader, field, text, schema)
+    if found is None:
+        return []
+    btext, blocks = found
+    if blocks is None:
+        return None
+    arrays = []
+    kept = None
+    if keep is not None:
+        kept = keep[(field, btext)] = []
+    while blocks.active():
+        ids = blocks.ids()
+        if kept is not None:
+            kept.append((blocks.max_id(), ids, blocks.weights()))
+        arrays.append(ids)
+        blocks.next()
+    return arrays
 
 
 def _term_docs(

@@ -340,3 +340,55 @@ def test_blocks_decoded_to_count_are_handed_to_the_scorer_once(index):
                 assert [(t, tuple(i), list(w)) for t, i, w in kept] == expected
             assert ranked.blocks_decoded(leaf) == {}  # once
         assert handed > 0
+
+
+def test_clause_documents_as_the_sets_of_each_term_give_them(tmp_path):
+    """``_clause_docs``: a phrase's articles from its rarest word's ids narrowed by the
+    others' id arrays, an OR's united into its largest part: the same live articles as
+    intersecting and uniting each term's set (``_term_docs``), in segments with deleted
+    articles (an article changed since the first run), and the same blocks kept."""
+    from whoosh import query as wq
+
+    import search.matching as matching
+    from indexer.write.build import build_index
+    from search.matching import _clause_docs, _term_docs
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, (title, body) in ARTICLES.items():
+        (docs / name).write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+    build_index([docs], tmp_path / "index")
+    (docs / "zh_whole.txt").write_text("南海天气\n\n南海今日晴朗。\n", encoding="utf-8")
+    (docs / "all_close.txt").write_text("Latihan laut\n\nLatihan tentera laut.\n", encoding="utf-8")
+    (docs / "more.txt").write_text("军事演习\n\n南海军事演习，latihan maritim.\n", encoding="utf-8")
+    build_index([docs], tmp_path / "index")
+
+    def reference(reader, q) -> set:
+        if isinstance(q, wq.Phrase):
+            return set.intersection(*[_term_docs(reader, q.fieldname, w) for w in q.words])
+        if isinstance(q, wq.Term):
+            return _term_docs(reader, q.fieldname, q.text)
+        return set().union(*[reference(reader, sub) for sub in q.subqueries])
+
+    clauses = [
+        wq.Phrase("body_zh2", ["南海", "海军"]),
+        wq.Phrase("body_zh2", ["军事", "事演", "演习"]),
+        wq.Phrase("body_zh2", ["南海", "不在"]),
+        wq.Or([wq.Term("body_ms", "latih"), wq.Term("title_ms", "latih"), wq.Term("body_ms", "x")]),
+        wq.Or([wq.Phrase("body_zh2", ["南海", "海军"]), wq.Term("body_zh", "南海")]),
+    ]
+    with Searcher(tmp_path / "index") as s:
+        leaves = [r for r, _o in s._snapshot().searcher.reader().leaf_readers()]
+        assert len(leaves) > 1 and any(leaf.has_deletions() for leaf in leaves)
+        for leaf in leaves:
+            for q in clauses:
+                keep: dict = {}
+                got = _clause_docs(leaf, q, keep)
+                assert got == reference(leaf, q), q
+                old_keep: dict = {}
+                for term_q in q.leaves() if not isinstance(q, wq.Phrase) else [q]:
+                    words = term_q.words if isinstance(term_q, wq.Phrase) else [term_q.text]
+                    for w in words:
+                        matching._term_docs(leaf, term_q.fieldname, w, keep=old_keep)
+                assert keep.keys() == old_keep.keys()
+        assert any(_clause_docs(leaf, clauses[1]) for leaf in leaves)
