@@ -52,11 +52,21 @@ def test_skipping_ascii_gives_what_walking_each_character_gives(text, data):
     assert _back(text, start, columns) == back_by_char(text, start, columns)
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=ALPHABET, min_size=1, max_size=400), st.data())
+# ASCII with the narrow non-ASCII characters of Latin text (curly quotes, dashes, é):
+# every character one column, counted by arithmetic (``_one_column_each``)
+NARROW = "abc de  fg\nXY’“”—…é"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=ALPHABET, min_size=1, max_size=400)
+    | st.text(alphabet=NARROW, min_size=1, max_size=400),
+    st.data(),
+)
 def test_the_window_holds_the_most_matches_as_before(text, data):
     """``_best_window`` stops looking at spans past the window only for sorted disjoint
-    spans (``find_spans``'): the window is the one a full look at every span picks."""
+    spans (``find_spans``'): the window is the one a full look at every span picks; a
+    text of one-column characters is counted by arithmetic to the same window."""
     pairs = data.draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, 8))))
     spans = _merge([(a, min(len(text), a + n)) for a, n in pairs])
     width = data.draw(st.sampled_from([20, 60, 220]))
@@ -116,3 +126,13 @@ def test_a_window_in_a_long_wide_text_from_its_running_columns(monkeypatch):
     got = _best_window(text, spans, 220)
     monkeypatch.setattr(snippets, "_columns_of", lambda *args: None)  # the walks as before
     assert got == _best_window(text, spans, 220) == (5978, 6088)
+
+
+def test_which_texts_take_one_column_a_character():
+    from search.snippets import _one_column_each
+
+    assert _one_column_each("Menteri “kata” — ok’s é")
+    assert not _one_column_each("Menteri 南海")  # wide
+    assert not _one_column_each("cafe\u0301")  # a combining mark takes none
+    assert not _one_column_each("soft\u00adhyphen")
+    assert not _one_column_each("南海" + "x" * 100)  # Han at the start: not listed
