@@ -257,6 +257,16 @@ class _TableFile(io.BytesIO):
         pass
 
 
+def _numbered_table(keys) -> _TableFile:
+    """A term table of the sorted ``keys``, each key's value its position (2 bytes)."""
+    f = _TableFile()
+    w = mlcodec.TermTableWriter(f)
+    for i, k in enumerate(keys):
+        w.add(k, i.to_bytes(2, "little"))
+    w.close()
+    return f
+
+
 @pytest.mark.parametrize("chunk", [1, 3, 1024])
 @pytest.mark.parametrize("listed_after", [1, 5, 10**9])
 def test_term_table_lookups_before_and_after_listing_first_keys(monkeypatch, listed_after, chunk):
@@ -270,11 +280,7 @@ def test_term_table_lookups_before_and_after_listing_first_keys(monkeypatch, lis
     rng = random.Random(7)
     keys = sorted({bytes(rng.choices(b"abcdez\x00\xff", k=rng.randint(1, 9))) for _ in range(4000)})
 
-    f = _TableFile()
-    w = mlcodec.TermTableWriter(f)
-    for i, k in enumerate(keys):
-        w.add(k, i.to_bytes(2, "little"))
-    w.close()
+    f = _numbered_table(keys)
     t = mlcodec.TermTable(f, len(f.getvalue()))
     assert len(t._firsts) == -(-len(keys) // mlcodec.TABLE_BLOCK)
     probes = keys + [k + b"\x00" for k in keys[::7]] + [b"", b"\xff" * 10]
@@ -345,11 +351,7 @@ def test_term_table_get_many_answers_as_get(seed):
     answers as ``get`` one by one, in the order asked, repeats and absent keys too."""
     rng = random.Random(seed)
     keys = sorted({bytes(rng.choices(b"abcdez", k=rng.randint(1, 7))) for _ in range(3000)})
-    f = _TableFile()
-    w = mlcodec.TermTableWriter(f)
-    for i, k in enumerate(keys):
-        w.add(k, i.to_bytes(2, "little"))
-    w.close()
+    f = _numbered_table(keys)
     many = mlcodec.TermTable(f, len(f.getvalue()))
     one = mlcodec.TermTable(f, len(f.getvalue()))
     for _ in range(4):
