@@ -276,10 +276,14 @@ def _english_keys(terms) -> set[str]:
 def _spelling_sources() -> dict[str, frozenset[str]]:
     """English term -> the words of the spelling map (British forms) that become it."""
     stem = stemmer_for("en")
-    spelling = getattr(stem, "spelling", None) or {}
+    many = getattr(stem, "spelling_stems", None)
+    if many is not None:
+        pairs = many().items()
+    else:
+        pairs = ((w, stem(w)) for w in getattr(stem, "spelling", None) or {})
     got: dict[str, set[str]] = {}
-    for word in spelling:
-        got.setdefault(stem(word), set()).add(word)
+    for word, term in pairs:
+        got.setdefault(term, set()).add(word)
     return {t: frozenset(ws) for t, ws in got.items()}
 
 

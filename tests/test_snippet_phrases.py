@@ -343,3 +343,16 @@ def test_a_word_contains_a_key_of_its_english_term():
     for word in words:
         term = terms.of(word)
         assert any(k in word for k in _english_keys({term})), (word, term)
+
+
+def test_the_spelling_maps_words_grouped_by_their_english_term():
+    """``_spelling_sources`` (the spelling map's words stemmed in one call) groups each
+    word under the term the stemmer gives it one word at a time."""
+    from search.snippets import _spelling_sources
+
+    stem = stemmer_for("en")
+    expected: dict = {}
+    for word in stem.spelling:
+        expected.setdefault(stem(word), set()).add(word)
+    assert _spelling_sources() == {t: frozenset(ws) for t, ws in expected.items()}
+    assert "leukaemia" in _spelling_sources()[stem("leukemia")]
