@@ -24,7 +24,7 @@ from whoosh import query as wq
 from whoosh.matching.wrappers import WrappingMatcher
 
 from indexer.analyse.latin import LETTER, PART_RE, stop_words, surface_words
-from indexer.analyse.normalize import _FOLD, HAN_CLASS, HAS_HAN, normalize
+from indexer.analyse.normalize import _FOLD, HAN_CLASS, HAS_HAN, non_ascii_chars, normalize
 from indexer.schema import split_field, unpack_body
 
 from .regexcache import memoize_charsets
@@ -61,9 +61,7 @@ def _folds_as_lower(text: str) -> bool:
     (``bytes.translate``), each judged once for the process (``_FOLDS``): a Malay body
     without the phrase was ~90 µs of a Python loop over its characters."""
     known = _FOLDS
-    # the non-ASCII characters: the text's UTF-8 without its ASCII bytes (C speed)
-    rest = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
-    for c in set(rest.decode("utf-8", "surrogatepass")):
+    for c in non_ascii_chars(text):
         got = known.get(c)
         if got is None:
             got = known[c] = _char_folds_as_lower(c)
@@ -72,7 +70,6 @@ def _folds_as_lower(text: str) -> bool:
     return True
 
 
-_ASCII_BYTES = bytes(range(128))
 _FOLDS: dict[str, bool] = {}  # character -> _char_folds_as_lower
 
 

@@ -495,26 +495,15 @@ def _term_docs(
     ``deleted``, the deleted ones too. ``keep``: the decoded blocks are put there too,
     ``{(field, term bytes): [(max id, ids, weights), …]}``, as the block scorer scores
     from them. ``schema``: the one that encodes ``text`` (default the reader's)."""
-    found = term_blocks(reader, field, text, schema)
-    if found is None:
-        return set()
-    btext, blocks = found
-    if blocks is None:
+    arrays = _term_ids(reader, field, text, keep, schema)
+    if arrays is None:  # only whoosh's matcher reads these postings
+        btext = (schema or reader.schema)[field].to_bytes(text)  # as term_blocks encoded it
         if deleted:
             return set(term_matcher(reader, field, btext).all_ids())
         return set(reader.postings(field, btext).all_ids())
     out: set = set()
-    if keep is None:
-        while blocks.active():
-            out.update(blocks.ids())
-            blocks.next()
-    else:
-        kept = keep[(field, btext)] = []
-        while blocks.active():
-            ids = blocks.ids()
-            kept.append((blocks.max_id(), ids, blocks.weights()))
-            out.update(ids)
-            blocks.next()
+    for ids in arrays:
+        out.update(ids)
     if not deleted and reader.has_deletions():
         out.difference_update(reader.deleted_docs_set)
     return out

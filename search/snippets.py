@@ -27,7 +27,7 @@ from indexer.analyse.latin import (
     stemmer_for,
     stop_words,
 )
-from indexer.analyse.normalize import HAS_HAN, normalize
+from indexer.analyse.normalize import HAS_HAN, non_ascii_chars, normalize
 from indexer.schema import split_field
 
 from .textwidth import advance, column_width
@@ -275,14 +275,8 @@ def _english_keys(terms) -> set[str]:
 @lru_cache(maxsize=1)
 def _spelling_sources() -> dict[str, frozenset[str]]:
     """English term -> the words of the spelling map (British forms) that become it."""
-    stem = stemmer_for("en")
-    many = getattr(stem, "spelling_stems", None)
-    if many is not None:
-        pairs = many().items()
-    else:
-        pairs = ((w, stem(w)) for w in getattr(stem, "spelling", None) or {})
     got: dict[str, set[str]] = {}
-    for word, term in pairs:
+    for word, term in stemmer_for("en").spelling_stems().items():
         got.setdefault(term, set()).add(word)
     return {t: frozenset(ws) for t, ws in got.items()}
 
@@ -663,21 +657,19 @@ def _best_window(text: str, spans, width: int) -> tuple[int, int]:
     return start, end
 
 
-_ASCII_BYTES = bytes(range(128))
 _PROBE = 64  # characters looked at for Han first: a Chinese text has too many to list
 
 
 def _one_column_each(text: str) -> bool:
     """Whether every character of ``text`` takes one column, as every ASCII one does: its
-    distinct non-ASCII characters (listed in C, the UTF-8 without its ASCII bytes) are all
+    distinct non-ASCII characters (``non_ascii_chars``, listed in C) are all
     narrow, neither wide nor zero-width (the curly quotes and dashes of a Malay or English
     body). The windows are then counted by arithmetic, as over ASCII text: summing each
     character's width over the stretch the windows reach took most of such a snippet's
     time (~40 µs). A text with Han in its first ``_PROBE`` characters is not listed."""
     if HAS_HAN.search(text, 0, _PROBE) is not None:
         return False
-    rest = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
-    return all(column_width(c) == 1 for c in set(rest.decode("utf-8", "surrogatepass")))
+    return all(column_width(c) == 1 for c in non_ascii_chars(text))
 
 
 def _ascii_back(text: str, end: int, columns: int) -> int:
