@@ -29,6 +29,8 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 from whoosh.util.numeric import length_to_byte
 
+from indexer.analyse.normalize import HAN_RUN
+from indexer.schema import lang_field, split_field
 from indexer.whoosh_internals.postings import (
     all_scores,
     matches_at,
@@ -61,6 +63,19 @@ def _tree_sum(xs: list[float]) -> float:
         return xs[0]
     half = len(xs) // 2
     return _tree_sum(xs[:half]) + _tree_sum(xs[half:])
+
+
+def _in_sequence(positions) -> bool:
+    """Whether the words' positions (an iterable of each word's, in phrase order) have a
+    place where each word stands one after the one before. Read lazily: the words after
+    one that rules the document out are not decoded."""
+    it = iter(positions)
+    starts = set(next(it, ()))
+    for i, here in enumerate(it, 1):
+        if not starts:
+            return False
+        starts &= {p - i for p in here}
+    return bool(starts)
 
 
 class _Split(NamedTuple):
@@ -270,27 +285,55 @@ class SegmentScorer:
         if any((q.fieldname, t) not in reader for t in texts):
             return {}
         order = sorted(range(len(texts)), key=lambda i: reader.doc_frequency(q.fieldname, texts[i]))
+        # Chinese bigrams whose word field has the word: most documents are known to hold
+        # the phrase, and the others' positions are read apart (``_positions``)
+        whole = self._whole_word_docs(q.fieldname, words)
         found: list = [None] * len(texts)
         for i in order:
-            got = self._postings(q.fieldname, texts[i], only, values=True)
+            got = self._postings(q.fieldname, texts[i], only, values=not whole)
             if got is None:
                 return self._generic(q, only)
             found[i] = got
             only = set(got[0]) if only is None else only.intersection(got[0])
             if not only:
                 return {}
-        decode = field.format.decode_positions
-        out: Scores = {}
-        for d in only:
-            starts = set(decode(found[0][1][d]))
-            for i in range(1, len(texts)):
-                here = decode(found[i][1][d])
-                starts &= {p - i for p in here}
-                if not starts:
-                    break
-            if starts:
-                out[d] = _tree_sum([found[i][0][d] for i in range(len(texts))])
+        if whole:
+            rest = only - whole
+            lists = [self._positions(q.fieldname, t, rest) if rest else {} for t in texts]
+            held = whole.intersection(only)
+            held.update(d for d in rest if _in_sequence(p.get(d, ()) for p in lists))
+        else:
+            decode = field.format.decode_positions
+            encoded = [got[1] for got in found]
+            held = {d for d in only if _in_sequence(decode(v[d]) for v in encoded)}
+        scores = [got[0] for got in found]
+        # in the order of ``only``, as every scorer's dict is (ties in the proximity window
+        # go by it)
+        if len(scores) == 2:
+            a, b = scores
+            out = {d: a[d] + b[d] for d in only if d in held}
+        else:
+            out = {d: _tree_sum([part[d] for part in scores]) for d in only if d in held}
         return self._boosted(out, q.boost)
+
+    def _whole_word_docs(self, fieldname: str, words: list) -> set:
+        """The documents known to hold a phrase of character bigrams (``title_zh2``:
+        "现代 代化") without reading its positions: those whose word field of the same
+        text (``title_zh``) has the Chinese word the bigrams spell (现代化) as a term. A
+        jieba word is a piece of one Han run, and a run's bigrams stand at consecutive
+        positions, so every such document holds the phrase (at 10x, 2,636 of the 2,636
+        documents with both bigrams of 现代化 in their body). Empty for other phrases."""
+        part_lang = split_field(fieldname)
+        if part_lang is None or part_lang[1] != "zh2" or len(words) < 2:
+            return set()
+        if any(len(w) != 2 for w in words) or any(
+            a[1] != b[0] for a, b in zip(words, words[1:], strict=False)
+        ):
+            return set()
+        word = words[0] + "".join(w[1] for w in words[1:])
+        if not HAN_RUN.fullmatch(word):
+            return set()
+        return self._term_ids(lang_field(part_lang[0], "zh"), word)
 
     def _ranked(self, q: Ranked, only) -> Scores:
         """The clauses scored one by one and combined by the matching model

@@ -172,3 +172,38 @@ def test_any_query_ranks_and_counts_alike(
     except QuerySyntaxError:
         return
     assert_same(fast, slow)
+
+
+# Chinese words of three or more characters are also phrases of bigrams (title_zh2,
+# body_zh2). The block scorer takes the articles whose word field has the word as holding
+# that phrase without reading positions; the others' positions are read.
+CHINESE_PHRASES = {
+    "word.txt": "马来西亚国防部长会议\n\n马来西亚与东盟国防部长会议在吉隆坡举行。",
+    # no term 马来西亚 or 国防部长 (jieba: 马来西亚人, 国防部 长期), the bigrams in a row
+    "longer.txt": "马来西亚人的看法\n\n许多马来西亚人认为国防部长期以来重视合作。",
+    # the bigrams of both words, never in a row
+    "apart.txt": "马来西和西亚\n\n马来西和西亚，国防部和部长，防部不同。",
+}
+
+
+@pytest.fixture(scope="module")
+def chinese_index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("zh2")
+    docs = root / "docs"
+    docs.mkdir()
+    for name, text in CHINESE_PHRASES.items():
+        (docs / name).write_text(text, "utf-8")
+    build_index([docs], root / "ix")
+    return root / "ix"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["马来西亚", "国防部长", "title:马来西亚", "body:国防部长", "马来西亚 国防部长", '"马来西亚"'],
+)
+def test_bigram_phrases_of_chinese_words_rank_and_count_alike(monkeypatch, chinese_index, query):
+    fast, slow = both(monkeypatch, chinese_index, query)
+    assert_same(fast, slow)
+    found = {h.id.rpartition("/")[2] for h in fast.hits}
+    assert "apart.txt" not in found
+    assert {"word.txt", "longer.txt"} <= found  # longer.txt by its bigrams alone
