@@ -141,16 +141,128 @@ def test_no_pruning_without_a_common_word(monkeypatch, index):
     assert not pruned
 
 
-def test_date_order_and_every_match_are_not_pruned(monkeypatch, index):
+def test_every_match_is_not_pruned(monkeypatch, index):
     calls = []
-    monkeypatch.setattr(
-        SegmentScorer, "_ranked_pruned", lambda self, q: calls.append(q) or (None, None)
-    )
+    for name in ("_ranked_pruned", "_ranked_dated"):
+        monkeypatch.setattr(SegmentScorer, name, lambda self, q: calls.append(q) or (None, None))
     with Searcher(index) as s:
-        s.search("lighthouse shipping", sort="date", suggest=False)
         ids = s.ids("lighthouse shipping")
         assert s.count("lighthouse shipping") == len(ids) > 500
     assert not calls
+
+
+@pytest.fixture(scope="module")
+def dated_index(tmp_path_factory):
+    """Articles like ``index``'s, with dates (five days a month: many on the same day),
+    in two segments."""
+    root = tmp_path_factory.mktemp("pruning_dated")
+    docs = root / "docs"
+    docs.mkdir()
+    rng = random.Random(16)
+    for i in range(600):
+        words = [rng.choice(VOCAB) for _ in range(rng.randrange(20, 160))]
+        words += ["shipping"] * rng.randrange(1, 6)
+        if i % 9 == 0:
+            words += ["lighthouse"] * rng.randrange(1, 4)
+        if i % 4 == 0:
+            words += ["pilot"] * rng.randrange(1, 3)
+        rng.shuffle(words)
+        title = f"Port report {i} " + " ".join(words[:4])
+        date = f"2025-{1 + i % 12:02d}-{1 + (i * 7) % 5:02d}"
+        text = f"{title}\n\ndate {date}\n\n{' '.join(words)} report number {i}.\n"
+        (docs / f"a{i:03d}.txt").write_text(text, "utf-8")
+        if i % 45 == 0:
+            (docs / f"a{i:03d}_copy.txt").write_text(text, "utf-8")
+    build_in_two_processes([docs], root / "ix")
+    return root / "ix"
+
+
+def date_pages(index, query: str, collapse: bool, prune: bool, monkeypatch, worth: int = 0) -> list:
+    """``pages`` in date order, ``_ranked_dated`` on or off; how often it pruned.
+    ``worth``: the common words' articles it takes (``_WORTH_SPLITTING``: more than the
+    fixture has, by default)."""
+    pruned = []
+    original = SegmentScorer._ranked_dated
+    monkeypatch.setattr("search.blockscore._WORTH_SPLITTING", worth)
+
+    def recorded(self, q):
+        got = original(self, q) if prune else (None, None)
+        pruned.append(got[0] is not None)
+        return got
+
+    monkeypatch.setattr(SegmentScorer, "_ranked_dated", recorded)
+    out = []
+    with Searcher(index) as s:
+        for page, limit in ((1, 10), (2, 10), (3, 10), (1, 25)):
+            res = s.search(
+                query, limit=limit, page=page, sort="date", collapse=collapse, suggest=False
+            )
+            hits = [(h.id, h.date, h.score, h.similar, h.similar_ids, h.matched) for h in res.hits]
+            out.append((res.total, hits))
+    monkeypatch.undo()
+    return out, any(pruned)
+
+
+@pytest.mark.parametrize("query", ["crane tide", "harbour shipping", "pilot crane tide"])
+@pytest.mark.parametrize("collapse", [True, False])
+def test_date_pages_pruned_exactly(monkeypatch, dated_index, query, collapse):
+    # In date order only the newest articles with a common word alone are scored: the
+    # page's scores are still those of scoring every match (the proximity window holds
+    # none of the others), the total counts them all.
+    fast, pruned = date_pages(dated_index, query, collapse, True, monkeypatch)
+    slow, unpruned = date_pages(dated_index, query, collapse, False, monkeypatch)
+    assert pruned and not unpruned
+    assert fast == slow
+    with Searcher(dated_index, block_scoring=False) as s:  # whoosh's matchers
+        res = s.search(query, limit=25, sort="date", collapse=collapse, suggest=False)
+        assert res.total == fast[3][0]
+        assert [h.id for h in res.hits] == [h[0] for h in fast[3][1]]
+        assert [h.score for h in res.hits] == pytest.approx([h[2] for h in fast[3][1]])
+
+
+def test_date_pages_of_few_articles_are_not_split(monkeypatch, dated_index):
+    from search.blockscore import _WORTH_SPLITTING
+
+    _pages, pruned = date_pages(
+        dated_index, "crane tide", True, True, monkeypatch, worth=_WORTH_SPLITTING
+    )
+    assert not pruned
+
+
+def test_date_pages_declined_without_enough_scored(monkeypatch, dated_index):
+    # lighthouse alone is in too few articles for the proximity window to be theirs:
+    # declined, every match scored
+    fast, pruned = date_pages(dated_index, "lighthouse shipping", True, True, monkeypatch)
+    slow, _ = date_pages(dated_index, "lighthouse shipping", True, False, monkeypatch)
+    assert not pruned
+    assert fast == slow
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_a_common_word_of_large_bound_is_promoted(monkeypatch, dated_index, sort):
+    # crane's bound made 50 times what it is (a bound only needs to be one): too few
+    # articles score above it, so crane is scored everywhere and the bound falls to
+    # tide's; the pages are still those of scoring every match.
+    query = "crane tide pilot"
+    run = pages if sort == "relevance" else date_pages
+    slow, _ = run(dated_index, query, True, False, monkeypatch)
+    original = SegmentScorer._bound
+    promoted = []
+    promote = SegmentScorer._promoted
+
+    def inflated(self, q):
+        got = original(self, q)
+        return got * 50 if got is not None and "crane" in str(q) else got
+
+    def recorded(self, q, split):
+        promoted.append(sorted(split.ids))
+        return promote(self, q, split)
+
+    monkeypatch.setattr(SegmentScorer, "_bound", inflated)
+    monkeypatch.setattr(SegmentScorer, "_promoted", recorded)
+    fast, pruned = run(dated_index, query, True, True, monkeypatch)
+    assert promoted and pruned
+    assert fast == slow
 
 
 @pytest.mark.parametrize("query", ["crane tide", "harbour shipping", "tide lighthouse crane"])
