@@ -444,13 +444,13 @@ class SegmentScorer:
                 if len(ordered) >= edge and ordered[edge - 1] > split.bound:
                     break
             if len(split.ids) < 2:
-                return self._declined(q, split)  # the window may hold an unscored article
+                return None, self._scored_whole(split)  # the window may hold an unscored
             split = self._promoted(q, split)
         parts, weights = split.parts, split.weights
         matches = split.seen.union(*(p for i, p in enumerate(parts) if i not in split.ids))
         page = self.page_among(dict.fromkeys(matches, 0.0))
         if page is None:
-            return self._declined(q, split)
+            return None, self._scored_whole(split)
         alone = page - split.wanted  # on the page, with a common word alone: below the edge
         if alone:
             for i, docs in split.ids.items():
@@ -466,6 +466,14 @@ class SegmentScorer:
         for d in split.seen.difference(scores):
             scores[d] = 0.0  # counted, never on the page
         return scores, None
+
+    @staticmethod
+    def _scored_whole(split: _Split) -> list:
+        """The clauses of ``split`` scored everywhere (None for the common ones), for
+        ``_ranked`` to score the rest: a common word's blocks are decoded already, and
+        scoring them whole costs less than the articles left (``kerjasama pertahanan``
+        in date order at 10x: 23 ms that way, 35 ms through ``_declined``)."""
+        return [None if i in split.ids else part for i, part in enumerate(split.parts)]
 
     def _pruned_page(self, q: Ranked, split: _Split) -> Scores | None:
         """``_ranked_pruned``'s scores for ``split``, or None when too few groups score
