@@ -61,12 +61,18 @@ class _BM25Figures(NamedTuple):
     K1: float
 
 
-def _tree_sum(xs: list[float]) -> float:
-    """Sum as whoosh's binary matcher trees do: left half + right half."""
-    if len(xs) == 1:
-        return xs[0]
-    half = len(xs) // 2
-    return _tree_sum(xs[:half]) + _tree_sum(xs[half:])
+def _tree_sum(parts: list[Scores], docs: list) -> Scores:
+    """Each document's scores in ``parts`` summed as whoosh's binary matcher trees sum
+    them (left half + right half), a level of the tree at a time over all of ``docs``."""
+    if len(parts) == 1:
+        (a,) = parts
+        return {d: a[d] for d in docs}
+    if len(parts) == 2:
+        a, b = parts
+    else:
+        half = len(parts) // 2
+        a, b = _tree_sum(parts[:half], docs), _tree_sum(parts[half:], docs)
+    return {d: a[d] + b[d] for d in docs}
 
 
 def _in_sequence(positions) -> bool:
@@ -312,14 +318,9 @@ class SegmentScorer:
             decode = field.format.decode_positions
             encoded = [got[1] for got in found]
             held = {d for d in only if _in_sequence(decode(v[d]) for v in encoded)}
-        scores = [got[0] for got in found]
         # in the order of ``only``, as every scorer's dict is (ties in the proximity window
         # go by it)
-        if len(scores) == 2:
-            a, b = scores
-            out = {d: a[d] + b[d] for d in only if d in held}
-        else:
-            out = {d: _tree_sum([part[d] for part in scores]) for d in only if d in held}
+        out = _tree_sum([got[0] for got in found], [d for d in only if d in held])
         return self._boosted(out, q.boost)
 
     def _whole_word_docs(self, fieldname: str, words: list) -> set:
