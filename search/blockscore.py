@@ -493,14 +493,18 @@ class SegmentScorer:
         if sum(1 for d, s in before.items() if s > bound and d not in deleted) < self.page_groups:
             return None
         scores = before
+        skipped: set = set()  # of the window, below the page whatever proximity gives
         if q.proximity and (q.near or q.whole):
-            scores = q._near(before, self._positions)
+            scores = q._near(before, self._positions, edge=self._page_edge, skipped=skipped)
         # Articles at or below the bound may stand in the window here and not when the
         # common words' articles are all scored (proximity only raises a score): at most
-        # ``floor`` either way, as is every article with a common word alone.
+        # ``floor`` either way, as is every article with a common word alone. Those
+        # skipped are below the page's ``page_groups`` groups, of articles raised here.
         floor = max((scores[d] for d, s in before.items() if s <= bound), default=bound)
         floor = max(floor, bound)
         top = [d for d, s in scores.items() if s > floor and d not in deleted]
+        if skipped:
+            top = [d for d in top if d not in skipped]
         labels = self.segment.group_labels()
         if labels is None:
             groups = len(top)
@@ -514,6 +518,25 @@ class SegmentScorer:
         for d in split.seen.difference(scores):
             scores[d] = 0.0  # counted, never on the page: below every article above
         return scores
+
+    def _page_edge(self, raised: Scores) -> float | None:
+        """The score of the ``page_groups``-th best group of the live articles of
+        ``raised`` (a group at its best copy); None when they are fewer: what an
+        article of the proximity window must reach to be on the page (``Ranked._near``)."""
+        labels = self.segment.group_labels()
+        deleted = self.deleted or ()
+        need = self.page_groups
+        named: set = set()
+        for d in sorted(raised, key=raised.__getitem__, reverse=True):
+            if d in deleted:
+                continue
+            label = labels[d] if labels is not None else None
+            if label is None or label not in named:
+                named.add(label)
+                need -= 1
+                if need == 0:
+                    return raised[d]
+        return None
 
     def _split(self, q: Ranked, most: bool = False) -> _Split | None:
         """The start of ``_ranked_pruned``: the common word clauses

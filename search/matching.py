@@ -47,6 +47,9 @@ DEFAULT_MODE = "ranked"
 # names users type (defence minister, pilihan raya umum) need.
 NEAR_WEIGHT = 0.1
 WHOLE_WEIGHT = 1.0
+# The most proximity raises a score: side by side everywhere, and whole.
+MAX_RAISE = (1.0 + NEAR_WEIGHT + WHOLE_WEIGHT) * (1.0 + 1e-9)
+_FIRST_RAISED = 32  # documents of the window raised before ``_near``'s ``edge`` is asked
 COVERAGE_POWER = 2.0  # ranked: score * (share of the query's weight matched) ** this
 _CLAUSE_COUNTS = 20_000  # clauses whose counts a segment keeps (Ranked.weights)
 RESCORE_WINDOW = 200  # best-scored documents of a segment that proximity looks at
@@ -281,11 +284,25 @@ class Ranked(wq.CompoundQuery):
         of `menteri pertahanan ASEAN`'s first run under cProfile)."""
         return self.__dict__.get("_blocks", {}).pop(id(reader), None) or {}
 
-    def _near(self, scores: dict, positions: Callable, among: Callable | None = None) -> dict:
+    def _near(
+        self,
+        scores: dict,
+        positions: Callable,
+        among: Callable | None = None,
+        edge: Callable | None = None,
+        skipped: set | None = None,
+    ) -> dict:
         """``scores`` with those of the proximity window (the ``RESCORE_WINDOW`` best)
         raised by how close the words stand. ``among(scores)``: the documents whose
         score can still matter (a date-ordered page's candidates), or None for all: the
-        window's others keep their scores unraised and their positions unread."""
+        window's others keep their scores unraised and their positions unread.
+
+        ``edge(raised)``: for one page ranked by score, the score a document must reach
+        to be on it, from the window's documents raised so far ({docnum: score}; None
+        while too few): the window is raised best first, a few at a time, and stops
+        where a document raised the most proximity gives (``MAX_RAISE``) stays below
+        that edge, as would every one after it. Those left unraised go in ``skipped``:
+        their scores here are below what scoring them gives, and below the page."""
         # the RESCORE_WINDOW best, ties in the scores' order (as a stable sort gives)
         window = heapq.nlargest(RESCORE_WINDOW, scores, key=scores.__getitem__)
         if among is not None and window:
@@ -294,7 +311,6 @@ class Ranked(wq.CompoundQuery):
                 window = [d for d in window if d in keep]
         if not window:
             return scores
-        docs = set(window)
         cache: dict = {}  # (field, term) -> (documents asked about, their positions)
 
         def pos(field, term, among):
@@ -310,6 +326,29 @@ class Ranked(wq.CompoundQuery):
                 got[0].update(more)
             return got[1]
 
+        out = dict(scores)
+        if edge is None:
+            out.update(self._raised(window, scores, pos))
+            return out
+        raised: dict = {}
+        done, step = 0, _FIRST_RAISED
+        while done < len(window):
+            batch = window[done : done + step]
+            raised.update(self._raised(batch, scores, pos))
+            done += len(batch)
+            if done < len(window):
+                need = edge(raised)
+                if need is not None and scores[window[done]] * MAX_RAISE < need:
+                    if skipped is not None:
+                        skipped.update(window[done:])
+                    break
+            step *= 2
+        out.update(raised)
+        return out
+
+    def _raised(self, window: list, scores: dict, pos: Callable) -> dict:
+        """The scores of the documents ``window`` raised by proximity (``_near``)."""
+        docs = set(window)
         pairs = len(self.near)
         closeness = dict.fromkeys(window, 0.0)
         for _i, fields in self.near:
@@ -334,7 +373,7 @@ class Ranked(wq.CompoundQuery):
             for d in among:
                 if _in_order(lists, d):
                     whole[d] = 1.0
-        out = dict(scores)
+        out = {}
         for d in window:
             near = closeness[d] / pairs if pairs else 0.0
             out[d] = scores[d] * (1.0 + NEAR_WEIGHT * near + WHOLE_WEIGHT * whole[d])

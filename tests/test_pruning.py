@@ -289,3 +289,25 @@ def test_the_full_order_is_what_scoring_everything_gives(index, query):
             for i in split.ids:  # each common word's articles as its scores list them
                 clause = q.subqueries[i]
                 assert list(scorer._keys(clause)) == list(full._eval(clause, None))
+
+
+@pytest.mark.parametrize("query", ["crane tide", "tide lighthouse crane"])
+def test_proximity_stops_below_the_page(monkeypatch, index, query):
+    # The proximity window is raised best first and stops where even the most proximity
+    # gives cannot reach the page: the pages (1-3 of 10, 1 of 25) are still exact.
+    from search.matching import Ranked
+
+    counts = []
+    original = Ranked._near
+
+    def recorded(self, scores, positions, among=None, edge=None, skipped=None):
+        out = original(self, scores, positions, among, edge, skipped)
+        if skipped is not None:
+            counts.append(len(skipped))
+        return out
+
+    slow, _ = pages(index, query, True, False, monkeypatch)
+    monkeypatch.setattr(Ranked, "_near", recorded)
+    fast, pruned = pages(index, query, True, True, monkeypatch)
+    assert pruned and any(counts)
+    assert fast == slow
