@@ -26,6 +26,7 @@ from whoosh.matching.wrappers import WrappingMatcher
 from indexer.analyse.latin import LETTER, PART_RE, stop_words, surface_words
 from indexer.analyse.normalize import _FOLD, HAN_CLASS, HAS_HAN, non_ascii_chars, normalize
 from indexer.schema import split_field, unpack_body
+from indexer.whoosh_internals.codec import stored_record
 
 from .regexcache import memoize_charsets
 
@@ -169,7 +170,7 @@ class ExactText:
         got = memo.get(key)
         if got is None:
             # the other part's field asks next: read the stored fields once
-            stored = memo.pop(docnum, None) or reader.stored_fields(docnum)
+            stored = memo.pop(docnum, None) or stored_record(reader, docnum)
             if (docnum, "body" if part == "title" else "title") not in memo:
                 memo[docnum] = stored
             if part == "title":

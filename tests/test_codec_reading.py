@@ -108,3 +108,20 @@ def test_positioned_reads_give_whoosh_reads(ix):
             assert get(size - 3, 50) == f.get(size - 3, 50)
             assert len(get(size - 3, 50)) == 3
             assert get(size, 10) == f.get(size, 10) == b""
+
+
+def test_stored_records_read_as_whoosh_reads_them(ix):
+    """``stored_record`` reads a segment's per-document reader directly: the records
+    whoosh's ``stored_fields`` gives, for mlsearch's readers and whoosh's own."""
+    from indexer.whoosh_internals.codec import MLPerDocReader, stored_record
+
+    with ix.reader() as r:
+        assert type(r._perdoc) is MLPerDocReader
+        for d in (0, 1, 299, 599):
+            assert stored_record(r, d) == r.stored_fields(d) == {"id": f"d{d}"}
+
+    class Other:  # any other reader: its own stored_fields
+        def stored_fields(self, docnum):
+            return {"id": f"other{docnum}"}
+
+    assert stored_record(Other(), 3) == {"id": "other3"}
