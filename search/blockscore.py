@@ -761,9 +761,9 @@ class SegmentScorer:
                     if k < size and ids[k] == d:
                         here.append((d, k))
                 if here:
-                    values = blocks.values()
-                    for d, k in here:
-                        out[d] = decode(values[k])
+                    values = blocks.values_at([k for _d, k in here])
+                    for (d, _k), value in zip(here, values, strict=True):
+                        out[d] = decode(value)
                 j = end
             blocks.next()
         return out
@@ -883,10 +883,11 @@ class SegmentScorer:
                 if wanted[j] <= top:  # the block may hold a wanted document: decode it
                     end = bisect.bisect_right(wanted, top, j)
                     ids, weights = m.ids(), m.weights()
-                    block_values = m.values() if values else None
                     if 4 * (end - j) < len(ids):
-                        # few wanted here: each looked up in the block's ids
+                        # few wanted here: each looked up in the block's ids (and only
+                        # their values cut from the block)
                         size = len(ids)
+                        here = []
                         for d in wanted[j:end]:
                             k = bisect.bisect_left(ids, d)
                             if k < size and ids[k] == d:
@@ -894,9 +895,12 @@ class SegmentScorer:
                                 out[d] = (
                                     tf if plain else idf * ((tf * k1p1) / (tf + parts[lengths[d]]))
                                 )
-                                if values:
-                                    vals[d] = block_values[k]
+                                here.append(k)
+                        if values and here:
+                            got = m.values_at(here)
+                            vals.update(zip(map(ids.__getitem__, here), got, strict=True))
                     else:
+                        block_values = m.values() if values else None
                         for k, (d, tf) in enumerate(zip(ids, weights, strict=True)):
                             if d in only:
                                 out[d] = (

@@ -58,6 +58,31 @@ def test_values_are_decoded_when_asked_for(ix, fieldname):
             assert v is None or v == ev
 
 
+@pytest.mark.parametrize("fieldname", ["body", "freq"])
+def test_some_values_cut_from_a_block_are_whoosh_values(ix, fieldname):
+    """``values_at``: a few postings' values (positions) cut from a block, and every
+    one's when many are asked, are those whoosh's matcher gives; the block's other
+    values stay encoded when few are asked."""
+    rnd = random.Random(7)
+    with ix.reader() as r:
+        text = b"w1"
+        m = r.postings(fieldname, text)
+        expected = {}
+        while m.is_active():
+            expected[m.id()] = m.value()
+            m.next()
+        blocks = posting_blocks(term_matcher(r, fieldname, text))
+        while blocks.active():
+            ids = blocks.ids()
+            for many in (1, 3, len(ids)):
+                ks = sorted(rnd.sample(range(len(ids)), min(many, len(ids))))
+                got = blocks.values_at(ks)
+                assert got == [expected[ids[k]] for k in ks]
+                if fieldname == "body" and many < len(ids) // 4:  # positions
+                    assert blocks._m._data[2] is None
+            blocks.next()
+
+
 def test_values_alone_decode_the_block(ix):
     with ix.reader() as r:
         blocks = posting_blocks(term_matcher(r, "body", b"w2"))

@@ -893,6 +893,31 @@ class MLLeafMatcher(W3LeafMatcher):
             self._pending = None
         self._values = self._data[2]
 
+    def values_at(self, ks: list[int]) -> list:
+        """The values of this block's postings ``ks`` (indexes into its ids), without
+        cutting the others' out of the block: for a few of a block of variable-length
+        values (positions), each one's start is the sum of the lengths before it."""
+        if self._data is None:
+            self._read_data()
+        if (
+            self._pending is None
+            or self._flags >> 8 & 3 != _V_VARIABLE
+            or 4 * len(ks) > len(self._data[0])
+        ):
+            self._read_values()
+            values = self._values
+            return [values[k] for k in ks]
+        b, i = self._pending
+        try:
+            lengths, start = _read_array(self._flags >> 10 & 3, b, i, self._blocklength)
+            out = []
+            for k in ks:
+                at = start + sum(lengths[:k])
+                out.append(bytes(b[at : at + lengths[k]]))
+        except (IndexError, ValueError, OverflowError) as exc:
+            raise CorruptIndexError(f"damaged posting block: {exc!r}") from None
+        return out
+
 
 # --- the term dictionary -----------------------------------------------------------------------
 

@@ -45,6 +45,19 @@ class PostingBlocks:
             m._read_values()
         return m._values
 
+    def values_at(self, ks: list[int]) -> list:
+        """The values of the current block's postings ``ks`` (indexes into ``ids()``):
+        mlsearch's codec cuts out only theirs (``MLLeafMatcher.values_at``) where
+        ``values()`` cuts all of a block's, and proximity wants one or two of them."""
+        m = self._m
+        if m._values is None:
+            pick = getattr(m, "values_at", None)
+            if pick is not None:
+                return pick(ks)
+            m._read_values()
+        values = m._values
+        return [values[k] for k in ks]
+
     def next(self) -> None:
         self._m._next_block()
 
