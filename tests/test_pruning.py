@@ -136,8 +136,10 @@ def test_a_declined_pruning_scores_every_match(monkeypatch, index):
 
 
 def test_no_pruning_without_a_common_word(monkeypatch, index):
-    # lighthouse and storm: neither is twice as common as the other
-    _pages, pruned = pages(index, "lighthouse storm", True, True, monkeypatch)
+    # lighthouse is in about 70 articles, fewer than RESCORE_WINDOW with its spell and
+    # title postings counted, however the two writer processes split the articles (the
+    # 240 with storm were not, in a segment of all but one batch); beacon in none
+    _pages, pruned = pages(index, "lighthouse beacon", True, True, monkeypatch)
     assert not pruned
 
 
@@ -271,6 +273,7 @@ def test_the_full_order_is_what_scoring_everything_gives(index, query):
     # every match lists them (a set's): ``_in_full_order`` rebuilds it from ids alone.
     from search.plan import QueryPlan
 
+    splits = 0
     with Searcher(index) as s:
         snap = s._snapshot()
         q = QueryPlan.build(snap, s._parsers, query, False, None).matching()
@@ -281,7 +284,12 @@ def test_the_full_order_is_what_scoring_everything_gives(index, query):
             everything = q.combine([full._eval(c, None) for c in q.subqueries], weights)
             scorer = SegmentScorer(snap.searcher, sub, context, snap.cache)
             split = scorer._split(q)
-            assert split is not None
+            if split is None:
+                # a segment with fewer than RESCORE_WINDOW articles of each word: the two
+                # writer processes take batches as they are free, so a busy machine can
+                # give one of them few
+                continue
+            splits += 1
             before = q.combine(split.parts, weights)
             got = scorer._in_full_order(q, split, before)
             assert got == before
@@ -289,6 +297,7 @@ def test_the_full_order_is_what_scoring_everything_gives(index, query):
             for i in split.ids:  # each common word's articles as its scores list them
                 clause = q.subqueries[i]
                 assert list(scorer._keys(clause)) == list(full._eval(clause, None))
+    assert splits  # the larger segment has 307 articles or more, nearly all with each word
 
 
 @pytest.mark.parametrize("query", ["crane tide", "tide lighthouse crane"])
