@@ -171,14 +171,15 @@ class CollapsingTop(ScoredMatchCollector):
         else:
             if type(labels) is GroupLabels:  # a segment's first query: slice its matches'
                 labels.fill(scores.keys())
-            found = set(map(labels.__getitem__, scores))
+            named = list(map(labels.__getitem__, scores))  # one look-up each
+            found = set(named)
             loose = 0
             if None in found:
                 found.discard(None)
-                loose = operator.countOf(map(labels.__getitem__, scores), None)
+                loose = named.count(None)
                 self.loose += loose
             if len(found) + loose < len(scores):  # copies among this segment's matches
-                seen = Counter(map(labels.__getitem__, scores))
+                seen = Counter(named)
                 self.repeated.update(k for k, n in seen.items() if n > 1 and k is not None)
             self.repeated |= self.counted & found  # and copies in segments before it
             self.counted |= found
@@ -205,11 +206,13 @@ class CollapsingTop(ScoredMatchCollector):
                 primary = {d: 0 if dates[d] == undated else dates[d] or 0 for d in scores}
         else:
             primary = scores
-        floor = self._floor(primary, labels)
+        floor, best = self._floor(primary, labels)
         if floor == float("-inf"):
             return list(scores)  # fewer groups than the page
-        above = [d for d, v in primary.items() if v > floor]
-        tied = [d for d, v in primary.items() if v == floor]
+        if len(best) < len(primary) and best[-1][1] == floor:
+            best = primary.items()  # ties at the floor may go on past those looked at
+        above = [d for d, v in best if v > floor]
+        tied = [d for d, v in best if v == floor]
         if labels is None:
             named: set = set()
             need = self.limit - len(above)
@@ -264,19 +267,23 @@ class CollapsingTop(ScoredMatchCollector):
             return None
         dates, undated = self.dates, self.undated
         primary = {d: 0 if dates[d] == undated else dates[d] or 0 for d in scores}
-        floor = self._floor(primary, self.labels)
+        floor, best = self._floor(primary, self.labels)
         if floor == float("-inf"):
             return None
-        return {d for d, v in primary.items() if v >= floor}
+        if len(best) < len(primary) and best[-1][1] == floor:
+            best = primary.items()  # ties at the floor may go on past those looked at
+        return {d for d, v in best if v >= floor}
 
-    def _floor(self, scores: dict, labels) -> float:
+    def _floor(self, scores: dict, labels) -> tuple[float, list]:
         """The score of the ``limit``-th best group of this segment's matches (each group
-        at its best copy); -inf when there are fewer groups."""
+        at its best copy), -inf when there are fewer groups; and the best matches looked
+        at to find it, (docnum, score) best first: every match above it is among them."""
         need, n = self.limit, len(scores)
         k = min(n, max(4 * need, 64))
         while True:
             seen: set = set()
-            for d, s in heapq.nlargest(k, scores.items(), key=operator.itemgetter(1)):
+            best = heapq.nlargest(k, scores.items(), key=operator.itemgetter(1))
+            for d, s in best:
                 label = labels[d] if labels is not None else None
                 if label is None:
                     need -= 1
@@ -284,9 +291,9 @@ class CollapsingTop(ScoredMatchCollector):
                     seen.add(label)
                     need -= 1
                 if need <= 0:
-                    return s
+                    return s, best
             if k >= n:
-                return float("-inf")
+                return float("-inf"), best
             need, k = self.limit, min(n, 4 * k)
 
     def collect_scored(self, sub_docnum, score):
