@@ -9,6 +9,8 @@ block scorer (``search.blockscore``) share one cache: the date column is read on
 
 from __future__ import annotations
 
+import copy
+
 from indexer.whoosh_internals.columns import (
     LENGTH_OF_BYTE,
     column_default,
@@ -63,6 +65,7 @@ class SegmentData:
     def __init__(self, reader):
         self.reader = reader
         self._dates = _UNREAD
+        self._date_keys = _UNREAD
         self._groups = _UNREAD
         self._labels = _UNREAD
         self._lengths: dict[str, bytes] = {}
@@ -83,6 +86,24 @@ class SegmentData:
             else:
                 self._dates = (column_values(column), column_default(column))
         return self._dates
+
+    def date_keys(self):
+        """Each document's date as date order ranks it, an undated article's 0 (its raw
+        value reads as the largest): ``dates()`` with the undated replaced, once for the
+        open index. None when the segment has no dates."""
+        if self._date_keys is _UNREAD:
+            loaded = self.dates()
+            if loaded is None:
+                self._date_keys = None
+            else:
+                values, undated = loaded
+                keys = bytearray(values) if isinstance(values, bytes) else copy.copy(values)
+                if undated in values:
+                    for d, v in enumerate(values):
+                        if v == undated:
+                            keys[d] = 0
+                self._date_keys = keys
+        return self._date_keys
 
     def groups(self):
         """The near-duplicate group labels (the ``dup`` column) as ``(data, starts,

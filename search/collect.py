@@ -151,11 +151,12 @@ class CollapsingTop(ScoredMatchCollector):
         self.deleted = reader.deleted_docs_set if reader.has_deletions() else None
         self.groups = segment.groups() if self.collapse else None
         self.labels = segment.group_labels() if self.collapse else None
-        self.dates = self.undated = None
+        self.dates = self.undated = self.date_keys = None
         if self.by_date:
             loaded = segment.dates()
             if loaded is not None:
                 self.dates, self.undated = loaded
+                self.date_keys = segment.date_keys()
 
     def collect_segment(self, scores: dict) -> None:
         """Every match of the current segment, scored (``{sub docnum: score}``): each
@@ -199,11 +200,11 @@ class CollapsingTop(ScoredMatchCollector):
         group ranks at its best copy). Ties matter: a filter alone scores every match
         alike, and date order ties on the day."""
         if self.by_date:
-            dates, undated = self.dates, self.undated
-            if dates is None:
+            keys = self.date_keys
+            if keys is None:
                 primary = dict.fromkeys(scores, 0)
             else:
-                primary = {d: 0 if dates[d] == undated else dates[d] or 0 for d in scores}
+                primary = dict(zip(scores, map(keys.__getitem__, scores), strict=True))
         else:
             primary = scores
         floor, best = self._floor(primary, labels)
@@ -265,8 +266,8 @@ class CollapsingTop(ScoredMatchCollector):
             scores = {d: s for d, s in scores.items() if d not in deleted}
         if len(scores) <= self.limit or self.dates is None:
             return None
-        dates, undated = self.dates, self.undated
-        primary = {d: 0 if dates[d] == undated else dates[d] or 0 for d in scores}
+        keys = self.date_keys
+        primary = dict(zip(scores, map(keys.__getitem__, scores), strict=True))
         floor, best = self._floor(primary, self.labels)
         if floor == float("-inf"):
             return None
