@@ -81,6 +81,16 @@ def build_fixture_index(tmp_path_factory, name: str, *roots: Path) -> Path:
     return index_dir
 
 
+def index_of_texts(tmp_path_factory, name: str, texts: dict[str, str]) -> Path:
+    """A fresh index of one folder holding ``texts`` (file name -> its text)."""
+    root = tmp_path_factory.mktemp(name)
+    docs = root / "docs"
+    docs.mkdir()
+    for file_name, text in texts.items():
+        (docs / file_name).write_text(text, "utf-8")
+    return build_fixture_index(tmp_path_factory, name, docs)
+
+
 def build_in_two_processes(roots: list[Path], index_dir: Path) -> None:
     """Index ``roots`` into ``index_dir`` with two writer processes, however small the
     input: one segment per process, as a big run writes them."""

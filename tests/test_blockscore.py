@@ -12,7 +12,7 @@ from indexer.errors import QuerySyntaxError
 from indexer.write.build import build_index
 from search import Searcher
 
-from .conftest import CORPUS, FIXTURES, NEWS, build_in_two_processes
+from .conftest import CORPUS, FIXTURES, NEWS, build_in_two_processes, index_of_texts
 
 WORDS = [
     "latihan",
@@ -188,13 +188,7 @@ CHINESE_PHRASES = {
 
 @pytest.fixture(scope="module")
 def chinese_index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("zh2")
-    docs = root / "docs"
-    docs.mkdir()
-    for name, text in CHINESE_PHRASES.items():
-        (docs / name).write_text(text, "utf-8")
-    build_index([docs], root / "ix")
-    return root / "ix"
+    return index_of_texts(tmp_path_factory, "zh2", CHINESE_PHRASES)
 
 
 @pytest.mark.parametrize(

@@ -28,25 +28,25 @@ VOCAB = [
 ]
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory):
-    """600 English articles in two segments: ``shipping`` in every one, ``lighthouse``
-    in about 70 and ``storm`` in about 240, bodies of varied lengths and frequencies;
-    some articles copied word for word (near-duplicate groups)."""
-    root = tmp_path_factory.mktemp("pruning")
+def port_reports(tmp_path_factory, name: str, seed: int, rare: dict, dated: bool = False):
+    """600 English articles in two segments: ``shipping`` in every one, each word of
+    ``rare`` (word -> (every n-th article, up to how many times)) in some, bodies of varied
+    lengths and frequencies; some articles copied word for word (near-duplicate groups).
+    ``dated``: five dates a month, so that many articles share a day."""
+    root = tmp_path_factory.mktemp(name)
     docs = root / "docs"
     docs.mkdir()
-    rng = random.Random(15)
+    rng = random.Random(seed)
     for i in range(600):
         words = [rng.choice(VOCAB) for _ in range(rng.randrange(20, 160))]
         words += ["shipping"] * rng.randrange(1, 6)
-        if i % 9 == 0:
-            words += ["lighthouse"] * rng.randrange(1, 4)
-        if i % 5 == 0:
-            words += ["storm"] * rng.randrange(1, 3)
+        for word, (every, most) in rare.items():
+            if i % every == 0:
+                words += [word] * rng.randrange(1, most)
         rng.shuffle(words)
         title = f"Port report {i} " + " ".join(words[:4])
-        text = f"{title}\n\n{' '.join(words)} report number {i}.\n"
+        date = f"\n\ndate 2025-{1 + i % 12:02d}-{1 + (i * 7) % 5:02d}" if dated else ""
+        text = f"{title}{date}\n\n{' '.join(words)} report number {i}.\n"
         (docs / f"a{i:03d}.txt").write_text(text, "utf-8")
         if i % 45 == 0:  # copies: one group with several members
             (docs / f"a{i:03d}_copy.txt").write_text(text, "utf-8")
@@ -54,32 +54,47 @@ def index(tmp_path_factory):
     return root / "ix"
 
 
-def pages(index, query: str, collapse: bool, prune: bool, monkeypatch) -> list:
-    """Pages 1-3 of 10 (and one page of 25) with pruning on or off; how often it pruned."""
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    """``lighthouse`` in about 70 articles and ``storm`` in about 120."""
+    return port_reports(tmp_path_factory, "pruning", 15, {"lighthouse": (9, 4), "storm": (5, 3)})
+
+
+def pages(
+    index, query: str, collapse: bool, prune: bool, monkeypatch, sort="relevance", worth=0
+) -> list:
+    """Pages 1-3 of 10 (and one page of 25) with pruning on or off (``_ranked_pruned``,
+    or in date order ``_ranked_dated``); how often it pruned. ``worth``: the common
+    words' articles a date-ordered page must have to be split (``_WORTH_SPLITTING``:
+    more than the fixtures have, by default)."""
     pruned = []
-    original = SegmentScorer._ranked_pruned
+    method = "_ranked_pruned" if sort == "relevance" else "_ranked_dated"
+    original = getattr(SegmentScorer, method)
+    monkeypatch.setattr("search.blockscore._WORTH_SPLITTING", worth)
 
     def recorded(self, q):
         got = original(self, q) if prune else (None, None)
         pruned.append(got[0] is not None)
         return got
 
-    monkeypatch.setattr(SegmentScorer, "_ranked_pruned", recorded)
+    monkeypatch.setattr(SegmentScorer, method, recorded)
     out = []
     with Searcher(index) as s:
         for page, limit in ((1, 10), (2, 10), (3, 10), (1, 25)):
-            res = s.search(query, limit=limit, page=page, collapse=collapse, suggest=False)
-            out.append(
-                (
-                    res.total,
-                    [
-                        (h.id, h.score, h.similar, h.similar_ids, h.matched, h.missing)
-                        for h in res.hits
-                    ],
-                )
+            res = s.search(
+                query, limit=limit, page=page, sort=sort, collapse=collapse, suggest=False
             )
+            hits = [
+                (h.id, h.date, h.score, h.similar, h.similar_ids, h.matched, h.missing)
+                for h in res.hits
+            ]
+            out.append((res.total, hits))
     monkeypatch.undo()
     return out, any(pruned)
+
+
+def date_pages(index, query: str, collapse: bool, prune: bool, monkeypatch, worth=0) -> list:
+    return pages(index, query, collapse, prune, monkeypatch, "date", worth)
 
 
 @pytest.mark.parametrize("query", ["lighthouse shipping", "shipping lighthouse"])
@@ -98,13 +113,23 @@ def test_pruned_pages_are_exact(monkeypatch, index, query, collapse):
 
 @pytest.mark.parametrize("query", ["crane tide", "harbour shipping", "tide lighthouse crane"])
 @pytest.mark.parametrize("collapse", [True, False])
-def test_two_common_words_pruned_exactly(monkeypatch, index, query, collapse):
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_two_common_words_pruned_exactly(monkeypatch, request, query, collapse, sort):
     # Every word but lighthouse is in most articles, none twice as common as the others
-    # together: the articles with one common word alone are counted, not scored.
-    fast, pruned = pages(index, query, collapse, True, monkeypatch)
-    slow, unpruned = pages(index, query, collapse, False, monkeypatch)
+    # together: the articles with one common word alone are counted, not scored (in date
+    # order, but for the newest: the proximity window holds none of them), and the pages
+    # and totals are those of scoring every match.
+    index = request.getfixturevalue("index" if sort == "relevance" else "dated_index")
+    fast, pruned = pages(index, query, collapse, True, monkeypatch, sort)
+    slow, unpruned = pages(index, query, collapse, False, monkeypatch, sort)
     assert pruned and not unpruned
     assert fast == slow
+    if sort == "date":
+        with Searcher(index, block_scoring=False) as s:  # whoosh's matchers
+            res = s.search(query, limit=25, sort="date", collapse=collapse, suggest=False)
+            assert res.total == fast[3][0]
+            assert [h.id for h in res.hits] == [h[0] for h in fast[3][1]]
+            assert [h.score for h in res.hits] == pytest.approx([h[2] for h in fast[3][1]])
 
 
 def test_a_declined_pruning_scores_every_match(monkeypatch, index):
@@ -126,7 +151,10 @@ def test_a_declined_pruning_scores_every_match(monkeypatch, index):
         res = s.search("crane tide", limit=10, suggest=False)
         got = (
             res.total,
-            [(h.id, h.score, h.similar, h.similar_ids, h.matched, h.missing) for h in res.hits],
+            [
+                (h.id, h.date, h.score, h.similar, h.similar_ids, h.matched, h.missing)
+                for h in res.hits
+            ],
         )
     # never pruned; declined after scoring in a segment where both words are common
     # (how a two-process build splits the articles decides the segments' sizes)
@@ -155,71 +183,9 @@ def test_every_match_is_not_pruned(monkeypatch, index):
 
 @pytest.fixture(scope="module")
 def dated_index(tmp_path_factory):
-    """Articles like ``index``'s, with dates (five days a month: many on the same day),
-    in two segments."""
-    root = tmp_path_factory.mktemp("pruning_dated")
-    docs = root / "docs"
-    docs.mkdir()
-    rng = random.Random(16)
-    for i in range(600):
-        words = [rng.choice(VOCAB) for _ in range(rng.randrange(20, 160))]
-        words += ["shipping"] * rng.randrange(1, 6)
-        if i % 9 == 0:
-            words += ["lighthouse"] * rng.randrange(1, 4)
-        if i % 4 == 0:
-            words += ["pilot"] * rng.randrange(1, 3)
-        rng.shuffle(words)
-        title = f"Port report {i} " + " ".join(words[:4])
-        date = f"2025-{1 + i % 12:02d}-{1 + (i * 7) % 5:02d}"
-        text = f"{title}\n\ndate {date}\n\n{' '.join(words)} report number {i}.\n"
-        (docs / f"a{i:03d}.txt").write_text(text, "utf-8")
-        if i % 45 == 0:
-            (docs / f"a{i:03d}_copy.txt").write_text(text, "utf-8")
-    build_in_two_processes([docs], root / "ix")
-    return root / "ix"
-
-
-def date_pages(index, query: str, collapse: bool, prune: bool, monkeypatch, worth: int = 0) -> list:
-    """``pages`` in date order, ``_ranked_dated`` on or off; how often it pruned.
-    ``worth``: the common words' articles it takes (``_WORTH_SPLITTING``: more than the
-    fixture has, by default)."""
-    pruned = []
-    original = SegmentScorer._ranked_dated
-    monkeypatch.setattr("search.blockscore._WORTH_SPLITTING", worth)
-
-    def recorded(self, q):
-        got = original(self, q) if prune else (None, None)
-        pruned.append(got[0] is not None)
-        return got
-
-    monkeypatch.setattr(SegmentScorer, "_ranked_dated", recorded)
-    out = []
-    with Searcher(index) as s:
-        for page, limit in ((1, 10), (2, 10), (3, 10), (1, 25)):
-            res = s.search(
-                query, limit=limit, page=page, sort="date", collapse=collapse, suggest=False
-            )
-            hits = [(h.id, h.date, h.score, h.similar, h.similar_ids, h.matched) for h in res.hits]
-            out.append((res.total, hits))
-    monkeypatch.undo()
-    return out, any(pruned)
-
-
-@pytest.mark.parametrize("query", ["crane tide", "harbour shipping", "pilot crane tide"])
-@pytest.mark.parametrize("collapse", [True, False])
-def test_date_pages_pruned_exactly(monkeypatch, dated_index, query, collapse):
-    # In date order only the newest articles with a common word alone are scored: the
-    # page's scores are still those of scoring every match (the proximity window holds
-    # none of the others), the total counts them all.
-    fast, pruned = date_pages(dated_index, query, collapse, True, monkeypatch)
-    slow, unpruned = date_pages(dated_index, query, collapse, False, monkeypatch)
-    assert pruned and not unpruned
-    assert fast == slow
-    with Searcher(dated_index, block_scoring=False) as s:  # whoosh's matchers
-        res = s.search(query, limit=25, sort="date", collapse=collapse, suggest=False)
-        assert res.total == fast[3][0]
-        assert [h.id for h in res.hits] == [h[0] for h in fast[3][1]]
-        assert [h.score for h in res.hits] == pytest.approx([h[2] for h in fast[3][1]])
+    """Dated articles: ``lighthouse`` in about 70, ``pilot`` in 150."""
+    rare = {"lighthouse": (9, 4), "pilot": (4, 3)}
+    return port_reports(tmp_path_factory, "pruning_dated", 16, rare, dated=True)
 
 
 def test_date_pages_of_few_articles_are_not_split(monkeypatch, dated_index):
