@@ -39,7 +39,7 @@ from indexer.whoosh_internals.postings import (
     term_matcher,
 )
 
-from .cache import IndexCache
+from .cache import IndexCache, nth_group_score
 from .exact import ExactPhrase
 from .matching import COVERAGE_POWER, RESCORE_WINDOW, Ranked, _term_docs
 from .matching import _positions as whoosh_positions
@@ -521,22 +521,12 @@ class SegmentScorer:
 
     def _page_edge(self, raised: Scores) -> float | None:
         """The score of the ``page_groups``-th best group of the live articles of
-        ``raised`` (a group at its best copy); None when they are fewer: what an
-        article of the proximity window must reach to be on the page (``Ranked._near``)."""
-        labels = self.segment.group_labels()
+        ``raised`` (``nth_group_score``); None when they are fewer: what an article of
+        the proximity window must reach to be on the page (``Ranked._near``)."""
         deleted = self.deleted or ()
-        need = self.page_groups
-        named: set = set()
-        for d in sorted(raised, key=raised.__getitem__, reverse=True):
-            if d in deleted:
-                continue
-            label = labels[d] if labels is not None else None
-            if label is None or label not in named:
-                named.add(label)
-                need -= 1
-                if need == 0:
-                    return raised[d]
-        return None
+        live = [(d, s) for d, s in raised.items() if d not in deleted]
+        live.sort(key=operator.itemgetter(1), reverse=True)
+        return nth_group_score(live, self.segment.group_labels(), self.page_groups)
 
     def _split(self, q: Ranked, most: bool = False) -> _Split | None:
         """The start of ``_ranked_pruned``: the common word clauses

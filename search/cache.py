@@ -57,6 +57,21 @@ class GroupLabels(dict):
         ]
 
 
+def nth_group_score(best, labels, n: int) -> float | None:
+    """The score of the ``n``-th best group among ``best`` ((docnum, score) pairs, best
+    first): a group counts once, at its best copy, and an article without one (label
+    None, or no ``labels``) on its own; None when ``best`` holds fewer groups."""
+    named: set = set()
+    for d, score in best:
+        label = labels[d] if labels is not None else None
+        if label is None or label not in named:
+            named.add(label)
+            n -= 1
+            if n <= 0:
+                return score
+    return None
+
+
 class SegmentData:
     """One segment's columns, each read on first use: ``dates()``, ``groups()``,
     ``lengths(fieldname)``; and how many documents each query clause seen so far can

@@ -17,7 +17,7 @@ from pathlib import Path
 from indexer.whoosh_internals.collector import ScoredMatchCollector
 
 from .blockscore import SegmentScorer
-from .cache import GroupLabels, IndexCache
+from .cache import GroupLabels, IndexCache, nth_group_score
 from .matching import RESCORE_WINDOW, Ranked
 
 
@@ -279,23 +279,16 @@ class CollapsingTop(ScoredMatchCollector):
         """The score of the ``limit``-th best group of this segment's matches (each group
         at its best copy), -inf when there are fewer groups; and the best matches looked
         at to find it, (docnum, score) best first: every match above it is among them."""
-        need, n = self.limit, len(scores)
-        k = min(n, max(4 * need, 64))
+        n = len(scores)
+        k = min(n, max(4 * self.limit, 64))
         while True:
-            seen: set = set()
             best = heapq.nlargest(k, scores.items(), key=operator.itemgetter(1))
-            for d, s in best:
-                label = labels[d] if labels is not None else None
-                if label is None:
-                    need -= 1
-                elif label not in seen:
-                    seen.add(label)
-                    need -= 1
-                if need <= 0:
-                    return s, best
+            floor = nth_group_score(best, labels, self.limit)
+            if floor is not None:
+                return floor, best
             if k >= n:
                 return float("-inf"), best
-            need, k = self.limit, min(n, 4 * k)
+            k = min(n, 4 * k)
 
     def collect_scored(self, sub_docnum, score):
         """A match of the current segment, scored already (by ``search.blockscore``)."""
